@@ -35,11 +35,13 @@ struct TlsInfo {
   std::string allowed_hostname;  // client and peer
   bool skip_client_san_verification = false;
   bool empty() const { return cert_file.empty() && key_file.empty() && !auto_tls; }
+  bool operator==(const TlsInfo& other) const = default;
 };
 
 enum class ClusterState { kNew, kExisting };
 enum class CompactionMode { kPeriodic, kRevision };
 enum class DiscoveryFallback { kExit, kProxy };
+enum class ProxyMode { kOff, kReadonly, kOn };
 
 struct ServerConfig {
   // Member
@@ -82,6 +84,11 @@ struct ServerConfig {
   bool pre_vote = false;
   std::string auto_compaction_retention = "0";
   CompactionMode auto_compaction_mode = CompactionMode::kPeriodic;
+  // auto_compaction_retention interpreted by config/ according to the mode:
+  // periodic -> auto_compaction_period ("1" = 1h, "30m" = 30 minutes; 0 disables);
+  // revision -> auto_compaction_revisions (0 disables).
+  std::chrono::milliseconds auto_compaction_period{0};
+  int64_t auto_compaction_revisions = 0;
   bool enable_v2 = false;
   bool enable_grpc_gateway = true;
 
@@ -102,6 +109,7 @@ struct ServerConfig {
   std::vector<std::string> log_outputs{"default"};
   std::string log_level = "info";
   std::string log_package_levels;
+  bool debug = false;  // deprecated --debug; config/ also sets log_level = "debug"
 
   // Profiling / metrics
   bool enable_pprof = false;
@@ -118,6 +126,22 @@ struct ServerConfig {
   std::chrono::milliseconds experimental_warning_apply_duration{100};
   bool force_new_cluster = false;
   bool unsafe_no_fsync = false;
+  std::string experimental_enable_v2v3;  // prefix; empty: disabled
+  std::string experimental_backend_bbolt_freelist_type = "array";  // "array" or "map"
+
+  // v2 proxy (deprecated in etcd; accepted and stored, kubespray writes ETCD_PROXY=off).
+  ProxyMode proxy = ProxyMode::kOff;
+  std::chrono::milliseconds proxy_failure_wait{5000};
+  std::chrono::milliseconds proxy_refresh_interval{30000};
+  std::chrono::milliseconds proxy_dial_timeout{1000};
+  std::chrono::milliseconds proxy_write_timeout{5000};
+  std::chrono::milliseconds proxy_read_timeout{0};
+
+  // Where the configuration was loaded from when --config-file / ETCD_CONFIG_FILE was
+  // used (empty otherwise).
+  std::string config_file;
+
+  bool operator==(const ServerConfig& other) const = default;
 
   // Derived helpers.
   std::string MemberDir() const { return data_dir + "/member"; }
