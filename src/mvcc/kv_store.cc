@@ -1,0 +1,456 @@
+#include "mvcc/kv_store.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "common/errors.h"
+#include "mvcc/crc32c.h"
+#include "storage/leveldb_backend.h"
+
+namespace etcd::mvcc {
+namespace {
+
+using storage::Bucket;
+
+absl::Status Corrupt(std::string_view what) {
+  return absl::DataLossError("mvcc: " + std::string(what));
+}
+
+absl::StatusOr<int64_t> ReadMetaInt(const storage::Backend& b, std::string_view key) {
+  ASSIGN_OR_RETURN(std::optional<std::string> v, b.Get(Bucket::kMeta, key));
+  if (!v.has_value()) return int64_t{-1};
+  uint64_t out = 0;
+  if (!storage::DecodeUint64(*v, &out)) return Corrupt("malformed meta " + std::string(key));
+  return static_cast<int64_t>(out);
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------
+// Open / restore
+
+absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(storage::Backend* backend,
+                                                       const KvStoreOptions& options) {
+  std::unique_ptr<KvStore> s(new KvStore(backend, options));
+  RETURN_IF_ERROR(s->Restore());
+  return s;
+}
+
+KvStore::~KvStore() = default;
+
+absl::Status KvStore::Restore() {
+  ASSIGN_OR_RETURN(int64_t scheduled, ReadMetaInt(*backend_, kScheduledCompactKey));
+  ASSIGN_OR_RETURN(int64_t finished, ReadMetaInt(*backend_, kFinishedCompactKey));
+
+  KeyIndex index;
+  int64_t last_rev = 1;
+  absl::Status bad;
+  mvccpb::KeyValue kv;  // reused: keeps its buffers across entries
+  RETURN_IF_ERROR(backend_->Scan(
+      Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
+        Revision rev;
+        bool tombstone = false;
+        if (!DecodeRevision(k, &rev, &tombstone) ||
+            !kv.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Corrupt("malformed key-bucket entry");
+          return false;
+        }
+        if (tombstone) {
+          index.Tombstone(kv.key(), rev);
+        } else {
+          index.Restore(kv.key(), Revision{kv.create_revision(), 0}, rev, kv.version(),
+                        kv.lease());
+        }
+        last_rev = std::max(last_rev, rev.main);
+        return true;
+      }));
+  RETURN_IF_ERROR(bad);
+
+  if (scheduled >= 0) {
+    index.Compact(scheduled);
+    last_rev = std::max(last_rev, scheduled);
+    if (finished < scheduled) {
+      job_.active = true;
+      job_.rev = scheduled;
+      job_.keep = index.Keep(scheduled);
+      job_.cursor.clear();
+    }
+  }
+  {
+    absl::MutexLock l(&mu_);
+    index_ = std::move(index);
+    compact_rev_ = scheduled;
+  }
+  current_rev_.store(last_rev, std::memory_order_release);
+  committed_rev_.store(last_rev, std::memory_order_release);
+  finished_compact_rev_.store(std::max<int64_t>(finished, 0), std::memory_order_release);
+  return absl::OkStatus();
+}
+
+int64_t KvStore::CompactRev() const {
+  absl::ReaderMutexLock l(&mu_);
+  return std::max<int64_t>(compact_rev_, 0);
+}
+
+// ---------------------------------------------------------------------------
+// Reads
+
+absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_view end,
+                                             const RangeOptions& options, int64_t cur_rev,
+                                             const ValueGetter& get) const {
+  const int64_t at = options.rev <= 0 ? cur_rev : options.rev;
+  if (at > cur_rev) return errors::Make(errors::Err::kFutureRev);
+  RangeResult result;
+  result.rev = cur_rev;
+  std::vector<std::pair<std::string, Revision>> hits;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    if (at < compact_rev_) return errors::Make(errors::Err::kCompacted);
+    if (options.count_only) {
+      result.count = index_.Count(key, end, at);
+      return result;
+    }
+    const size_t limit =
+        options.limit > 0 ? static_cast<size_t>(options.limit) : static_cast<size_t>(-1);
+    int64_t count = 0;
+    index_.Range(key, end, at, [&](const std::string& k, const KeyIndex::Found& f) {
+      ++count;
+      if (hits.size() < limit) hits.emplace_back(k, f.modified);
+      return true;
+    });
+    result.count = count;
+  }
+  result.kvs.reserve(hits.size());
+  for (const auto& [k, rev] : hits) {
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, get(EncodeRevision(rev)));
+    if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
+    mvccpb::KeyValue& kv = result.kvs.emplace_back();
+    if (!kv.ParseFromString(*raw)) return Corrupt("malformed kv");
+    if (options.keys_only) kv.clear_value();
+  }
+  return result;
+}
+
+absl::StatusOr<RangeResult> KvStore::Range(std::string_view key, std::string_view end,
+                                           const RangeOptions& options) const {
+  const int64_t cur = CommittedRev();
+  std::shared_ptr<storage::ReadView> view = backend_->NewReadView();
+  return RangeAt(key, end, options, cur, [&view](const std::string& rev_key) {
+    return view->Get(Bucket::kKey, rev_key);
+  });
+}
+
+absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_rev,
+                                                                  int64_t to_rev,
+                                                                  bool prev_kv,
+                                                                  size_t limit) const {
+  const int64_t cur = CommittedRev();
+  std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
+  {
+    absl::ReaderMutexLock l(&mu_);
+    if (compact_rev_ >= 0 && from_rev <= compact_rev_) {
+      return errors::Make(errors::Err::kCompacted);
+    }
+  }
+  from_rev = std::max<int64_t>(from_rev, 1);
+  to_rev = std::min(to_rev, cur);
+  std::vector<mvccpb::Event> out;
+  if (from_rev > to_rev) return out;
+
+  std::vector<mvccpb::Event> current;  // the events of one revision
+  int64_t current_rev = 0;
+  bool full = false;
+  auto flush = [&]() {
+    if (current.empty()) return;
+    if (limit > 0 && !out.empty() && out.size() + current.size() > limit) {
+      full = true;
+      return;
+    }
+    for (auto& e : current) out.push_back(std::move(e));
+    current.clear();
+  };
+  absl::Status bad;
+  RETURN_IF_ERROR(view->Scan(
+      Bucket::kKey, RevisionFloor(from_rev), RevisionFloor(to_rev + 1),
+      [&](std::string_view k, std::string_view v) {
+        Revision rev;
+        bool tombstone = false;
+        mvccpb::Event ev;
+        if (!DecodeRevision(k, &rev, &tombstone) ||
+            !ev.mutable_kv()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          bad = Corrupt("malformed key-bucket entry");
+          return false;
+        }
+        if (rev.main != current_rev) {
+          flush();
+          if (full) return false;
+          current_rev = rev.main;
+        }
+        if (tombstone) {
+          ev.set_type(mvccpb::Event::DELETE);
+          mvccpb::KeyValue* kv = ev.mutable_kv();
+          std::string key = std::move(*kv->mutable_key());
+          kv->Clear();
+          kv->set_key(std::move(key));
+          kv->set_mod_revision(rev.main);
+        } else {
+          ev.set_type(mvccpb::Event::PUT);
+        }
+        // Stash the sub revision in prev_kv's mod_revision until prev lookup below.
+        if (prev_kv) ev.mutable_prev_kv()->set_mod_revision(rev.sub);
+        current.push_back(std::move(ev));
+        return true;
+      }));
+  RETURN_IF_ERROR(bad);
+  if (!full) flush();
+
+  if (prev_kv) {
+    std::vector<std::optional<Revision>> prev(out.size());
+    {
+      absl::ReaderMutexLock l(&mu_);
+      for (size_t i = 0; i < out.size(); ++i) {
+        const Revision rev{out[i].kv().mod_revision(), out[i].prev_kv().mod_revision()};
+        prev[i] = index_.Before(out[i].kv().key(), rev);
+      }
+    }
+    for (size_t i = 0; i < out.size(); ++i) {
+      out[i].clear_prev_kv();
+      if (!prev[i].has_value()) continue;
+      ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                       view->Get(Bucket::kKey, EncodeRevision(*prev[i])));
+      if (!raw.has_value()) continue;  // compacted meanwhile
+      if (!out[i].mutable_prev_kv()->ParseFromString(*raw)) return Corrupt("malformed kv");
+    }
+  }
+  return out;
+}
+
+absl::StatusOr<uint32_t> KvStore::Hash() const {
+  std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
+  uint32_t crc = Crc32cExtend(0, "key");
+  RETURN_IF_ERROR(view->Scan(Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
+    crc = Crc32cExtend(crc, k);
+    crc = Crc32cExtend(crc, v);
+    return true;
+  }));
+  return crc;
+}
+
+absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
+  const int64_t cur = CommittedRev();
+  std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
+  HashKvResult result;
+  KeepSet keep;
+  {
+    absl::ReaderMutexLock l(&mu_);
+    result.compact_revision = compact_rev_;
+    if (rev > 0 && compact_rev_ >= 0 && rev <= compact_rev_) {
+      return errors::Make(errors::Err::kCompacted);
+    }
+    if (rev > cur) return errors::Make(errors::Err::kFutureRev);
+    if (compact_rev_ >= 0) keep = index_.Keep(compact_rev_);
+  }
+  if (rev <= 0) rev = cur;
+  result.revision = rev;
+  const int64_t compact = result.compact_revision;
+  uint32_t crc = Crc32cExtend(0, "key");
+  RETURN_IF_ERROR(view->Scan(
+      Bucket::kKey, "", RevisionFloor(rev + 1), [&](std::string_view k, std::string_view v) {
+        Revision r;
+        bool tombstone = false;
+        if (!DecodeRevision(k, &r, &tombstone)) return true;
+        if (r.main <= compact && !KeepSetContains(keep, r)) return true;
+        crc = Crc32cExtend(crc, k);
+        crc = Crc32cExtend(crc, v);
+        return true;
+      }));
+  result.hash = crc;
+  return result;
+}
+
+void KvStore::ForEachLeasedKey(
+    const std::function<void(const std::string& key, int64_t lease)>& fn) const {
+  absl::ReaderMutexLock l(&mu_);
+  index_.ForEachLeasedKey(fn);
+}
+
+// ---------------------------------------------------------------------------
+// Writes
+
+std::unique_ptr<KvStore::WriteTxn> KvStore::Write() {
+  return std::unique_ptr<WriteTxn>(new WriteTxn(this));
+}
+
+KvStore::WriteTxn::WriteTxn(KvStore* store) : store_(store), begin_rev_(store->Rev()) {
+  store_->txn_open_ = true;
+}
+
+KvStore::WriteTxn::~WriteTxn() {
+  if (!ended_) End();
+}
+
+absl::StatusOr<RangeResult> KvStore::WriteTxn::Range(std::string_view key,
+                                                     std::string_view end,
+                                                     const RangeOptions& options) const {
+  storage::Backend* b = store_->backend_;
+  return store_->RangeAt(key, end, options, Rev(), [b](const std::string& rev_key) {
+    return b->Get(Bucket::kKey, rev_key);
+  });
+}
+
+absl::StatusOr<std::optional<mvccpb::KeyValue>> KvStore::WriteTxn::Put(std::string_view key,
+                                                                       std::string_view value,
+                                                                       int64_t lease) {
+  const int64_t rev = begin_rev_ + 1;
+  std::optional<KeyIndex::Found> found;
+  {
+    absl::ReaderMutexLock l(&store_->mu_);
+    found = store_->index_.Get(key, rev);
+  }
+  std::optional<mvccpb::KeyValue> prev;
+  mvccpb::Event ev;
+  ev.set_type(mvccpb::Event::PUT);
+  mvccpb::KeyValue* kv = ev.mutable_kv();
+  kv->set_key(std::string(key));
+  kv->set_mod_revision(rev);
+  kv->set_value(std::string(value));
+  kv->set_lease(lease);
+  if (found.has_value()) {
+    ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                     store_->backend_->Get(Bucket::kKey, EncodeRevision(found->modified)));
+    if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
+    prev.emplace();
+    if (!prev->ParseFromString(*raw)) return Corrupt("malformed kv");
+    kv->set_create_revision(found->created.main);
+    kv->set_version(found->version + 1);
+    *ev.mutable_prev_kv() = *prev;
+  } else {
+    kv->set_create_revision(rev);
+    kv->set_version(1);
+  }
+  const Revision r{rev, next_sub_++};
+  store_->backend_->Put(Bucket::kKey, EncodeRevision(r), kv->SerializeAsString());
+  {
+    absl::MutexLock l(&store_->mu_);
+    store_->index_.Put(key, r, lease);
+  }
+  changed_ = true;
+  events_.push_back(std::move(ev));
+  return prev;
+}
+
+absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(
+    std::string_view key, std::string_view end) {
+  const int64_t rev = begin_rev_ + 1;
+  std::vector<std::pair<std::string, Revision>> live;
+  {
+    absl::ReaderMutexLock l(&store_->mu_);
+    store_->index_.Range(key, end, rev, [&](const std::string& k, const KeyIndex::Found& f) {
+      live.emplace_back(k, f.modified);
+      return true;
+    });
+  }
+  std::vector<mvccpb::KeyValue> deleted;
+  deleted.reserve(live.size());
+  for (const auto& [k, modified] : live) {
+    ASSIGN_OR_RETURN(std::optional<std::string> raw,
+                     store_->backend_->Get(Bucket::kKey, EncodeRevision(modified)));
+    if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
+    mvccpb::Event ev;
+    ev.set_type(mvccpb::Event::DELETE);
+    if (!ev.mutable_prev_kv()->ParseFromString(*raw)) return Corrupt("malformed kv");
+    ev.mutable_kv()->set_key(k);
+    ev.mutable_kv()->set_mod_revision(rev);
+    const Revision r{rev, next_sub_++};
+    store_->backend_->Put(Bucket::kKey, EncodeRevision(r, /*tombstone=*/true),
+                          ev.kv().SerializeAsString());
+    {
+      absl::MutexLock l(&store_->mu_);
+      store_->index_.Tombstone(k, r);
+    }
+    changed_ = true;
+    deleted.push_back(ev.prev_kv());
+    events_.push_back(std::move(ev));
+  }
+  return deleted;
+}
+
+std::vector<mvccpb::Event> KvStore::WriteTxn::End() {
+  if (ended_) return {};
+  ended_ = true;
+  store_->txn_open_ = false;
+  if (changed_) store_->current_rev_.store(begin_rev_ + 1, std::memory_order_release);
+  return std::move(events_);
+}
+
+void KvStore::OnCommitted(int64_t rev) {
+  int64_t cur = committed_rev_.load(std::memory_order_relaxed);
+  if (rev > cur) committed_rev_.store(std::min(rev, Rev()), std::memory_order_release);
+  if (finish_pending_ > 0 && !backend_->HasPending()) {
+    if (finish_pending_ > finished_compact_rev_.load(std::memory_order_relaxed)) {
+      finished_compact_rev_.store(finish_pending_, std::memory_order_release);
+    }
+    finish_pending_ = 0;
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Compaction
+
+absl::Status KvStore::Compact(int64_t rev) {
+  {
+    absl::ReaderMutexLock l(&mu_);
+    if (rev <= compact_rev_) return errors::Make(errors::Err::kCompacted);
+  }
+  if (rev > Rev()) return errors::Make(errors::Err::kFutureRev);
+  backend_->Put(Bucket::kMeta, kScheduledCompactKey, storage::EncodeUint64(rev));
+  KeepSet keep;
+  {
+    absl::MutexLock l(&mu_);
+    keep = index_.Compact(rev);
+    compact_rev_ = rev;
+  }
+  job_.active = true;
+  job_.rev = rev;
+  job_.keep = std::move(keep);
+  job_.cursor.clear();
+  return CompactionStep();
+}
+
+absl::Status KvStore::CompactionStep() {
+  if (!job_.active) return absl::OkStatus();
+  const size_t limit = std::max<size_t>(options_.compaction_batch_limit, 1);
+  std::vector<std::string> doomed;
+  std::string next_cursor;
+  bool more = false;
+  absl::Status bad;
+  RETURN_IF_ERROR(backend_->Scan(
+      Bucket::kKey, job_.cursor, RevisionFloor(job_.rev + 1),
+      [&](std::string_view k, std::string_view) {
+        if (doomed.size() >= limit) {
+          next_cursor.assign(k);
+          more = true;
+          return false;
+        }
+        Revision r;
+        bool tombstone = false;
+        if (!DecodeRevision(k, &r, &tombstone)) {
+          bad = Corrupt("malformed key-bucket key");
+          return false;
+        }
+        if (!KeepSetContains(job_.keep, r)) doomed.emplace_back(k);
+        return true;
+      }));
+  RETURN_IF_ERROR(bad);
+  for (const std::string& k : doomed) backend_->Delete(Bucket::kKey, k);
+  if (more) {
+    job_.cursor = std::move(next_cursor);
+    return absl::OkStatus();
+  }
+  backend_->Put(Bucket::kMeta, kFinishedCompactKey, storage::EncodeUint64(job_.rev));
+  finish_pending_ = job_.rev;
+  job_ = CompactionJob{};
+  return absl::OkStatus();
+}
+
+}  // namespace etcd::mvcc

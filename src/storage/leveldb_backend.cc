@@ -1,0 +1,233 @@
+#include "storage/leveldb_backend.h"
+
+#include <utility>
+#include <vector>
+
+#include "leveldb/iterator.h"
+#include "leveldb/options.h"
+#include "leveldb/write_batch.h"
+
+namespace etcd::storage {
+namespace {
+
+std::string FullKey(Bucket bucket, std::string_view key) {
+  std::string out;
+  out.reserve(key.size() + 1);
+  out.push_back(static_cast<char>(bucket));
+  out.append(key);
+  return out;
+}
+
+// The exclusive upper bound of a scan: bucket+to, or the first key after the bucket.
+std::string ScanEnd(Bucket bucket, std::string_view to) {
+  if (!to.empty()) return FullKey(bucket, to);
+  return std::string(1, static_cast<char>(static_cast<unsigned char>(bucket) + 1));
+}
+
+std::string_view ToView(const leveldb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+class LevelDbReadView final : public ReadView {
+ public:
+  LevelDbReadView(leveldb::DB* db) : db_(db), snapshot_(db->GetSnapshot()) {}
+  ~LevelDbReadView() override { db_->ReleaseSnapshot(snapshot_); }
+
+  absl::StatusOr<std::optional<std::string>> Get(Bucket bucket,
+                                                 std::string_view key) const override {
+    leveldb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::string value;
+    leveldb::Status s = db_->Get(ro, FullKey(bucket, key), &value);
+    if (s.IsNotFound()) return std::optional<std::string>();
+    if (!s.ok()) return FromLevelDb(s);
+    return std::optional<std::string>(std::move(value));
+  }
+
+  absl::Status Scan(Bucket bucket, std::string_view from, std::string_view to,
+                    const ScanFn& fn) const override {
+    leveldb::ReadOptions ro;
+    ro.snapshot = snapshot_;
+    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(ro));
+    const std::string end = ScanEnd(bucket, to);
+    for (it->Seek(FullKey(bucket, from)); it->Valid(); it->Next()) {
+      std::string_view k = ToView(it->key());
+      if (k >= end) break;
+      if (!fn(k.substr(1), ToView(it->value()))) break;
+    }
+    return FromLevelDb(it->status());
+  }
+
+ private:
+  leveldb::DB* db_;
+  const leveldb::Snapshot* snapshot_;
+};
+
+}  // namespace
+
+std::string EncodeUint64(uint64_t v) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  return out;
+}
+
+bool DecodeUint64(std::string_view bytes, uint64_t* v) {
+  if (bytes.size() != 8) return false;
+  uint64_t r = 0;
+  for (char c : bytes) r = (r << 8) | static_cast<unsigned char>(c);
+  *v = r;
+  return true;
+}
+
+absl::Status FromLevelDb(const leveldb::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  if (s.IsCorruption()) return absl::DataLossError("leveldb: " + s.ToString());
+  if (s.IsNotFound()) return absl::NotFoundError("leveldb: " + s.ToString());
+  return absl::InternalError("leveldb: " + s.ToString());
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> Backend::Open(Env* env, const std::string& dir,
+                                                       const BackendOptions& options) {
+  ASSIGN_OR_RETURN(auto b, LevelDbBackend::OpenDb(env, dir, options));
+  return std::unique_ptr<Backend>(std::move(b));
+}
+
+absl::StatusOr<std::unique_ptr<LevelDbBackend>> LevelDbBackend::OpenDb(
+    Env* env, const std::string& dir, const BackendOptions& options) {
+  std::unique_ptr<LevelDbBackend> b(new LevelDbBackend(env, dir));
+  b->cache_.reset(leveldb::NewLRUCache(options.block_cache_bytes));
+  b->filter_.reset(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options lo;
+  lo.env = env;
+  lo.create_if_missing = options.create_if_missing;
+  lo.block_cache = b->cache_.get();
+  lo.write_buffer_size = options.write_buffer_bytes;
+  lo.filter_policy = b->filter_.get();
+  lo.compression = leveldb::kSnappyCompression;
+  leveldb::DB* db = nullptr;
+  RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir, &db)));
+  b->db_.reset(db);
+
+  for (auto [key, target] : {std::pair{kConsistentIndexKey, &b->consistent_index_},
+                             std::pair{kConsistentTermKey, &b->consistent_term_}}) {
+    std::string value;
+    leveldb::Status s = db->Get(leveldb::ReadOptions(), FullKey(Bucket::kMeta, key), &value);
+    if (s.IsNotFound()) continue;
+    RETURN_IF_ERROR(FromLevelDb(s));
+    uint64_t v = 0;
+    if (!DecodeUint64(value, &v)) {
+      return absl::DataLossError("backend: malformed meta key " + std::string(key));
+    }
+    target->store(v, std::memory_order_release);
+  }
+  return b;
+}
+
+LevelDbBackend::~LevelDbBackend() {
+  db_.reset();  // before the cache and filter it uses
+}
+
+void LevelDbBackend::Put(Bucket bucket, std::string_view key, std::string_view value) {
+  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>(value));
+}
+
+void LevelDbBackend::Delete(Bucket bucket, std::string_view key) {
+  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>());
+}
+
+absl::StatusOr<std::optional<std::string>> LevelDbBackend::Get(Bucket bucket,
+                                                               std::string_view key) const {
+  std::string full = FullKey(bucket, key);
+  auto it = pending_.find(full);
+  if (it != pending_.end()) return it->second;
+  std::string value;
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), full, &value);
+  if (s.IsNotFound()) return std::optional<std::string>();
+  if (!s.ok()) return FromLevelDb(s);
+  return std::optional<std::string>(std::move(value));
+}
+
+absl::Status LevelDbBackend::Scan(Bucket bucket, std::string_view from, std::string_view to,
+                                  const ScanFn& fn) const {
+  const std::string start = FullKey(bucket, from);
+  const std::string end = ScanEnd(bucket, to);
+  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
+  it->Seek(start);
+  auto ov = pending_.lower_bound(start);
+  while (true) {
+    const bool db_ok = it->Valid() && ToView(it->key()) < end;
+    const bool ov_ok = ov != pending_.end() && std::string_view(ov->first) < end;
+    if (!db_ok && !ov_ok) break;
+    if (ov_ok && (!db_ok || std::string_view(ov->first) <= ToView(it->key()))) {
+      if (db_ok && std::string_view(ov->first) == ToView(it->key())) it->Next();
+      const auto& entry = *ov;
+      ++ov;
+      if (entry.second.has_value() &&
+          !fn(std::string_view(entry.first).substr(1), *entry.second)) {
+        break;
+      }
+      continue;
+    }
+    if (!fn(ToView(it->key()).substr(1), ToView(it->value()))) break;
+    it->Next();
+  }
+  return FromLevelDb(it->status());
+}
+
+absl::Status LevelDbBackend::Commit(uint64_t consistent_index, uint64_t term) {
+  return DoCommit(consistent_index, term, /*sync=*/false);
+}
+
+absl::Status LevelDbBackend::CommitSync(uint64_t consistent_index, uint64_t term) {
+  return DoCommit(consistent_index, term, /*sync=*/true);
+}
+
+absl::Status LevelDbBackend::DoCommit(uint64_t consistent_index, uint64_t term, bool sync) {
+  leveldb::WriteBatch batch;
+  for (const auto& [key, value] : pending_) {
+    if (value.has_value()) {
+      batch.Put(key, *value);
+    } else {
+      batch.Delete(key);
+    }
+  }
+  batch.Put(FullKey(Bucket::kMeta, kConsistentIndexKey), EncodeUint64(consistent_index));
+  batch.Put(FullKey(Bucket::kMeta, kConsistentTermKey), EncodeUint64(term));
+  leveldb::WriteOptions wo;
+  wo.sync = sync;
+  RETURN_IF_ERROR(FromLevelDb(db_->Write(wo, &batch)));
+  pending_.clear();
+  consistent_index_.store(consistent_index, std::memory_order_release);
+  consistent_term_.store(term, std::memory_order_release);
+  return absl::OkStatus();
+}
+
+std::unique_ptr<ReadView> LevelDbBackend::NewReadView() const {
+  return std::make_unique<LevelDbReadView>(db_.get());
+}
+
+int64_t LevelDbBackend::SizeBytes() const {
+  std::vector<std::string> children;
+  if (!env_->GetChildren(dir_, &children).ok()) return 0;
+  int64_t total = 0;
+  for (const std::string& name : children) {
+    uint64_t size = 0;
+    if (env_->GetFileSize(dir_ + "/" + name, &size).ok()) total += static_cast<int64_t>(size);
+  }
+  return total;
+}
+
+int64_t LevelDbBackend::SizeInUseBytes() const {
+  leveldb::Range all(leveldb::Slice("\x00", 1), leveldb::Slice("\xff\xff", 2));
+  uint64_t size = 0;
+  db_->GetApproximateSizes(&all, 1, &size);
+  return static_cast<int64_t>(size);
+}
+
+absl::Status LevelDbBackend::Defragment() {
+  db_->CompactRange(nullptr, nullptr);
+  return absl::OkStatus();
+}
+
+}  // namespace etcd::storage

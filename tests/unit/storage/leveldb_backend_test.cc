@@ -1,0 +1,162 @@
+#include "storage/leveldb_backend.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "leveldb/helpers/memenv.h"
+
+namespace etcd::storage {
+namespace {
+
+class BackendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_.reset(leveldb::NewMemEnv(leveldb::Env::Default()));
+    Reopen();
+  }
+  void Reopen() {
+    backend_.reset();
+    auto b = Backend::Open(env_.get(), "/db");
+    ASSERT_TRUE(b.ok()) << b.status();
+    backend_ = std::move(*b);
+  }
+  std::optional<std::string> Get(Bucket bucket, const std::string& key) {
+    auto v = backend_->Get(bucket, key);
+    EXPECT_TRUE(v.ok());
+    return *v;
+  }
+  std::vector<std::pair<std::string, std::string>> ScanAll(const ReadView* view, Bucket bucket,
+                                                           const std::string& from = "",
+                                                           const std::string& to = "") {
+    std::vector<std::pair<std::string, std::string>> out;
+    auto fn = [&](std::string_view k, std::string_view v) {
+      out.emplace_back(std::string(k), std::string(v));
+      return true;
+    };
+    absl::Status s = view != nullptr ? view->Scan(bucket, from, to, fn)
+                                     : backend_->Scan(bucket, from, to, fn);
+    EXPECT_TRUE(s.ok()) << s;
+    return out;
+  }
+
+  std::unique_ptr<leveldb::Env> env_;
+  std::unique_ptr<Backend> backend_;
+};
+
+using KVs = std::vector<std::pair<std::string, std::string>>;
+
+TEST_F(BackendTest, FreshBackendHasZeroConsistentIndex) {
+  EXPECT_EQ(backend_->ConsistentIndex(), 0u);
+  EXPECT_EQ(backend_->ConsistentTerm(), 0u);
+  EXPECT_FALSE(backend_->HasPending());
+}
+
+TEST_F(BackendTest, PendingWritesAreReadableBeforeCommit) {
+  backend_->Put(Bucket::kKey, "a", "1");
+  EXPECT_TRUE(backend_->HasPending());
+  EXPECT_EQ(Get(Bucket::kKey, "a"), "1");
+  // Buckets are separate namespaces.
+  EXPECT_EQ(Get(Bucket::kLease, "a"), std::nullopt);
+  // Not visible to readers until committed.
+  auto view = backend_->NewReadView();
+  auto v = view->Get(Bucket::kKey, "a");
+  ASSERT_TRUE(v.ok());
+  EXPECT_EQ(*v, std::nullopt);
+}
+
+TEST_F(BackendTest, ScanMergesPendingOverCommitted) {
+  backend_->Put(Bucket::kKey, "a", "1");
+  backend_->Put(Bucket::kKey, "c", "3");
+  backend_->Put(Bucket::kKey, "e", "5");
+  backend_->Put(Bucket::kLease, "b", "other bucket");
+  ASSERT_TRUE(backend_->Commit(1, 1).ok());
+  backend_->Put(Bucket::kKey, "b", "2");   // new
+  backend_->Put(Bucket::kKey, "c", "33");  // overwrite
+  backend_->Delete(Bucket::kKey, "e");     // delete committed
+  backend_->Put(Bucket::kKey, "f", "6");
+  backend_->Delete(Bucket::kKey, "f");     // put then delete, pending only
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), (KVs{{"a", "1"}, {"b", "2"}, {"c", "33"}}));
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey, "b", "c"), (KVs{{"b", "2"}}));
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey, "b"), (KVs{{"b", "2"}, {"c", "33"}}));
+  EXPECT_EQ(Get(Bucket::kKey, "e"), std::nullopt);
+  // Committed view unchanged.
+  auto view = backend_->NewReadView();
+  EXPECT_EQ(ScanAll(view.get(), Bucket::kKey), (KVs{{"a", "1"}, {"c", "3"}, {"e", "5"}}));
+}
+
+TEST_F(BackendTest, ScanStopsWhenFnReturnsFalse) {
+  for (const char* k : {"a", "b", "c"}) backend_->Put(Bucket::kKey, k, k);
+  ASSERT_TRUE(backend_->Commit(1, 1).ok());
+  backend_->Put(Bucket::kKey, "bb", "x");
+  int n = 0;
+  ASSERT_TRUE(backend_
+                  ->Scan(Bucket::kKey, "", "",
+                         [&](std::string_view, std::string_view) { return ++n < 2; })
+                  .ok());
+  EXPECT_EQ(n, 2);
+}
+
+TEST_F(BackendTest, CommitWritesIndexAndTermWithData) {
+  backend_->Put(Bucket::kKey, "a", "1");
+  ASSERT_TRUE(backend_->Commit(7, 3).ok());
+  EXPECT_FALSE(backend_->HasPending());
+  EXPECT_EQ(backend_->ConsistentIndex(), 7u);
+  EXPECT_EQ(backend_->ConsistentTerm(), 3u);
+  auto view = backend_->NewReadView();
+  auto idx = view->Get(Bucket::kMeta, kConsistentIndexKey);
+  ASSERT_TRUE(idx.ok());
+  EXPECT_EQ(*idx, EncodeUint64(7));
+}
+
+TEST_F(BackendTest, ReopenRestoresDataAndConsistentIndex) {
+  backend_->Put(Bucket::kKey, "a", "1");
+  ASSERT_TRUE(backend_->Commit(5, 2).ok());
+  backend_->Put(Bucket::kKey, "b", "2");
+  ASSERT_TRUE(backend_->CommitSync(6, 2).ok());
+  backend_->Put(Bucket::kKey, "lost", "never committed");
+  Reopen();
+  EXPECT_EQ(backend_->ConsistentIndex(), 6u);
+  EXPECT_EQ(backend_->ConsistentTerm(), 2u);
+  EXPECT_EQ(Get(Bucket::kKey, "a"), "1");
+  EXPECT_EQ(Get(Bucket::kKey, "b"), "2");
+  EXPECT_EQ(Get(Bucket::kKey, "lost"), std::nullopt);
+}
+
+TEST_F(BackendTest, ReadViewIsIsolatedFromLaterCommits) {
+  backend_->Put(Bucket::kKey, "a", "1");
+  ASSERT_TRUE(backend_->Commit(1, 1).ok());
+  auto view = backend_->NewReadView();
+  backend_->Put(Bucket::kKey, "a", "2");
+  backend_->Put(Bucket::kKey, "b", "2");
+  ASSERT_TRUE(backend_->Commit(2, 1).ok());
+  EXPECT_EQ(ScanAll(view.get(), Bucket::kKey), (KVs{{"a", "1"}}));
+  auto later = backend_->NewReadView();
+  EXPECT_EQ(ScanAll(later.get(), Bucket::kKey), (KVs{{"a", "2"}, {"b", "2"}}));
+}
+
+TEST_F(BackendTest, SizesAndDefragment) {
+  for (int i = 0; i < 1000; ++i) {
+    backend_->Put(Bucket::kKey, "key" + std::to_string(i), std::string(100, 'x'));
+  }
+  ASSERT_TRUE(backend_->Commit(1, 1).ok());
+  EXPECT_GT(backend_->SizeBytes(), 0);
+  ASSERT_TRUE(backend_->Defragment().ok());
+  EXPECT_GT(backend_->SizeBytes(), 0);
+  EXPECT_GE(backend_->SizeInUseBytes(), 0);
+  EXPECT_EQ(Get(Bucket::kKey, "key7"), std::string(100, 'x'));
+}
+
+TEST(Uint64CodingTest, BigEndianRoundTrip) {
+  EXPECT_EQ(EncodeUint64(0x0102030405060708ull), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  uint64_t v = 0;
+  EXPECT_TRUE(DecodeUint64(EncodeUint64(123456789), &v));
+  EXPECT_EQ(v, 123456789u);
+  EXPECT_FALSE(DecodeUint64("short", &v));
+}
+
+}  // namespace
+}  // namespace etcd::storage
