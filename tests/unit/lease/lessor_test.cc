@@ -7,6 +7,7 @@
 
 #include "common/errors.h"
 #include "lease/lease_record.h"
+#include "leveldb/helpers/memenv.h"
 #include "fake_backend.h"
 
 namespace etcd::lease {
@@ -268,6 +269,32 @@ TEST_F(LessorTest, RecoverRejectsCorruptRecords) {
   EXPECT_EQ(lessor_.Recover().code(), absl::StatusCode::kDataLoss);
   backend_.Put(storage::Bucket::kLease, EncodeLeaseKey(1), EncodeLeaseRecord({2, 10, 0}));
   EXPECT_EQ(lessor_.Recover().code(), absl::StatusCode::kDataLoss);
+}
+
+// The same persistence round trip through the real LevelDB backend on a MemEnv.
+TEST(LessorLevelDbTest, PersistsAcrossReopen) {
+  std::unique_ptr<leveldb::Env> env(leveldb::NewMemEnv(leveldb::Env::Default()));
+  FakeClock clock;
+  {
+    auto backend = storage::Backend::Open(env.get(), "/db");
+    ASSERT_TRUE(backend.ok()) << backend.status();
+    Lessor lessor(backend->get(), &clock, {});
+    ASSERT_TRUE(lessor.Grant(0x2a12a1fdd393c907, 60).ok());
+    ASSERT_TRUE(lessor.Grant(5, 1).ok());
+    ASSERT_TRUE(lessor.Checkpoint(0x2a12a1fdd393c907, 42).ok());
+    ASSERT_TRUE(lessor.Grant(6, 10).ok());
+    ASSERT_TRUE(lessor.Revoke(6).ok());
+    ASSERT_TRUE((*backend)->Commit(10, 2).ok());
+  }
+  auto backend = storage::Backend::Open(env.get(), "/db");
+  ASSERT_TRUE(backend.ok()) << backend.status();
+  Lessor lessor(backend->get(), &clock, {});
+  ASSERT_TRUE(lessor.Recover().ok());
+  EXPECT_EQ(lessor.Leases(), (std::vector<int64_t>{5, 0x2a12a1fdd393c907}));
+  EXPECT_EQ(lessor.Lookup(5)->ttl, 2);
+  lessor.Promote(milliseconds(0));
+  EXPECT_EQ(lessor.Lookup(0x2a12a1fdd393c907)->ttl, 60);
+  EXPECT_EQ(lessor.Lookup(0x2a12a1fdd393c907)->remaining, 42);
 }
 
 TEST(LessorNextIdTest, PositiveWithMemberPrefix) {
