@@ -11,8 +11,14 @@ std::string DescribeConfig(const ParseResult& result) {
   std::string out;
   for (const FlagSpec& f : AllFlags()) {
     auto it = result.sources.find(f.name);
-    if (f.legacy || it == result.sources.end()) continue;
-    absl::StrAppend(&out, f.name, " (", DescribeSource(f.name, it->second), ")\n");
+    if (f.legacy || !f.get || it == result.sources.end()) continue;
+    if (f.name == "log-output" || f.name == "config-file") continue;  // shown elsewhere
+    absl::StrAppend(&out, f.name, " = ", f.get(result.config), "  (",
+                    DescribeSource(f.name, it->second), ")\n");
+  }
+  if (!result.config.config_file.empty()) {
+    absl::StrAppend(&out, "config-file = ", result.config.config_file, "  (",
+                    DescribeSource("config-file", result.sources.at("config-file")), ")\n");
   }
   return out;
 }

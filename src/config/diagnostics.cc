@@ -38,6 +38,34 @@ std::string DescribeSource(absl::string_view flag, const Source& source) {
   return "";
 }
 
+std::string DescribeValue(absl::string_view flag, const Source& source,
+                          absl::string_view value) {
+  switch (source.kind) {
+    case Source::kFlag:
+      return absl::StrFormat("%s=\"%s\" on the command line",
+                             source.detail.empty() ? absl::StrCat("--", flag) : source.detail,
+                             value);
+    case Source::kEnv:
+      return absl::StrFormat("%s=\"%s\" in the environment", source.detail, value);
+    case Source::kConfigFile: {
+      std::string key = YamlKeyForFlag(flag);
+      return absl::StrFormat("%s: \"%s\" in config file %s", key.empty() ? flag : key, value,
+                             source.detail);
+    }
+    case Source::kDefault:
+      return absl::StrFormat("the default \"%s\"", value);
+  }
+  return "";
+}
+
+std::string Context(absl::string_view flag, const Source& source, absl::string_view value,
+                    absl::string_view hint) {
+  std::string out = absl::StrCat(" (from ", DescribeValue(flag, source, value));
+  if (!hint.empty()) absl::StrAppend(&out, "; ", hint);
+  out += ")";
+  return out;
+}
+
 std::string Context(absl::string_view flag, const Source& source, absl::string_view hint) {
   std::string out = absl::StrCat(" (from ", DescribeSource(flag, source));
   if (!hint.empty()) absl::StrAppend(&out, "; ", hint);

@@ -28,8 +28,16 @@ absl::Status SyntaxError(absl::string_view message);
 absl::Status ConfigError(absl::string_view message);
 
 // " (from <source>; <hint>)" -- the context appended to etcd's message. `hint` may be
-// empty.
+// empty. With a `value`, the source names it too: " (from ETCD_NAME=\"x\" in the
+// environment; ...)".
 std::string Context(absl::string_view flag, const Source& source, absl::string_view hint);
+std::string Context(absl::string_view flag, const Source& source, absl::string_view value,
+                    absl::string_view hint);
+
+// `flag`'s value and origin: "--name=\"x\" on the command line", "ETCD_NAME=\"x\" in the
+// environment", "name: \"x\" in config file /e.yml", "the default \"x\"".
+std::string DescribeValue(absl::string_view flag, const Source& source,
+                          absl::string_view value);
 
 // The error for a value a flag's setter rejected, e.g.
 // `invalid value "bogus" for flag -initial-cluster-state: invalid value (from

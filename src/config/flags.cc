@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "config/go_values.h"
 #include "config/url.h"
@@ -15,6 +16,13 @@ namespace etcd::config {
 namespace {
 
 using Setter = decltype(FlagSpec::set);
+using Getter = decltype(FlagSpec::get);
+
+// How a flag reads and writes its ServerConfig field.
+struct Access {
+  Setter set;
+  Getter get;
+};
 using Result = std::optional<std::string>;
 using std::chrono::milliseconds;
 
@@ -22,25 +30,27 @@ constexpr char kParseError[] = "parse error";
 constexpr char kRangeError[] = "value out of range";
 constexpr char kInvalidValue[] = "invalid value";
 
-Setter SetString(std::string ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetString(std::string ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     c.*m = std::string(v);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return c.*m; }};
 }
 
-Setter SetBool(bool ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetBool(bool ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     std::optional<bool> b = ParseGoBool(v);
     if (!b) return kParseError;
     c.*m = *b;
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return std::string(c.*m ? "true" : "false"); }};
 }
 
 template <typename T>
-Setter SetUint(T ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetUint(T ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     std::optional<uint64_t> u = ParseGoUint(v);
     if (!u) {
       // A syntactically valid number that overflows uint64 is a range error in Go.
@@ -51,12 +61,13 @@ Setter SetUint(T ServerConfig::*m) {
     if (*u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return kRangeError;
     c.*m = static_cast<T>(*u);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return absl::StrCat(c.*m); }};
 }
 
 template <typename T>
-Setter SetInt(T ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetInt(T ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     std::optional<int64_t> i = ParseGoInt(v);
     if (!i) return kParseError;
     if (*i > static_cast<int64_t>(std::numeric_limits<T>::max()) ||
@@ -65,43 +76,47 @@ Setter SetInt(T ServerConfig::*m) {
     }
     c.*m = static_cast<T>(*i);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return absl::StrCat(c.*m); }};
 }
 
 // A Go `uint` flag holding milliseconds (heartbeat-interval, election-timeout, proxy-*).
-Setter SetMillis(milliseconds ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetMillis(milliseconds ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     std::optional<uint64_t> u = ParseGoUint(v);
     if (!u) return kParseError;
     if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return kRangeError;
     c.*m = milliseconds(static_cast<int64_t>(*u));
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return absl::StrCat((c.*m).count()); }};
 }
 
 // A Go time.Duration flag; stored with millisecond precision (truncated, as Go's
 // Duration.Milliseconds() does).
-Setter SetDuration(milliseconds ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetDuration(milliseconds ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     absl::StatusOr<int64_t> ns = ParseGoDuration(v);
     if (!ns.ok()) return kParseError;
     c.*m = milliseconds(*ns / 1000000);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return FormatGoDuration((c.*m).count() * 1000000); }};
 }
 
-Setter SetUrls(std::vector<Url> ServerConfig::*m) {
-  return [m](absl::string_view v, ServerConfig& c) -> Result {
+Access SetUrls(std::vector<Url> ServerConfig::*m) {
+  return {[m](absl::string_view v, ServerConfig& c) -> Result {
     absl::StatusOr<std::vector<Url>> urls = ParseUrlList(v);
     if (!urls.ok()) return std::string(urls.status().message());
     c.*m = *std::move(urls);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return JoinUrls(c.*m); }};
 }
 
 // Comma-separated strings. `unique_sorted` mimics etcd's UniqueStringsValue.
-Setter SetList(std::vector<std::string> ServerConfig::*m, bool unique_sorted) {
-  return [m, unique_sorted](absl::string_view v, ServerConfig& c) -> Result {
+Access SetList(std::vector<std::string> ServerConfig::*m, bool unique_sorted) {
+  return {[m, unique_sorted](absl::string_view v, ServerConfig& c) -> Result {
     std::vector<std::string> items;
     for (absl::string_view part : absl::StrSplit(v, ',')) {
       items.emplace_back(absl::StripAsciiWhitespace(part));
@@ -114,28 +129,33 @@ Setter SetList(std::vector<std::string> ServerConfig::*m, bool unique_sorted) {
     }
     c.*m = std::move(items);
     return std::nullopt;
-  };
+  },
+          [m](const ServerConfig& c) { return absl::StrJoin(c.*m, ","); }};
 }
 
-Setter SetTlsString(TlsInfo ServerConfig::*tls, std::string TlsInfo::*field) {
-  return [tls, field](absl::string_view v, ServerConfig& c) -> Result {
+Access SetTlsString(TlsInfo ServerConfig::*tls, std::string TlsInfo::*field) {
+  return {[tls, field](absl::string_view v, ServerConfig& c) -> Result {
     (c.*tls).*field = std::string(v);
     return std::nullopt;
-  };
+  },
+          [tls, field](const ServerConfig& c) { return (c.*tls).*field; }};
 }
 
-Setter SetTlsBool(TlsInfo ServerConfig::*tls, bool TlsInfo::*field) {
-  return [tls, field](absl::string_view v, ServerConfig& c) -> Result {
+Access SetTlsBool(TlsInfo ServerConfig::*tls, bool TlsInfo::*field) {
+  return {[tls, field](absl::string_view v, ServerConfig& c) -> Result {
     std::optional<bool> b = ParseGoBool(v);
     if (!b) return kParseError;
     (c.*tls).*field = *b;
     return std::nullopt;
-  };
+  },
+          [tls, field](const ServerConfig& c) {
+            return std::string((c.*tls).*field ? "true" : "false");
+          }};
 }
 
 template <typename E>
-Setter SetEnum(E ServerConfig::*m, std::vector<std::pair<std::string, E>> values) {
-  return [m, values](absl::string_view v, ServerConfig& c) -> Result {
+Access SetEnum(E ServerConfig::*m, std::vector<std::pair<std::string, E>> values) {
+  return {[m, values](absl::string_view v, ServerConfig& c) -> Result {
     for (const auto& [word, e] : values) {
       if (v == word) {
         c.*m = e;
@@ -143,12 +163,18 @@ Setter SetEnum(E ServerConfig::*m, std::vector<std::pair<std::string, E>> values
       }
     }
     return kInvalidValue;
-  };
+  },
+          [m, values](const ServerConfig& c) {
+            for (const auto& [word, e] : values) {
+              if (c.*m == e) return word;
+            }
+            return std::string();
+          }};
 }
 
 // --cors: "*" or a list of URLs (etcd validates CORS origins as URLs with host:port).
-Setter SetCors() {
-  return [](absl::string_view v, ServerConfig& c) -> Result {
+Access SetCors() {
+  return {[](absl::string_view v, ServerConfig& c) -> Result {
     if (v == "*") {
       c.cors = {"*"};
       return std::nullopt;
@@ -158,7 +184,8 @@ Setter SetCors() {
     c.cors.clear();
     for (const Url& u : *urls) c.cors.push_back(u.ToString());
     return std::nullopt;
-  };
+  },
+          [](const ServerConfig& c) { return absl::StrJoin(c.cors, ","); }};
 }
 
 std::string DefaultExpected(FlagKind kind) {
@@ -190,7 +217,7 @@ struct Builder {
   FlagGroup group = FlagGroup::kMember;
 
   void Add(std::string name, FlagKind kind, std::string help_default, std::string usage,
-           Setter set, std::string expected = "") {
+           Access access, std::string expected = "") {
     FlagSpec f;
     f.name = std::move(name);
     f.kind = kind;
@@ -198,7 +225,8 @@ struct Builder {
     f.help_default = std::move(help_default);
     f.usage = std::move(usage);
     f.expected = expected.empty() ? DefaultExpected(kind) : std::move(expected);
-    f.set = std::move(set);
+    f.set = std::move(access.set);
+    f.get = std::move(access.get);
     flags.push_back(std::move(f));
   }
   void Legacy(std::string name) {
@@ -284,7 +312,8 @@ std::vector<FlagSpec> BuildTable() {
         SetUrls(&SC::initial_advertise_peer_urls));
   b.Add("initial-cluster", K::kString, "'default=http://localhost:2380'",
         "Members of the cluster being bootstrapped: name=peer-url[,name=peer-url...].",
-        nullptr,  // parsed and validated with the other bootstrap settings
+        {nullptr,  // parsed and validated with the other bootstrap settings
+         [](const ServerConfig& c) { return FormatInitialCluster(c.initial_cluster); }},
         "expected name=url[,name=url...], e.g. n1=http://10.0.0.1:2380,"
         "n2=http://10.0.0.2:2380");
   b.Add("initial-cluster-state", K::kEnum, "'new'",
@@ -332,7 +361,13 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("auto-compaction-mode", K::kEnum, "'periodic'",
         "How --auto-compaction-retention is read: 'periodic' (a duration; a bare number "
         "means hours, e.g. '5m' or '1') or 'revision' (a number of revisions).",
-        nullptr, "expected \"periodic\" or \"revision\"");
+        {nullptr,  // validated with the retention
+         [](const ServerConfig& c) {
+           return std::string(c.auto_compaction_mode == CompactionMode::kRevision
+                                  ? "revision"
+                                  : "periodic");
+         }},
+        "expected \"periodic\" or \"revision\"");
   b.Add("enable-v2", K::kBool, "'false'", "Serve the etcd v2 API.", SetBool(&SC::enable_v2));
 
   b.group = FlagGroup::kSecurity;
@@ -485,7 +520,8 @@ std::vector<FlagSpec> BuildTable() {
         "Per-package capnslog levels, e.g. 'etcdmain=CRITICAL,etcdserver=DEBUG'.",
         SetString(&SC::log_package_levels));
   b.Add("log-output", K::kList, "'default'", "Old name of --log-outputs.",
-        nullptr);  // resolved together with --log-outputs
+        {nullptr,  // resolved together with --log-outputs
+         [](const ServerConfig& c) { return absl::StrJoin(c.log_outputs, ","); }});
 
   b.group = FlagGroup::kOther;
   b.Add("enable-grpc-gateway", K::kBool, "'true'",
@@ -500,12 +536,12 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("config-file", K::kString, "''",
         "Read the whole configuration from this YAML file; every other flag and ETCD_*\n"
         "variable is then ignored (and reported as ignored).",
-        nullptr);
+        {nullptr, [](const ServerConfig& c) { return c.config_file; }});
   b.Add("check-config", K::kBool, "'false'",
         "Validate the configuration, print every setting with where it came from, and "
         "exit.",
-        nullptr);
-  b.Add("version", K::kBool, "'false'", "Print the version and exit.", nullptr);
+        {});
+  b.Add("version", K::kBool, "'false'", "Print the version and exit.", {});
 
   for (const char* name :
        {"cluster-active-size", "cluster-remove-delay", "cluster-sync-interval", "config",

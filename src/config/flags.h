@@ -56,6 +56,10 @@ struct FlagSpec {
   // the colon ("parse error", "invalid value", a URL error, ...). Null for flags the
   // parser handles itself (version, config-file, check-config) and legacy flags.
   std::function<std::optional<std::string>(absl::string_view value, ServerConfig& cfg)> set;
+  // The setting's current value, written as it would be on the command line
+  // ("http://a:1,http://b:2", "5s", "true"). Null for version/check-config and legacy
+  // flags.
+  std::function<std::string(const ServerConfig& cfg)> get;
   bool legacy = false;  // accepted for compatibility and ignored (with a warning)
 };
 

@@ -86,8 +86,14 @@ class Validator {
   }
   const Source& Src(absl::string_view flag) { return r_.sources[std::string(flag)]; }
   std::string From(absl::string_view flag) { return DescribeSource(flag, Src(flag)); }
+  // The setting's text: as given, or the current (default) value.
+  std::string Text(absl::string_view flag) {
+    if (Given(flag)) return Value(flag);
+    const FlagSpec* spec = FindFlag(flag);
+    return spec && spec->get ? spec->get(c_) : "";
+  }
   std::string Ctx(absl::string_view flag, absl::string_view hint) {
-    return Context(flag, Src(flag), hint);
+    return Context(flag, Src(flag), Text(flag), hint);
   }
   bool FileMode() const { return !c_.config_file.empty(); }
   void Warn(std::string w) { r_.warnings.push_back(std::move(w)); }
