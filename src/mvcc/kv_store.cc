@@ -92,6 +92,11 @@ int64_t KvStore::CompactRev() const {
   return std::max<int64_t>(compact_rev_, 0);
 }
 
+int64_t KvStore::FirstRev() const {
+  absl::ReaderMutexLock l(&mu_);
+  return compact_rev_;
+}
+
 // ---------------------------------------------------------------------------
 // Reads
 
@@ -252,6 +257,7 @@ absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
   }
   if (rev <= 0) rev = cur;
   result.revision = rev;
+  result.current_revision = cur;
   const int64_t compact = result.compact_revision;
   uint32_t crc = Crc32cExtend(0, "key");
   RETURN_IF_ERROR(view->Scan(

@@ -70,6 +70,7 @@ struct HashKvResult {
   uint32_t hash = 0;
   int64_t compact_revision = -1;  // -1 when never compacted (etcd's HashKV)
   int64_t revision = 0;           // the revision hashed up to
+  int64_t current_revision = 0;   // the store's revision (etcd's header revision)
 };
 
 class KvStore final : public EventHistory {
@@ -94,6 +95,9 @@ class KvStore final : public EventHistory {
     return committed_rev_.load(std::memory_order_acquire);
   }
   int64_t CompactRev() const override;
+  // etcd's FirstRev: the compact revision, or -1 when never compacted (a txn's range
+  // with a revision below it fails with kCompacted, negative revisions included).
+  int64_t FirstRev() const;
   // The newest revision including applied but not yet committed writes.
   int64_t Rev() const { return current_rev_.load(std::memory_order_acquire); }
   // The newest compaction whose physical deletion is committed (0 if none): a physical

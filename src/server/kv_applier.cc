@@ -243,7 +243,7 @@ class Applier {
           const int64_t rev = op.request_range().revision();
           if (rev == 0) break;
           if (rev > txn_->Rev()) return errors::Make(Err::kFutureRev);
-          if (rev < kv_->CompactRev()) return errors::Make(Err::kCompacted);
+          if (rev < kv_->FirstRev()) return errors::Make(Err::kCompacted);
           break;
         }
         case RequestOp::kRequestPut: {
@@ -304,8 +304,7 @@ class Applier {
     return resp;
   }
 
-  // Executes the chosen branch; `top` controls whether the header is set (nested txn
-  // responses carry none).
+  // Executes the chosen branch into `resp` (whose header the caller sets).
   absl::Status Execute(const etcdserverpb::TxnRequest& req, const TxnPath& path,
                        etcdserverpb::TxnResponse* resp) {
     resp->set_succeeded(path.succeeded);
@@ -328,8 +327,9 @@ class Applier {
           break;
         }
         case RequestOp::kRequestTxn: {
-          RETURN_IF_ERROR(Execute(op.request_txn(), path.nested[nested++],
-                                  out->mutable_response_txn()));
+          etcdserverpb::TxnResponse* inner = out->mutable_response_txn();
+          inner->mutable_header();  // present but empty, as etcd sends it
+          RETURN_IF_ERROR(Execute(op.request_txn(), path.nested[nested++], inner));
           break;
         }
         default:
@@ -381,8 +381,9 @@ absl::Status ExecuteReadOnly(const Reader& reader, const etcdserverpb::TxnReques
     if (op.request_case() == RequestOp::kRequestRange) {
       ASSIGN_OR_RETURN(*out->mutable_response_range(), DoRange(reader, op.request_range()));
     } else if (op.request_case() == RequestOp::kRequestTxn) {
-      RETURN_IF_ERROR(ExecuteReadOnly(reader, op.request_txn(), path.nested[nested++],
-                                      out->mutable_response_txn()));
+      etcdserverpb::TxnResponse* inner = out->mutable_response_txn();
+      inner->mutable_header();  // present but empty, as etcd sends it
+      RETURN_IF_ERROR(ExecuteReadOnly(reader, op.request_txn(), path.nested[nested++], inner));
     }
   }
   return absl::OkStatus();
@@ -397,7 +398,7 @@ absl::Status CheckReadOnlyRanges(const Reader& reader, const mvcc::KvStore& kv,
       const int64_t rev = op.request_range().revision();
       if (rev == 0) continue;
       if (rev > reader.Rev()) return errors::Make(Err::kFutureRev);
-      if (rev < kv.CompactRev()) return errors::Make(Err::kCompacted);
+      if (rev < kv.FirstRev()) return errors::Make(Err::kCompacted);
     } else if (op.request_case() == RequestOp::kRequestTxn) {
       RETURN_IF_ERROR(
           CheckReadOnlyRanges(reader, kv, op.request_txn(), path.nested[nested++]));

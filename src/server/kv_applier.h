@@ -6,7 +6,8 @@
 //
 // Response headers: only `revision` is filled (the store revision after the op; for a
 // read, the store's revision at read time); the server fills cluster_id, member_id and
-// raft_term. Inner txn responses carry header{revision}; a nested txn's header is unset.
+// raft_term. Inner txn responses carry header{revision}; a nested txn's header is
+// present but empty (as etcd 3.4 sends it).
 //
 // Thread safety: Range, ReadOnlyTxn and IsReadOnly may be called from any thread (they
 // read committed data). Put, DeleteRange, Txn, Compact, DeleteKeys: applier thread
