@@ -1,0 +1,62 @@
+// The etcdserverpb.Watch gRPC service (callback API): one bidirectional stream per
+// client Watch call, backed by one mvcc::WatchStream of the member's WatchableStore.
+//
+// Per stream: requests are read one at a time and handed to the WatchStream (create,
+// cancel, progress); responses are pulled from it one per completed write (gRPC allows
+// a single outstanding write), each header completed with cluster_id, member_id and
+// raft_term from ServerApi (the revision is the store's). No gRPC thread ever blocks.
+//
+// Stream end: a client that half-closes keeps receiving events; a client that cancels
+// gets CANCELED "etcdserver: watch canceled". With "hasleader=true" metadata the stream
+// is refused with UNAVAILABLE "etcdserver: no leader" when the member has no leader, and
+// ended with that error once the member has had no leader for `no_leader_checks`
+// consecutive checks.
+//
+// Thread safety: thread-safe; gRPC calls it from its own threads.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+
+#include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/server_api.h"
+
+namespace etcd::api {
+
+struct WatchServiceOptions {
+  // Period of the leader check for "hasleader" streams (0: no timer; CheckLeader can
+  // still be called by hand).
+  std::chrono::milliseconds leader_check_interval{1000};
+  // Consecutive failed checks before such a stream is ended.
+  int no_leader_checks = 3;
+};
+
+class WatchService final : public etcdserverpb::Watch::CallbackService {
+ public:
+  // `api` must outlive the service; api->Watchable() must stay valid while streams are
+  // open.
+  explicit WatchService(server::ServerApi* api, WatchServiceOptions options = {});
+  ~WatchService() override;
+  WatchService(const WatchService&) = delete;
+  WatchService& operator=(const WatchService&) = delete;
+
+  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+      grpc::CallbackServerContext* context) override;
+
+  // One leader check over the "hasleader" streams (the timer calls it too).
+  void CheckLeader();
+  // Open streams.
+  size_t ActiveStreams() const;
+
+  struct Registry;  // shared with the reactors and the timer
+
+ private:
+  class Reactor;
+
+  server::ServerApi* const api_;
+  const WatchServiceOptions options_;
+  const std::shared_ptr<Registry> registry_;
+};
+
+}  // namespace etcd::api
