@@ -6,7 +6,7 @@
 
 namespace etcd::raft {
 
-std::string_view ProgressStateName(ProgressState s) {
+const char* ProgressStateName(ProgressState s) {
   switch (s) {
     case ProgressState::kProbe: return "StateProbe";
     case ProgressState::kReplicate: return "StateReplicate";

@@ -16,7 +16,7 @@
 namespace etcd::raft {
 
 enum class ProgressState { kProbe, kReplicate, kSnapshot };
-std::string_view ProgressStateName(ProgressState s);
+const char* ProgressStateName(ProgressState s);
 
 class Progress {
  public:

@@ -5,7 +5,7 @@
 
 namespace etcd::raft {
 
-std::string_view VoteResultName(VoteResult r) {
+const char* VoteResultName(VoteResult r) {
   switch (r) {
     case VoteResult::kPending: return "VotePending";
     case VoteResult::kLost: return "VoteLost";

@@ -14,7 +14,7 @@
 namespace etcd::raft {
 
 enum class VoteResult { kPending, kLost, kWon };
-std::string_view VoteResultName(VoteResult r);
+const char* VoteResultName(VoteResult r);
 
 // The largest index that a majority of `voters` has acknowledged, given each
 // voter's acked index (nullopt = unknown, counts as 0). An empty set of voters

@@ -413,7 +413,9 @@ bool Raft::CommittedEntryInCurrentTerm() const {
 
 bool Raft::HasUnappliedConfChanges() const {
   if (raft_log_->committed() <= raft_log_->applied()) return false;
-  auto ents = raft_log_->Slice(raft_log_->applied() + 1, raft_log_->committed() + 1, kNoLimit);
+  uint64_t lo = std::max(raft_log_->applied() + 1, raft_log_->FirstIndex());
+  if (lo > raft_log_->committed()) return false;
+  auto ents = raft_log_->Slice(lo, raft_log_->committed() + 1, kNoLimit);
   if (!ents.ok()) {
     Panic(logger_, absl::StrCat("error getting unapplied entries: ", ents.status().ToString()));
   }

@@ -99,6 +99,8 @@ class Raft {
   // Test seams.
   void TEST_SetRandomizedElectionTimeout(int v) { randomized_election_timeout_ = v; }
   void TEST_SetElectionElapsed(int v) { election_elapsed_ = v; }
+  void TEST_BcastAppend() { BcastAppend(); }
+  void TEST_BcastHeartbeat() { BcastHeartbeat(); }
 
  private:
   explicit Raft(const Config& c);

@@ -134,8 +134,11 @@ Ready RawNode::GetReady() {
 void RawNode::Advance(const Ready& rd) {
   Raft& r = *raft_;
   if (rd.hard_state_changed) prev_hard_state_ = rd.hard_state;
+  // The applied cursor: the last committed entry handed out, else the snapshot.
   if (!rd.committed_entries.empty()) {
     r.raft_log().AppliedTo(rd.committed_entries.back().index());
+  } else if (rd.has_snapshot && rd.snapshot.metadata().index() > r.raft_log().applied()) {
+    r.raft_log().AppliedTo(rd.snapshot.metadata().index());
   }
   if (!rd.entries.empty()) {
     const Entry& e = rd.entries.back();
@@ -187,7 +190,7 @@ BasicStatus RawNode::Status() const {
   return s;
 }
 
-std::string_view StateTypeName(StateType s) {
+const char* StateTypeName(StateType s) {
   switch (s) {
     case StateType::kFollower: return "StateFollower";
     case StateType::kCandidate: return "StateCandidate";

@@ -15,7 +15,7 @@
 namespace etcd::raft {
 
 enum class StateType { kFollower, kCandidate, kLeader, kPreCandidate };
-std::string_view StateTypeName(StateType s);  // "StateFollower", ...
+const char* StateTypeName(StateType s);  // "StateFollower", ...
 
 // Volatile state, useful for logging and for knowing the leader; never persisted.
 struct SoftState {

@@ -59,7 +59,7 @@ bool HardStateEqual(const raftpb::HardState& a, const raftpb::HardState& b) {
   return a.term() == b.term() && a.vote() == b.vote() && a.commit() == b.commit();
 }
 
-std::string_view MessageTypeName(MessageType t) {
+const char* MessageTypeName(MessageType t) {
   switch (t) {
     case raftpb::MSG_HUP: return "MsgHup";
     case raftpb::MSG_BEAT: return "MsgBeat";

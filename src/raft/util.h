@@ -41,7 +41,7 @@ bool IsEmptySnapshot(const raftpb::Snapshot& s);
 bool HardStateEqual(const raftpb::HardState& a, const raftpb::HardState& b);
 
 // Short names for logs and golden test output ("MsgApp", "MsgVoteResp", ...).
-std::string_view MessageTypeName(raftpb::MessageType t);
+const char* MessageTypeName(raftpb::MessageType t);
 // One-line rendering of a message, for logs and test traces.
 std::string DescribeMessage(const raftpb::Message& m);
 std::string DescribeEntry(const raftpb::Entry& e);
