@@ -143,8 +143,8 @@ std::vector<raftpb::Message> Network::Filter(std::vector<raftpb::Message> msgs) 
 }
 
 void Network::Send(std::vector<raftpb::Message> msgs) {
-  std::vector<raftpb::Message> first = Filter(std::move(msgs));
-  std::deque<raftpb::Message> q(first.begin(), first.end());
+  // Like a node's own input, the initial messages are not filtered.
+  std::deque<raftpb::Message> q(msgs.begin(), msgs.end());
   while (!q.empty()) {
     raftpb::Message m = std::move(q.front());
     q.pop_front();
