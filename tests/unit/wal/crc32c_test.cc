@@ -44,6 +44,12 @@ TEST(Crc32cTest, PortableAndHardwareAgree) {
           << off << " " << n;
     }
   }
+  // Lengths around the hardware path's 3 x 256-byte blocks.
+  for (size_t n : {767u, 768u, 769u, 1535u, 1536u, 1537u, 2400u, 4096u}) {
+    ASSERT_EQ(internal::ExtendPortable(7, buf.data() + 3, n),
+              internal::ExtendHardware(7, buf.data() + 3, n))
+        << n;
+  }
   EXPECT_EQ(internal::ExtendPortable(0, buf.data(), buf.size()),
             internal::ExtendHardware(0, buf.data(), buf.size()));
 }

@@ -419,6 +419,42 @@ TEST_F(WalTest, ValidSnapshotEntriesIgnoresATornTailWithoutRepairing) {
   EXPECT_EQ(Read(seg), data);
 }
 
+TEST_F(WalTest, ReadingAcrossASnapshotGapFromAnOlderStartIsDataLoss) {
+  // Entries 1..3, then a snapshot received at 100 and entries 101..102: reading from
+  // index 0 would need 4..100, which the WAL never had.
+  auto w = Create();
+  ASSERT_TRUE(w->Save(HS(1, 1, 3), Ents(1, 3, 1)).ok());
+  ASSERT_TRUE(w->SaveSnapshot({100, 2}).ok());
+  ASSERT_TRUE(w->Save(HS(2, 0, 101), Ents(101, 102, 2)).ok());
+  ASSERT_TRUE(w->Close().ok());
+  auto r = Reopen();
+  ASSERT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
+  EXPECT_NE(r.status().message().find("missing entries"), std::string::npos) << r.status();
+}
+
+TEST_F(WalTest, ValidSnapshotEntriesWithoutWalIsNotFound) {
+  EXPECT_EQ(Wal::ValidSnapshotEntries(&env_, "/nowhere").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(WalTest, LeftoverTempFilesAreRemovedOnOpen) {
+  ASSERT_TRUE(Create()->Close().ok());
+  std::string tmp = SegPath(SegmentFileName(1, 1)) + ".tmp";
+  Write(tmp, "half a segment");
+  auto r = Reopen();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(env_.FileExists(tmp));
+}
+
+TEST_F(WalTest, CrashedCreateLeavesNoWal) {
+  env_.set_model_directory_sync(true);
+  env_.FailNextSyncs(1);  // the first segment's sync
+  EXPECT_FALSE(Wal::Create(&env_, kDir, kMeta).ok());
+  ASSERT_TRUE(env_.DropUnsyncedData().ok());
+  EXPECT_FALSE(Wal::Exists(&env_, kDir));
+  EXPECT_TRUE(Wal::Create(&env_, kDir, kMeta).ok());  // bootstrapping again works
+}
+
 // ------------------------------------------------------------------ torn tails
 
 TEST_F(WalTest, TornTailAtEveryOffsetOfTheLastSave) {
