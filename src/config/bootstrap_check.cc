@@ -37,8 +37,8 @@ absl::Status CheckBootstrapMembership(const ParseResult& result, const UrlResolv
         "couldn't find local name \"%s\" in the initial cluster configuration (name from "
         "%s; initial-cluster from %s has %s; add %s=<this member's peer URL> to "
         "--initial-cluster or set --name to one of those names)",
-        c.name, From(result, "name"), From(result, "initial-cluster"),
-        absl::StrJoin(names, ", "), c.name));
+        c.name, From(result, "name"), From(result, "initial-cluster"), absl::StrJoin(names, ", "),
+        c.name));
   }
   if (c.initial_cluster_state != ClusterState::kNew) return absl::OkStatus();
 
@@ -98,10 +98,10 @@ absl::Status CheckBootstrapMembership(const ParseResult& result, const UrlResolv
         absl::StrJoin(missing, ","), FormatInitialCluster({*entry}), context));
   }
   // Same text, different resolution.
-  return ConfigError(absl::StrFormat(
-      "failed to resolve %s to match --initial-cluster=%s (%s) (%s)", JoinUrls(advertised),
-      FormatInitialCluster({*entry}),
-      resolve_error.empty() ? "resolved URLs differ" : resolve_error, context));
+  return ConfigError(absl::StrFormat("failed to resolve %s to match --initial-cluster=%s (%s) (%s)",
+                                     JoinUrls(advertised), FormatInitialCluster({*entry}),
+                                     resolve_error.empty() ? "resolved URLs differ" : resolve_error,
+                                     context));
 }
 
 }  // namespace etcd::config

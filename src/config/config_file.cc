@@ -72,9 +72,8 @@ absl::Status AddValue(const FlagSpec& spec, absl::string_view key, const YAML::N
   std::string text;
   std::string err = NodeToText(spec, node, &text);
   if (!err.empty()) {
-    return ConfigError(absl::StrCat("invalid value for \"", key, "\" in config file ", path,
-                                    ": ", err,
-                                    spec.expected.empty() ? "" : " (" + spec.expected + ")"));
+    return ConfigError(absl::StrCat("invalid value for \"", key, "\" in config file ", path, ": ",
+                                    err, spec.expected.empty() ? "" : " (" + spec.expected + ")"));
   }
   (*out)[spec.name] = RawValue{text, Source{Source::kConfigFile, path}};
   return absl::OkStatus();
@@ -85,8 +84,8 @@ absl::Status ParseTlsSection(const YAML::Node& section, bool peer, absl::string_
                              std::vector<std::string>* warnings) {
   if (section.IsNull()) return absl::OkStatus();
   if (!section.IsMap()) {
-    return ConfigError(absl::StrCat("invalid value for \"", section_key, "\" in config file ",
-                                    path, ": expected a mapping with cert-file, key-file, "
+    return ConfigError(absl::StrCat("invalid value for \"", section_key, "\" in config file ", path,
+                                    ": expected a mapping with cert-file, key-file, "
                                     "client-cert-auth, trusted-ca-file, auto-tls"));
   }
   for (const auto& kv : section) {
@@ -141,8 +140,8 @@ absl::Status ParseConfigYaml(absl::string_view yaml, const std::string& path, Ra
       }
       const std::string key = kv.first.Scalar();
       if (key == "client-transport-security" || key == "peer-transport-security") {
-        RETURN_IF_ERROR(ParseTlsSection(kv.second, key == "peer-transport-security", key, path,
-                                        out, warnings));
+        RETURN_IF_ERROR(
+            ParseTlsSection(kv.second, key == "peer-transport-security", key, path, out, warnings));
         continue;
       }
       const FlagSpec* spec = FindFlag(key);
@@ -151,8 +150,8 @@ absl::Status ParseConfigYaml(absl::string_view yaml, const std::string& path, Ra
         if (spec && YamlKeyForFlag(key) != key && !YamlKeyForFlag(key).empty()) {
           hint = absl::StrCat(" (write it as ", YamlKeyForFlag(key), ")");
         }
-        warnings->push_back(absl::StrCat("unknown key \"", key, "\" in config file ", path,
-                                         " is ignored", hint));
+        warnings->push_back(
+            absl::StrCat("unknown key \"", key, "\" in config file ", path, " is ignored", hint));
         continue;
       }
       RETURN_IF_ERROR(AddValue(*spec, key, kv.second, path, out));
@@ -168,7 +167,7 @@ absl::Status LoadConfigFile(const std::string& path, leveldb::Env* fs, RawValues
   if (fs == nullptr) fs = leveldb::Env::Default();
   std::string data;
   leveldb::Status s = leveldb::ReadFileToString(fs, path, &data);
-  if (s.IsNotFound()) {
+  if (s.IsNotFound() || (!s.ok() && !fs->FileExists(path))) {
     return ConfigError(absl::StrCat("open ", path, ": no such file or directory"));
   }
   if (!s.ok()) {

@@ -6,9 +6,7 @@
 
 namespace etcd::config {
 
-absl::Status SyntaxError(absl::string_view message) {
-  return absl::InvalidArgumentError(message);
-}
+absl::Status SyntaxError(absl::string_view message) { return absl::InvalidArgumentError(message); }
 
 absl::Status ConfigError(absl::string_view message) {
   return absl::FailedPreconditionError(message);
@@ -26,8 +24,7 @@ std::string DescribeSource(absl::string_view flag, const Source& source) {
                           " on the command line");
     case Source::kEnv:
       return absl::StrCat(source.detail, " in the environment");
-    case Source::kConfigFile:
-    {
+    case Source::kConfigFile: {
       std::string key = YamlKeyForFlag(flag);
       return absl::StrCat("\"", key.empty() ? std::string(flag) : key, "\" in config file ",
                           source.detail);
@@ -38,8 +35,7 @@ std::string DescribeSource(absl::string_view flag, const Source& source) {
   return "";
 }
 
-std::string DescribeValue(absl::string_view flag, const Source& source,
-                          absl::string_view value) {
+std::string DescribeValue(absl::string_view flag, const Source& source, absl::string_view value) {
   switch (source.kind) {
     case Source::kFlag:
       return absl::StrFormat("%s=\"%s\" on the command line",
@@ -80,8 +76,7 @@ absl::Status InvalidValueError(const FlagSpec& spec, const RawValue& raw,
       (spec.kind == FlagKind::kBool && from_flag)
           ? absl::StrFormat("invalid boolean value \"%s\" for -%s: %s", raw.value, spec.name,
                             reason)
-          : absl::StrFormat("invalid value \"%s\" for flag -%s: %s", raw.value, spec.name,
-                            reason);
+          : absl::StrFormat("invalid value \"%s\" for flag -%s: %s", raw.value, spec.name, reason);
   std::string message = head + Context(spec.name, raw.source, spec.expected);
   return from_flag ? SyntaxError(message) : ConfigError(message);
 }

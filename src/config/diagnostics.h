@@ -7,9 +7,9 @@
 
 #include <map>
 #include <string>
-#include "absl/strings/string_view.h"
 
 #include "absl/status/status.h"
+#include "absl/strings/string_view.h"
 #include "config/flags.h"
 #include "config/parser.h"
 
@@ -36,14 +36,12 @@ std::string Context(absl::string_view flag, const Source& source, absl::string_v
 
 // `flag`'s value and origin: "--name=\"x\" on the command line", "ETCD_NAME=\"x\" in the
 // environment", "name: \"x\" in config file /e.yml", "the default \"x\"".
-std::string DescribeValue(absl::string_view flag, const Source& source,
-                          absl::string_view value);
+std::string DescribeValue(absl::string_view flag, const Source& source, absl::string_view value);
 
 // The error for a value a flag's setter rejected, e.g.
 // `invalid value "bogus" for flag -initial-cluster-state: invalid value (from
 // ETCD_INITIAL_CLUSTER_STATE in the environment; expected "new" or "existing")`.
 // Exit code 2 when the value came from the command line, 1 otherwise.
-absl::Status InvalidValueError(const FlagSpec& spec, const RawValue& raw,
-                               absl::string_view reason);
+absl::Status InvalidValueError(const FlagSpec& spec, const RawValue& raw, absl::string_view reason);
 
 }  // namespace etcd::config

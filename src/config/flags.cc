@@ -6,8 +6,8 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_replace.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "config/go_values.h"
 #include "config/url.h"
@@ -32,63 +32,63 @@ constexpr char kInvalidValue[] = "invalid value";
 
 Access SetString(std::string ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    c.*m = std::string(v);
-    return std::nullopt;
-  },
+            c.*m = std::string(v);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return c.*m; }};
 }
 
 Access SetBool(bool ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    std::optional<bool> b = ParseGoBool(v);
-    if (!b) return kParseError;
-    c.*m = *b;
-    return std::nullopt;
-  },
+            std::optional<bool> b = ParseGoBool(v);
+            if (!b) return kParseError;
+            c.*m = *b;
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return std::string(c.*m ? "true" : "false"); }};
 }
 
 template <typename T>
 Access SetUint(T ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    std::optional<uint64_t> u = ParseGoUint(v);
-    if (!u) {
-      // A syntactically valid number that overflows uint64 is a range error in Go.
-      return (!v.empty() && v.find_first_not_of("0123456789") == absl::string_view::npos)
-                 ? kRangeError
-                 : kParseError;
-    }
-    if (*u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return kRangeError;
-    c.*m = static_cast<T>(*u);
-    return std::nullopt;
-  },
+            std::optional<uint64_t> u = ParseGoUint(v);
+            if (!u) {
+              // A syntactically valid number that overflows uint64 is a range error in Go.
+              return (!v.empty() && v.find_first_not_of("0123456789") == absl::string_view::npos)
+                         ? kRangeError
+                         : kParseError;
+            }
+            if (*u > static_cast<uint64_t>(std::numeric_limits<T>::max())) return kRangeError;
+            c.*m = static_cast<T>(*u);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return absl::StrCat(c.*m); }};
 }
 
 template <typename T>
 Access SetInt(T ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    std::optional<int64_t> i = ParseGoInt(v);
-    if (!i) return kParseError;
-    if (*i > static_cast<int64_t>(std::numeric_limits<T>::max()) ||
-        *i < static_cast<int64_t>(std::numeric_limits<T>::min())) {
-      return kRangeError;
-    }
-    c.*m = static_cast<T>(*i);
-    return std::nullopt;
-  },
+            std::optional<int64_t> i = ParseGoInt(v);
+            if (!i) return kParseError;
+            if (*i > static_cast<int64_t>(std::numeric_limits<T>::max()) ||
+                *i < static_cast<int64_t>(std::numeric_limits<T>::min())) {
+              return kRangeError;
+            }
+            c.*m = static_cast<T>(*i);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return absl::StrCat(c.*m); }};
 }
 
 // A Go `uint` flag holding milliseconds (heartbeat-interval, election-timeout, proxy-*).
 Access SetMillis(milliseconds ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    std::optional<uint64_t> u = ParseGoUint(v);
-    if (!u) return kParseError;
-    if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return kRangeError;
-    c.*m = milliseconds(static_cast<int64_t>(*u));
-    return std::nullopt;
-  },
+            std::optional<uint64_t> u = ParseGoUint(v);
+            if (!u) return kParseError;
+            if (*u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return kRangeError;
+            c.*m = milliseconds(static_cast<int64_t>(*u));
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return absl::StrCat((c.*m).count()); }};
 }
 
@@ -96,58 +96,58 @@ Access SetMillis(milliseconds ServerConfig::*m) {
 // Duration.Milliseconds() does).
 Access SetDuration(milliseconds ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    absl::StatusOr<int64_t> ns = ParseGoDuration(v);
-    if (!ns.ok()) return kParseError;
-    c.*m = milliseconds(*ns / 1000000);
-    return std::nullopt;
-  },
+            absl::StatusOr<int64_t> ns = ParseGoDuration(v);
+            if (!ns.ok()) return kParseError;
+            c.*m = milliseconds(*ns / 1000000);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return FormatGoDuration((c.*m).count() * 1000000); }};
 }
 
 Access SetUrls(std::vector<Url> ServerConfig::*m) {
   return {[m](absl::string_view v, ServerConfig& c) -> Result {
-    absl::StatusOr<std::vector<Url>> urls = ParseUrlList(v);
-    if (!urls.ok()) return std::string(urls.status().message());
-    c.*m = *std::move(urls);
-    return std::nullopt;
-  },
+            absl::StatusOr<std::vector<Url>> urls = ParseUrlList(v);
+            if (!urls.ok()) return std::string(urls.status().message());
+            c.*m = *std::move(urls);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return JoinUrls(c.*m); }};
 }
 
 // Comma-separated strings. `unique_sorted` mimics etcd's UniqueStringsValue.
 Access SetList(std::vector<std::string> ServerConfig::*m, bool unique_sorted) {
   return {[m, unique_sorted](absl::string_view v, ServerConfig& c) -> Result {
-    std::vector<std::string> items;
-    for (absl::string_view part : absl::StrSplit(v, ',')) {
-      items.emplace_back(absl::StripAsciiWhitespace(part));
-    }
-    if (unique_sorted) {
-      std::map<std::string, bool> seen;
-      for (auto& s : items) seen[s] = true;
-      items.clear();
-      for (auto& [s, _] : seen) items.push_back(s);
-    }
-    c.*m = std::move(items);
-    return std::nullopt;
-  },
+            std::vector<std::string> items;
+            for (absl::string_view part : absl::StrSplit(v, ',')) {
+              items.emplace_back(absl::StripAsciiWhitespace(part));
+            }
+            if (unique_sorted) {
+              std::map<std::string, bool> seen;
+              for (auto& s : items) seen[s] = true;
+              items.clear();
+              for (auto& [s, _] : seen) items.push_back(s);
+            }
+            c.*m = std::move(items);
+            return std::nullopt;
+          },
           [m](const ServerConfig& c) { return absl::StrJoin(c.*m, ","); }};
 }
 
 Access SetTlsString(TlsInfo ServerConfig::*tls, std::string TlsInfo::*field) {
   return {[tls, field](absl::string_view v, ServerConfig& c) -> Result {
-    (c.*tls).*field = std::string(v);
-    return std::nullopt;
-  },
+            (c.*tls).*field = std::string(v);
+            return std::nullopt;
+          },
           [tls, field](const ServerConfig& c) { return (c.*tls).*field; }};
 }
 
 Access SetTlsBool(TlsInfo ServerConfig::*tls, bool TlsInfo::*field) {
   return {[tls, field](absl::string_view v, ServerConfig& c) -> Result {
-    std::optional<bool> b = ParseGoBool(v);
-    if (!b) return kParseError;
-    (c.*tls).*field = *b;
-    return std::nullopt;
-  },
+            std::optional<bool> b = ParseGoBool(v);
+            if (!b) return kParseError;
+            (c.*tls).*field = *b;
+            return std::nullopt;
+          },
           [tls, field](const ServerConfig& c) {
             return std::string((c.*tls).*field ? "true" : "false");
           }};
@@ -156,14 +156,14 @@ Access SetTlsBool(TlsInfo ServerConfig::*tls, bool TlsInfo::*field) {
 template <typename E>
 Access SetEnum(E ServerConfig::*m, std::vector<std::pair<std::string, E>> values) {
   return {[m, values](absl::string_view v, ServerConfig& c) -> Result {
-    for (const auto& [word, e] : values) {
-      if (v == word) {
-        c.*m = e;
-        return std::nullopt;
-      }
-    }
-    return kInvalidValue;
-  },
+            for (const auto& [word, e] : values) {
+              if (v == word) {
+                c.*m = e;
+                return std::nullopt;
+              }
+            }
+            return kInvalidValue;
+          },
           [m, values](const ServerConfig& c) {
             for (const auto& [word, e] : values) {
               if (c.*m == e) return word;
@@ -175,16 +175,16 @@ Access SetEnum(E ServerConfig::*m, std::vector<std::pair<std::string, E>> values
 // --cors: "*" or a list of URLs (etcd validates CORS origins as URLs with host:port).
 Access SetCors() {
   return {[](absl::string_view v, ServerConfig& c) -> Result {
-    if (v == "*") {
-      c.cors = {"*"};
-      return std::nullopt;
-    }
-    absl::StatusOr<std::vector<Url>> urls = ParseUrlList(v);
-    if (!urls.ok()) return std::string(urls.status().message());
-    c.cors.clear();
-    for (const Url& u : *urls) c.cors.push_back(u.ToString());
-    return std::nullopt;
-  },
+            if (v == "*") {
+              c.cors = {"*"};
+              return std::nullopt;
+            }
+            absl::StatusOr<std::vector<Url>> urls = ParseUrlList(v);
+            if (!urls.ok()) return std::string(urls.status().message());
+            c.cors.clear();
+            for (const Url& u : *urls) c.cors.push_back(u.ToString());
+            return std::nullopt;
+          },
           [](const ServerConfig& c) { return absl::StrJoin(c.cors, ","); }};
 }
 
@@ -255,10 +255,10 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("wal-dir", K::kString, "''",
         "Separate directory for the write-ahead log (default: <data-dir>/member/wal).",
         SetString(&SC::wal_dir));
-  b.Add("snapshot-count", K::kUint, "'100000'",
-        "Applied entries between two Raft snapshots.", SetUint(&SC::snapshot_count));
-  b.Add("heartbeat-interval", K::kMillis, "'100'",
-        "Raft heartbeat period, in milliseconds.", SetMillis(&SC::heartbeat_interval));
+  b.Add("snapshot-count", K::kUint, "'100000'", "Applied entries between two Raft snapshots.",
+        SetUint(&SC::snapshot_count));
+  b.Add("heartbeat-interval", K::kMillis, "'100'", "Raft heartbeat period, in milliseconds.",
+        SetMillis(&SC::heartbeat_interval));
   b.Add("election-timeout", K::kMillis, "'1000'",
         "Raft election timeout, in milliseconds; at least 5x --heartbeat-interval and at "
         "most 50000.",
@@ -274,8 +274,8 @@ std::vector<FlagSpec> BuildTable() {
         "URLs to accept client traffic (gRPC, HTTP, JSON gateway) on; hosts must be IP "
         "addresses or localhost.",
         SetUrls(&SC::listen_client_urls));
-  b.Add("max-snapshots", K::kUint, "'5'",
-        "How many snapshot files to keep (0 keeps all).", SetUint(&SC::max_snapshots));
+  b.Add("max-snapshots", K::kUint, "'5'", "How many snapshot files to keep (0 keeps all).",
+        SetUint(&SC::max_snapshots));
   b.Add("max-wals", K::kUint, "'5'", "How many WAL files to keep (0 keeps all).",
         SetUint(&SC::max_wals));
   b.Add("quota-backend-bytes", K::kInt, "'0'",
@@ -290,8 +290,7 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("max-txn-ops", K::kUint, "'128'", "Most operations allowed in one transaction.",
         SetUint(&SC::max_txn_ops));
   b.Add("max-request-bytes", K::kUint, "'1572864'",
-        "Largest client request, in bytes, the server accepts.",
-        SetUint(&SC::max_request_bytes));
+        "Largest client request, in bytes, the server accepts.", SetUint(&SC::max_request_bytes));
   b.Add("max-concurrent-streams", K::kUint, "'math.MaxUint32'",
         "Most concurrent gRPC streams per client connection.",
         SetUint(&SC::max_concurrent_streams));
@@ -331,8 +330,8 @@ std::vector<FlagSpec> BuildTable() {
         "This member's client URLs as published to clients and to the other members.\n"
         "They must be reachable by clients; required when --listen-client-urls is set.",
         SetUrls(&SC::advertise_client_urls));
-  b.Add("discovery", K::kString, "''",
-        "v2 discovery URL used to bootstrap the cluster.", SetString(&SC::discovery));
+  b.Add("discovery", K::kString, "''", "v2 discovery URL used to bootstrap the cluster.",
+        SetString(&SC::discovery));
   b.Add("discovery-fallback", K::kEnum, "'proxy'",
         "What to do when discovery fails: 'exit' or 'proxy'.\n"
         "The proxy serves the v2 API only.",
@@ -340,10 +339,9 @@ std::vector<FlagSpec> BuildTable() {
                 std::vector<std::pair<std::string, DiscoveryFallback>>{
                     {"exit", DiscoveryFallback::kExit}, {"proxy", DiscoveryFallback::kProxy}}),
         "expected \"exit\" or \"proxy\"");
-  b.Add("discovery-proxy", K::kString, "''",
-        "HTTP proxy used to reach the discovery service.", SetString(&SC::discovery_proxy));
-  b.Add("discovery-srv", K::kString, "''",
-        "DNS domain whose SRV records list the initial members.",
+  b.Add("discovery-proxy", K::kString, "''", "HTTP proxy used to reach the discovery service.",
+        SetString(&SC::discovery_proxy));
+  b.Add("discovery-srv", K::kString, "''", "DNS domain whose SRV records list the initial members.",
         SetString(&SC::discovery_srv));
   b.Add("discovery-srv-name", K::kString, "''",
         "Suffix added to the SRV names queried at bootstrap (_etcd-server-<suffix>).",
@@ -351,8 +349,8 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("strict-reconfig-check", K::kBool, "'true'",
         "Refuse membership changes that would leave the cluster without quorum.",
         SetBool(&SC::strict_reconfig_check));
-  b.Add("pre-vote", K::kBool, "'false'",
-        "Run Raft's pre-vote phase before starting an election.", SetBool(&SC::pre_vote));
+  b.Add("pre-vote", K::kBool, "'false'", "Run Raft's pre-vote phase before starting an election.",
+        SetBool(&SC::pre_vote));
   b.Add("auto-compaction-retention", K::kString, "'0'",
         "History to keep when compacting automatically; 0 disables auto compaction.",
         SetString(&SC::auto_compaction_retention),
@@ -363,9 +361,8 @@ std::vector<FlagSpec> BuildTable() {
         "means hours, e.g. '5m' or '1') or 'revision' (a number of revisions).",
         {nullptr,  // validated with the retention
          [](const ServerConfig& c) {
-           return std::string(c.auto_compaction_mode == CompactionMode::kRevision
-                                  ? "revision"
-                                  : "periodic");
+           return std::string(c.auto_compaction_mode == CompactionMode::kRevision ? "revision"
+                                                                                  : "periodic");
          }},
         "expected \"periodic\" or \"revision\"");
   b.Add("enable-v2", K::kBool, "'false'", "Serve the etcd v2 API.", SetBool(&SC::enable_v2));
@@ -385,8 +382,7 @@ std::vector<FlagSpec> BuildTable() {
         SetTlsString(&SC::client_tls, &TlsInfo::allowed_hostname));
   b.Add("trusted-ca-file", K::kString, "''", "CA bundle used to verify client certificates.",
         SetTlsString(&SC::client_tls, &TlsInfo::trusted_ca_file));
-  b.Add("auto-tls", K::kBool, "'false'",
-        "Serve clients with a generated self-signed certificate.",
+  b.Add("auto-tls", K::kBool, "'false'", "Serve clients with a generated self-signed certificate.",
         SetTlsBool(&SC::client_tls, &TlsInfo::auto_tls));
   b.Add("peer-cert-file", K::kString, "''", "TLS certificate for peer connections.",
         SetTlsString(&SC::peer_tls, &TlsInfo::cert_file));
@@ -429,18 +425,17 @@ std::vector<FlagSpec> BuildTable() {
         "sign-method=<alg>[,ttl=<duration>]'.",
         SetString(&SC::auth_token),
         "expected \"simple\" or \"jwt,pub-key=...,priv-key=...,sign-method=RS256\"");
-  b.Add("bcrypt-cost", K::kUint, "10",
-        "bcrypt cost for hashing auth passwords, from 4 to 31.", SetUint(&SC::bcrypt_cost));
+  b.Add("bcrypt-cost", K::kUint, "10", "bcrypt cost for hashing auth passwords, from 4 to 31.",
+        SetUint(&SC::bcrypt_cost));
   b.Add("auth-token-ttl", K::kUint, "300", "Lifetime of simple auth tokens, in seconds.",
         SetUint(&SC::auth_token_ttl));
 
   b.group = FlagGroup::kProfiling;
   b.Add("enable-pprof", K::kBool, "'false'",
-        "Serve profiling data under <client URL>/debug/pprof/.",
-        SetBool(&SC::enable_pprof));
+        "Serve profiling data under <client URL>/debug/pprof/.", SetBool(&SC::enable_pprof));
   b.Add("metrics", K::kString, "'basic'",
-        "Metrics detail: 'basic', or 'extensive' to add histograms.",
-        SetString(&SC::metrics), "expected \"basic\" or \"extensive\"");
+        "Metrics detail: 'basic', or 'extensive' to add histograms.", SetString(&SC::metrics),
+        "expected \"basic\" or \"extensive\"");
   b.Add("listen-metrics-urls", K::kUrls, "''",
         "Extra URLs serving only /metrics and /health; hosts must be IP addresses or "
         "localhost.",
@@ -448,23 +443,22 @@ std::vector<FlagSpec> BuildTable() {
 
   b.group = FlagGroup::kLogging;
   b.Add("logger", K::kString, "'capnslog'",
-        "Log format: 'capnslog' (text) or 'zap' (structured JSON).",
-        SetString(&SC::logger), "expected \"capnslog\" or \"zap\"");
+        "Log format: 'capnslog' (text) or 'zap' (structured JSON).", SetString(&SC::logger),
+        "expected \"capnslog\" or \"zap\"");
   b.Add("log-outputs", K::kList, "'default'",
         "Where logs go: 'default', 'stderr', 'stdout', or (zap only) a comma-separated "
         "list of files.",
         SetList(&SC::log_outputs, /*unique_sorted=*/true));
   b.Add("log-level", K::kString, "'info'",
-        "Lowest level logged: debug, info, warn, error, panic or fatal.",
-        SetString(&SC::log_level),
+        "Lowest level logged: debug, info, warn, error, panic or fatal.", SetString(&SC::log_level),
         "expected one of debug, info, warn, error, panic, fatal");
 
   b.group = FlagGroup::kProxy;
   b.Add("proxy", K::kEnum, "'off'", "v2 proxy mode: 'off', 'readonly' or 'on'.",
-        SetEnum(&SC::proxy, std::vector<std::pair<std::string, ProxyMode>>{
-                                {"off", ProxyMode::kOff},
-                                {"readonly", ProxyMode::kReadonly},
-                                {"on", ProxyMode::kOn}}),
+        SetEnum(&SC::proxy,
+                std::vector<std::pair<std::string, ProxyMode>>{{"off", ProxyMode::kOff},
+                                                               {"readonly", ProxyMode::kReadonly},
+                                                               {"on", ProxyMode::kOn}}),
         "expected \"off\", \"readonly\" or \"on\"");
   b.Add("proxy-failure-wait", K::kMillis, "5000",
         "Milliseconds a failed endpoint stays out of rotation.",
@@ -476,8 +470,8 @@ std::vector<FlagSpec> BuildTable() {
         SetMillis(&SC::proxy_dial_timeout));
   b.Add("proxy-write-timeout", K::kMillis, "5000", "Write timeout, in milliseconds.",
         SetMillis(&SC::proxy_write_timeout));
-  b.Add("proxy-read-timeout", K::kMillis, "0",
-        "Read timeout, in milliseconds (0: none).", SetMillis(&SC::proxy_read_timeout));
+  b.Add("proxy-read-timeout", K::kMillis, "0", "Read timeout, in milliseconds (0: none).",
+        SetMillis(&SC::proxy_read_timeout));
 
   b.group = FlagGroup::kExperimental;
   b.Add("experimental-initial-corrupt-check", K::kBool, "'false'",
@@ -491,8 +485,7 @@ std::vector<FlagSpec> BuildTable() {
         SetString(&SC::experimental_enable_v2v3));
   b.Add("experimental-backend-bbolt-freelist-type", K::kString, "'array'",
         "Backend freelist type: 'array' or 'map' (kept for compatibility).",
-        SetString(&SC::experimental_backend_bbolt_freelist_type),
-        "expected \"array\" or \"map\"");
+        SetString(&SC::experimental_backend_bbolt_freelist_type), "expected \"array\" or \"map\"");
   b.Add("experimental-enable-lease-checkpoint", K::kBool, "'false'",
         "Have the leader checkpoint lease TTLs so that leader changes do not extend them.",
         SetBool(&SC::experimental_enable_lease_checkpoint));
@@ -525,8 +518,7 @@ std::vector<FlagSpec> BuildTable() {
 
   b.group = FlagGroup::kOther;
   b.Add("enable-grpc-gateway", K::kBool, "'true'",
-        "Serve the JSON gateway (/v3/...) on the client URLs.",
-        SetBool(&SC::enable_grpc_gateway));
+        "Serve the JSON gateway (/v3/...) on the client URLs.", SetBool(&SC::enable_grpc_gateway));
   b.Add("experimental-enable-lease-checkpoint-persist", K::kBool, "'false'",
         "Persist lease checkpoints (requires --experimental-enable-lease-checkpoint).",
         SetBool(&SC::experimental_enable_lease_checkpoint_persist));
@@ -544,8 +536,8 @@ std::vector<FlagSpec> BuildTable() {
   b.Add("version", K::kBool, "'false'", "Print the version and exit.", {});
 
   for (const char* name :
-       {"cluster-active-size", "cluster-remove-delay", "cluster-sync-interval", "config",
-        "force", "max-result-buffer", "max-retry-attempts", "peer-heartbeat-interval",
+       {"cluster-active-size", "cluster-remove-delay", "cluster-sync-interval", "config", "force",
+        "max-result-buffer", "max-retry-attempts", "peer-heartbeat-interval",
         "peer-election-timeout", "retry-interval", "snapshot", "v", "vv"}) {
     b.Legacy(name);
   }

@@ -10,9 +10,9 @@
 #include <functional>
 #include <optional>
 #include <string>
-#include "absl/strings/string_view.h"
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "config/server_config.h"
 
 namespace etcd::config {
@@ -46,7 +46,7 @@ enum class FlagKind {
 };
 
 struct FlagSpec {
-  std::string name;          // without dashes: "initial-cluster-state"
+  std::string name;  // without dashes: "initial-cluster-state"
   FlagKind kind;
   FlagGroup group;
   std::string help_default;  // exactly as `etcd --help` shows it: "'new'", "10", "''"

@@ -143,8 +143,7 @@ absl::StatusOr<int64_t> ParseGoDuration(absl::string_view input) {
     size_t u = 0;
     while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
     if (u == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("time: missing unit in duration ", quoted));
+      return absl::InvalidArgumentError(absl::StrCat("time: missing unit in duration ", quoted));
     }
     absl::string_view unit = s.substr(0, u);
     s.remove_prefix(u);
@@ -190,8 +189,7 @@ std::string FormatGoDuration(int64_t nanos) {
     return absl::StrCat(sign, trim(absl::StrFormat("%d.%03d", u / 1000, u % 1000)), "\xC2\xB5s");
   }
   if (u < 1000000000) {
-    return absl::StrCat(sign,
-                        trim(absl::StrFormat("%d.%06d", u / 1000000, u % 1000000)), "ms");
+    return absl::StrCat(sign, trim(absl::StrFormat("%d.%06d", u / 1000000, u % 1000000)), "ms");
   }
   uint64_t secs_total = u / 1000000000, sub = u % 1000000000;
   uint64_t h = secs_total / 3600, m = (secs_total / 60) % 60, sec = secs_total % 60;

@@ -59,9 +59,8 @@ std::string HelpText() {
       "'=' (--enable-v2=false).\n";
   for (FlagGroup group :
        {FlagGroup::kMember, FlagGroup::kClustering, FlagGroup::kSecurity, FlagGroup::kAuth,
-        FlagGroup::kProfiling, FlagGroup::kLogging, FlagGroup::kProxy,
-        FlagGroup::kExperimental, FlagGroup::kUnsafe, FlagGroup::kDeprecated,
-        FlagGroup::kOther}) {
+        FlagGroup::kProfiling, FlagGroup::kLogging, FlagGroup::kProxy, FlagGroup::kExperimental,
+        FlagGroup::kUnsafe, FlagGroup::kDeprecated, FlagGroup::kOther}) {
     absl::StrAppend(&out, "\n", GroupTitle(group), ":\n");
     for (const FlagSpec& f : AllFlags()) {
       if (f.group != group || f.legacy) continue;

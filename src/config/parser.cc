@@ -71,8 +71,8 @@ absl::StatusOr<CommandLine> ParseArgs(const std::vector<std::string>& args) {
     }
     std::string name = arg.substr(dashes);
     if (name.empty() || name[0] == '-' || name[0] == '=') {
-      return SyntaxError(absl::StrCat("bad flag syntax: ", arg,
-                                      " (flags are written -name or --name)"));
+      return SyntaxError(
+          absl::StrCat("bad flag syntax: ", arg, " (flags are written -name or --name)"));
     }
     std::string value;
     bool has_value = false;
@@ -87,20 +87,19 @@ absl::StatusOr<CommandLine> ParseArgs(const std::vector<std::string>& args) {
     }
     const FlagSpec* spec = FindFlag(name);
     if (spec == nullptr) {
-      return SyntaxError(
-          absl::StrCat("flag provided but not defined: -", name, Suggestion(name)));
+      return SyntaxError(absl::StrCat("flag provided but not defined: -", name, Suggestion(name)));
     }
     if (spec->kind == FlagKind::kBool) {
       if (has_value && !spec->legacy && !ParseGoBool(value)) {
-        return SyntaxError(absl::StrFormat(
-            "invalid boolean value \"%s\" for -%s: parse error%s", value, name,
-            Context(name, Source{Source::kFlag, "--" + name}, spec->expected)));
+        return SyntaxError(
+            absl::StrFormat("invalid boolean value \"%s\" for -%s: parse error%s", value, name,
+                            Context(name, Source{Source::kFlag, "--" + name}, spec->expected)));
       }
       if (!has_value) value = "true";
     } else if (!has_value) {
       if (i + 1 >= args.size()) {
-        return SyntaxError(absl::StrCat("flag needs an argument: -", name, " (write --",
-                                        name, " <value> or --", name, "=<value>)"));
+        return SyntaxError(absl::StrCat("flag needs an argument: -", name, " (write --", name,
+                                        " <value> or --", name, "=<value>)"));
       }
       value = args[++i];
     }
@@ -128,8 +127,8 @@ absl::Status PositionalError(const CommandLine& cl) {
     hint = absl::StrCat("--", prev->name,
                         " is no longer supported and takes no separate value; remove both");
   } else if (prev && ParseGoBool(word)) {
-    hint = absl::StrCat("boolean flags take their value after '=': write --", prev->name,
-                        "=", word);
+    hint =
+        absl::StrCat("boolean flags take their value after '=': write --", prev->name, "=", word);
   } else {
     hint = "settings are given as --name value or --name=value; see 'etcd --help'";
   }
@@ -159,8 +158,7 @@ bool ControlFlag(absl::string_view name) {
 }  // namespace
 
 absl::StatusOr<ParseResult> Parse(const std::vector<std::string>& args,
-                                  const std::map<std::string, std::string>& env,
-                                  leveldb::Env* fs) {
+                                  const std::map<std::string, std::string>& env, leveldb::Env* fs) {
   ParseResult result;
   result.config = DefaultConfig();
   ASSIGN_OR_RETURN(CommandLine cl, ParseArgs(args));
@@ -268,11 +266,11 @@ absl::StatusOr<ParseResult> Parse(const std::vector<std::string>& args,
   if (file_mode) {
     result.config.config_file = config_file.value;
     if (!ignored.empty()) {
-      result.warnings.push_back(absl::StrCat(
-          "configuration is read from config file ", config_file.value,
-          " only; as in etcd, these command-line flags and environment variables were "
-          "ignored: ",
-          absl::StrJoin(ignored, ", ")));
+      result.warnings.push_back(
+          absl::StrCat("configuration is read from config file ", config_file.value,
+                       " only; as in etcd, these command-line flags and environment variables were "
+                       "ignored: ",
+                       absl::StrJoin(ignored, ", ")));
     }
   }
 
@@ -280,8 +278,10 @@ absl::StatusOr<ParseResult> Parse(const std::vector<std::string>& args,
   for (const FlagSpec& spec : AllFlags()) {
     if (spec.legacy || spec.name == "version" || spec.name == "check-config") continue;
     if (spec.name == "config-file") {
-      if (file_mode) result.sources[spec.name] = config_file.source;
-      else result.sources[spec.name] = Source{};
+      if (file_mode)
+        result.sources[spec.name] = config_file.source;
+      else
+        result.sources[spec.name] = Source{};
       continue;
     }
     auto it = raw.find(spec.name);

@@ -126,7 +126,7 @@ struct ServerConfig {
   std::chrono::milliseconds experimental_warning_apply_duration{100};
   bool force_new_cluster = false;
   bool unsafe_no_fsync = false;
-  std::string experimental_enable_v2v3;  // prefix; empty: disabled
+  std::string experimental_enable_v2v3;                            // prefix; empty: disabled
   std::string experimental_backend_bbolt_freelist_type = "array";  // "array" or "map"
 
   // v2 proxy (deprecated in etcd; accepted and stored, kubespray writes ETCD_PROXY=off).

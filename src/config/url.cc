@@ -108,9 +108,8 @@ absl::StatusOr<std::vector<Url>> ParseUrlList(absl::string_view text) {
 }
 
 std::string JoinUrls(const std::vector<Url>& urls) {
-  return absl::StrJoin(urls, ",", [](std::string* out, const Url& u) {
-    out->append(u.ToString());
-  });
+  return absl::StrJoin(urls, ",",
+                       [](std::string* out, const Url& u) { out->append(u.ToString()); });
 }
 
 absl::StatusOr<std::vector<std::pair<std::string, std::vector<Url>>>> ParseInitialCluster(
@@ -122,8 +121,7 @@ absl::StatusOr<std::vector<std::pair<std::string, std::vector<Url>>>> ParseIniti
       name = entry.substr(0, eq);
       value = entry.substr(eq + 1);
     }
-    auto it = std::find_if(raw.begin(), raw.end(),
-                           [&](const auto& p) { return p.first == name; });
+    auto it = std::find_if(raw.begin(), raw.end(), [&](const auto& p) { return p.first == name; });
     if (it == raw.end()) {
       raw.emplace_back(std::string(name), std::vector<std::string>{});
       it = raw.end() - 1;

@@ -113,8 +113,7 @@ class Validator {
         return ConfigError(absl::StrFormat(
             "'--log-output=%s' and '--log-outputs=%s' are incompatible; only set "
             "--log-outputs (log-output from %s, log-outputs from %s)",
-            Value("log-output"), Value("log-outputs"), From("log-output"),
-            From("log-outputs")));
+            Value("log-output"), Value("log-outputs"), From("log-output"), From("log-outputs")));
       }
     }
     if (c_.logger != "capnslog" && c_.logger != "zap") {
@@ -124,14 +123,13 @@ class Validator {
     static const std::set<std::string, std::less<>> kLevels = {"debug", "info",  "warn",
                                                                "error", "panic", "fatal"};
     if (kLevels.count(c_.log_level) == 0) {
-      return ConfigError(
-          absl::StrCat("unknown level \"", c_.log_level, "\"",
-                       Ctx("log-level", "expected one of debug, info, warn, error, panic, "
-                                        "fatal")));
+      return ConfigError(absl::StrCat("unknown level \"", c_.log_level, "\"",
+                                      Ctx("log-level",
+                                          "expected one of debug, info, warn, error, panic, "
+                                          "fatal")));
     }
     if (c_.debug) {
-      Warn(absl::StrCat("--debug is deprecated; use --log-level=debug (from ", From("debug"),
-                        ")"));
+      Warn(absl::StrCat("--debug is deprecated; use --log-level=debug (from ", From("debug"), ")"));
       c_.log_level = "debug";
     }
     if (c_.log_outputs.empty() || (c_.log_outputs.size() == 1 && c_.log_outputs[0].empty())) {
@@ -146,17 +144,16 @@ class Validator {
       }
       const std::string& out = c_.log_outputs[0];
       if (out != "default" && out != "stderr" && out != "stdout") {
-        return ConfigError(absl::StrCat(
-            "unknown log-output \"", out, "\" (only supports \"default\", \"stderr\", "
-            "\"stdout\")",
-            Ctx("log-outputs", "use --logger=zap to log to a file")));
+        return ConfigError(absl::StrCat("unknown log-output \"", out,
+                                        "\" (only supports \"default\", \"stderr\", "
+                                        "\"stdout\")",
+                                        Ctx("log-outputs", "use --logger=zap to log to a file")));
       }
-    } else if (c_.log_outputs.size() > 1 &&
-               std::find(c_.log_outputs.begin(), c_.log_outputs.end(), "default") !=
-                   c_.log_outputs.end()) {
-      return ConfigError(absl::StrCat(
-          "multi logoutput for \"default\" is not supported yet",
-          Ctx("log-outputs", "list explicit outputs such as stderr or file paths")));
+    } else if (c_.log_outputs.size() > 1 && std::find(c_.log_outputs.begin(), c_.log_outputs.end(),
+                                                      "default") != c_.log_outputs.end()) {
+      return ConfigError(
+          absl::StrCat("multi logoutput for \"default\" is not supported yet",
+                       Ctx("log-outputs", "list explicit outputs such as stderr or file paths")));
     }
     return absl::OkStatus();
   }
@@ -165,10 +162,11 @@ class Validator {
     for (const Url& u : urls) {
       if (u.scheme == "unix" || u.scheme == "unixs") continue;
       if (u.host == "localhost" || IsIpLiteral(u.host)) continue;
-      return ConfigError(absl::StrCat(
-          "expected IP in URL for binding (", u.ToString(), ")",
-          Ctx(flag, "listen URLs must use an IP address (0.0.0.0 for all interfaces) or "
-                    "localhost; host names belong in the advertise URLs")));
+      return ConfigError(
+          absl::StrCat("expected IP in URL for binding (", u.ToString(), ")",
+                       Ctx(flag,
+                           "listen URLs must use an IP address (0.0.0.0 for all interfaces) or "
+                           "localhost; host names belong in the advertise URLs")));
     }
     return absl::OkStatus();
   }
@@ -184,9 +182,8 @@ class Validator {
     for (const Url& u : urls) {
       if (!u.host.empty()) continue;
       return ConfigError(absl::StrFormat(
-          "--%s \"%s\" must be \"host:port\" (unexpected empty host (%s))%s", flag,
-          JoinUrls(urls), u.ToString(),
-          Ctx(flag, "advertise an address the other members and clients can reach")));
+          "--%s \"%s\" must be \"host:port\" (unexpected empty host (%s))%s", flag, JoinUrls(urls),
+          u.ToString(), Ctx(flag, "advertise an address the other members and clients can reach")));
     }
     return absl::OkStatus();
   }
@@ -198,8 +195,8 @@ class Validator {
   }
 
   absl::Status ParseCompactionMode() {
-    std::string mode = Given("auto-compaction-mode") ? Value("auto-compaction-mode")
-                                                     : std::string("periodic");
+    std::string mode =
+        Given("auto-compaction-mode") ? Value("auto-compaction-mode") : std::string("periodic");
     if (mode == "periodic" || mode.empty()) {
       c_.auto_compaction_mode = CompactionMode::kPeriodic;
     } else if (mode == "revision") {
@@ -214,13 +211,13 @@ class Validator {
 
   absl::Status Bootstrap() {
     c_.initial_cluster_given = Given("initial-cluster");
-    std::string cluster = c_.initial_cluster_given ? Value("initial-cluster")
-                                                   : std::string(kDefaultInitialCluster);
+    std::string cluster =
+        c_.initial_cluster_given ? Value("initial-cluster") : std::string(kDefaultInitialCluster);
     const bool discovery_set =
         !c_.discovery.empty() || !c_.discovery_srv.empty() || !c_.discovery_srv_name.empty();
     // A discovery method replaces the default initial cluster.
-    if (discovery_set && (!c_.initial_cluster_given ||
-                          (FileMode() && cluster == kDefaultInitialCluster))) {
+    if (discovery_set &&
+        (!c_.initial_cluster_given || (FileMode() && cluster == kDefaultInitialCluster))) {
       cluster.clear();
     }
     std::vector<std::string> set;
@@ -236,14 +233,16 @@ class Validator {
           absl::StrJoin(origins, ", "), "; keep exactly one of them)"));
     }
     if (!c_.discovery_srv_name.empty() && c_.discovery_srv.empty()) {
-      Warn(absl::StrCat("--discovery-srv-name is set but --discovery-srv is not, so it has "
-                        "no effect (from ",
-                        From("discovery-srv-name"), ")"));
+      Warn(
+          absl::StrCat("--discovery-srv-name is set but --discovery-srv is not, so it has "
+                       "no effect (from ",
+                       From("discovery-srv-name"), ")"));
     }
     if (!c_.discovery.empty() && c_.initial_cluster_state == ClusterState::kExisting) {
-      return ConfigError(absl::StrCat(
-          "discovery URL should not be set when joining existing initial cluster",
-          Ctx("discovery", "to join a running cluster use 'etcdctl member add' and "
+      return ConfigError(
+          absl::StrCat("discovery URL should not be set when joining existing initial cluster",
+                       Ctx("discovery",
+                           "to join a running cluster use 'etcdctl member add' and "
                            "--initial-cluster with --initial-cluster-state=existing")));
     }
     // `etcd --name x` alone: the default cluster becomes x=<advertise peer URLs>.
@@ -259,9 +258,9 @@ class Validator {
     absl::StatusOr<std::vector<std::pair<std::string, std::vector<Url>>>> parsed =
         ParseInitialCluster(cluster);
     if (!parsed.ok()) {
-      return ConfigError(absl::StrCat(
-          "error setting up initial cluster: ", parsed.status().message(),
-          Ctx("initial-cluster", FindFlag("initial-cluster")->expected)));
+      return ConfigError(
+          absl::StrCat("error setting up initial cluster: ", parsed.status().message(),
+                       Ctx("initial-cluster", FindFlag("initial-cluster")->expected)));
     }
     std::map<std::string, std::string> owner;  // url -> member
     for (const auto& [name, urls] : *parsed) {
@@ -271,8 +270,8 @@ class Validator {
           return ConfigError(absl::StrCat(
               "initial cluster ", FormatInitialCluster(*parsed), " has duplicate url",
               Ctx("initial-cluster",
-                  absl::StrCat(u.ToString(), " is listed for both ", it->second, " and ",
-                               name, "; every member needs its own peer URL"))));
+                  absl::StrCat(u.ToString(), " is listed for both ", it->second, " and ", name,
+                               "; every member needs its own peer URL"))));
         }
       }
     }
@@ -288,8 +287,8 @@ class Validator {
                                       Ctx("heartbeat-interval", "the default is 100")));
     }
     if (election <= 0) {
-      return ConfigError(absl::StrCat("--election-timeout must be >0 (set to ", election,
-                                      "ms)", Ctx("election-timeout", "the default is 1000")));
+      return ConfigError(absl::StrCat("--election-timeout must be >0 (set to ", election, "ms)",
+                                      Ctx("election-timeout", "the default is 1000")));
     }
     if (5 * tick > election) {
       return ConfigError(absl::StrFormat(
@@ -301,8 +300,7 @@ class Validator {
     if (election > kMaxElectionMs) {
       return ConfigError(absl::StrFormat(
           "--election-timeout[%dms] is too long, and should be set less than %dms%s", election,
-          kMaxElectionMs,
-          Ctx("election-timeout", absl::StrCat("use at most ", kMaxElectionMs))));
+          kMaxElectionMs, Ctx("election-timeout", absl::StrCat("use at most ", kMaxElectionMs))));
     }
     return absl::OkStatus();
   }
@@ -316,10 +314,11 @@ class Validator {
         (!c_.discovery.empty() && c_.discovery_fallback == DiscoveryFallback::kProxy);
     if (FileMode()) {
       // etcd keeps advertising the default URL in this case; so do we, loudly.
-      Warn(absl::StrCat("listen-client-urls is set but advertise-client-urls is not, so "
-                        "clients are told to use ",
-                        JoinUrls(c_.advertise_client_urls), " (from ",
-                        From("listen-client-urls"), "; set advertise-client-urls)"));
+      Warn(
+          absl::StrCat("listen-client-urls is set but advertise-client-urls is not, so "
+                       "clients are told to use ",
+                       JoinUrls(c_.advertise_client_urls), " (from ", From("listen-client-urls"),
+                       "; set advertise-client-urls)"));
       return absl::OkStatus();
     }
     if (may_be_proxy) {
@@ -356,13 +355,13 @@ class Validator {
     }
     absl::StatusOr<int64_t> ns = ParseGoDuration(text);
     if (!ns.ok() || *ns < 0) {
-      return ConfigError(absl::StrCat(
-          "error parsing CompactionRetention: ",
-          ns.ok() ? absl::StrCat("negative duration \"", text, "\"")
-                  : std::string(ns.status().message()),
-          Ctx("auto-compaction-retention",
-              "in periodic mode the retention is a whole number of hours (\"1\") or a "
-              "duration (\"30m\", \"1h30m\")")));
+      return ConfigError(
+          absl::StrCat("error parsing CompactionRetention: ",
+                       ns.ok() ? absl::StrCat("negative duration \"", text, "\"")
+                               : std::string(ns.status().message()),
+                       Ctx("auto-compaction-retention",
+                           "in periodic mode the retention is a whole number of hours (\"1\") or a "
+                           "duration (\"30m\", \"1h30m\")")));
     }
     c_.auto_compaction_period = milliseconds(*ns / 1000000);
     return absl::OkStatus();
@@ -371,11 +370,11 @@ class Validator {
   absl::Status LeaseCheckpoint() {
     if (c_.experimental_enable_lease_checkpoint_persist &&
         !c_.experimental_enable_lease_checkpoint) {
-      return ConfigError(absl::StrCat(
-          "setting experimental-enable-lease-checkpoint-persist requires "
-          "experimental-enable-lease-checkpoint",
-          Ctx("experimental-enable-lease-checkpoint-persist",
-              "also set --experimental-enable-lease-checkpoint")));
+      return ConfigError(
+          absl::StrCat("setting experimental-enable-lease-checkpoint-persist requires "
+                       "experimental-enable-lease-checkpoint",
+                       Ctx("experimental-enable-lease-checkpoint-persist",
+                           "also set --experimental-enable-lease-checkpoint")));
     }
     return absl::OkStatus();
   }
@@ -384,10 +383,10 @@ class Validator {
     for (const std::string& suite : c_.cipher_suites) {
       if (suite.empty() && c_.cipher_suites.size() == 1) break;  // "" means defaults
       if (CipherSuiteNames().count(suite) == 0) {
-        return ConfigError(absl::StrCat(
-            "unexpected TLS cipher suite \"", suite, "\"",
-            Ctx("cipher-suites", "use Go cipher suite names such as "
-                                 "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")));
+        return ConfigError(absl::StrCat("unexpected TLS cipher suite \"", suite, "\"",
+                                        Ctx("cipher-suites",
+                                            "use Go cipher suite names such as "
+                                            "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256")));
       }
     }
     if (c_.cipher_suites.size() == 1 && c_.cipher_suites[0].empty()) c_.cipher_suites.clear();
@@ -396,22 +395,22 @@ class Validator {
     const bool client_tls = !c_.client_tls.cert_file.empty() || c_.client_tls.auto_tls;
     for (const Url& u : c_.listen_client_urls) {
       if ((u.scheme == "https" || u.scheme == "unixs") && !client_tls) {
-        return ConfigError(absl::StrCat(
-            "TLS key/cert (--cert-file, --key-file) must be provided for client url ",
-            u.ToString(), " with HTTPS scheme",
-            Ctx("listen-client-urls",
-                "set --cert-file and --key-file, or --auto-tls, or use http://")));
+        return ConfigError(
+            absl::StrCat("TLS key/cert (--cert-file, --key-file) must be provided for client url ",
+                         u.ToString(), " with HTTPS scheme",
+                         Ctx("listen-client-urls",
+                             "set --cert-file and --key-file, or --auto-tls, or use http://")));
       }
     }
     const bool peer_tls = !c_.peer_tls.cert_file.empty() || c_.peer_tls.auto_tls;
     for (const Url& u : c_.listen_peer_urls) {
       if ((u.scheme == "https" || u.scheme == "unixs") && !peer_tls) {
-        return ConfigError(absl::StrCat(
-            "cannot listen on TLS for ", u.host, ":", u.port,
-            ": KeyFile and CertFile are not presented",
-            Ctx("listen-peer-urls",
-                "set --peer-cert-file and --peer-key-file, or --peer-auto-tls, or use "
-                "http://")));
+        return ConfigError(
+            absl::StrCat("cannot listen on TLS for ", u.host, ":", u.port,
+                         ": KeyFile and CertFile are not presented",
+                         Ctx("listen-peer-urls",
+                             "set --peer-cert-file and --peer-key-file, or --peer-auto-tls, or use "
+                             "http://")));
       }
     }
     return absl::OkStatus();
@@ -436,22 +435,22 @@ class Validator {
         "ES256|...>[,ttl=5m]\"";
     if (parts[0] == "simple") return absl::OkStatus();
     if (parts[0] != "jwt") {
-      return ConfigError(absl::StrCat("auth: unknown token type: ", parts[0],
-                                      Ctx("auth-token", hint)));
+      return ConfigError(
+          absl::StrCat("auth: unknown token type: ", parts[0], Ctx("auth-token", hint)));
     }
     bool have_method = false;
     for (size_t i = 1; i < parts.size(); ++i) {
       std::vector<std::string> kv = absl::StrSplit(parts[i], absl::MaxSplits('=', 1));
-      static const std::set<std::string, std::less<>> kKeys = {"pub-key", "priv-key",
-                                                               "sign-method", "ttl"};
+      static const std::set<std::string, std::less<>> kKeys = {"pub-key", "priv-key", "sign-method",
+                                                               "ttl"};
       if (kv.size() != 2 || kKeys.count(kv[0]) == 0) {
-        return ConfigError(absl::StrCat("auth: invalid auth options (unknown option \"",
-                                        parts[i], "\")", Ctx("auth-token", hint)));
+        return ConfigError(absl::StrCat("auth: invalid auth options (unknown option \"", parts[i],
+                                        "\")", Ctx("auth-token", hint)));
       }
       if (kv[0] == "sign-method") have_method = !kv[1].empty();
       if (kv[0] == "ttl" && !ParseGoDuration(kv[1]).ok()) {
-        return ConfigError(absl::StrCat("auth: invalid auth options (bad ttl \"", kv[1],
-                                        "\")", Ctx("auth-token", hint)));
+        return ConfigError(absl::StrCat("auth: invalid auth options (bad ttl \"", kv[1], "\")",
+                                        Ctx("auth-token", hint)));
       }
     }
     if (!have_method) {
@@ -479,20 +478,17 @@ class Validator {
     }
     if (c_.quota_backend_bytes < 0) {
       Warn(absl::StrCat("a negative quota-backend-bytes (", c_.quota_backend_bytes,
-                        ") disables the backend quota (from ", From("quota-backend-bytes"),
-                        ")"));
+                        ") disables the backend quota (from ", From("quota-backend-bytes"), ")"));
     }
     if (c_.metrics != "basic" && c_.metrics != "extensive") {
-      Warn(absl::StrCat("unknown metrics level \"", c_.metrics,
-                        "\"; using \"basic\" (from ", From("metrics"),
-                        "; expected \"basic\" or \"extensive\")"));
+      Warn(absl::StrCat("unknown metrics level \"", c_.metrics, "\"; using \"basic\" (from ",
+                        From("metrics"), "; expected \"basic\" or \"extensive\")"));
       c_.metrics = "basic";
     }
     if (c_.experimental_backend_bbolt_freelist_type != "array" &&
         c_.experimental_backend_bbolt_freelist_type != "map") {
       Warn(absl::StrCat("unknown experimental-backend-bbolt-freelist-type \"",
-                        c_.experimental_backend_bbolt_freelist_type,
-                        "\"; using \"array\" (from ",
+                        c_.experimental_backend_bbolt_freelist_type, "\"; using \"array\" (from ",
                         From("experimental-backend-bbolt-freelist-type"), ")"));
       c_.experimental_backend_bbolt_freelist_type = "array";
     }

@@ -20,8 +20,8 @@ inline std::string WriteTempFile(const std::string& contents, const std::string&
   for (char& ch : base) {
     if (ch == '/') ch = '_';
   }
-  std::string path = ::testing::TempDir() + "/config_" + base + "_" +
-                     std::to_string(++counter) + (name.empty() ? ".yml" : name);
+  std::string path = ::testing::TempDir() + "/config_" + base + "_" + std::to_string(++counter) +
+                     (name.empty() ? ".yml" : name);
   std::ofstream out(path);
   out << contents;
   return path;
