@@ -1,12 +1,15 @@
 #include "mvcc/key_index.h"
 
 #include <algorithm>
+#include <tuple>
+#include <utility>
 
 namespace etcd::mvcc {
 namespace {
 
 // Index of the newest revision with main <= at_rev in `revs`, or -1.
-int64_t NewestAtOrBefore(const std::vector<Revision>& revs, int64_t at_rev) {
+template <typename Revs>
+int64_t NewestAtOrBefore(const Revs& revs, int64_t at_rev) {
   auto it = std::partition_point(revs.begin(), revs.end(),
                                  [at_rev](const Revision& r) { return r.main <= at_rev; });
   return static_cast<int64_t>(it - revs.begin()) - 1;
@@ -14,13 +17,21 @@ int64_t NewestAtOrBefore(const std::vector<Revision>& revs, int64_t at_rev) {
 
 }  // namespace
 
+KeyIndex::Map::iterator KeyIndex::FindOrInsert(std::string_view key) {
+  auto it = keys_.lower_bound(key);
+  if (it == keys_.end() || it->first != key) {
+    it = keys_.emplace_hint(it, std::piecewise_construct, std::forward_as_tuple(key),
+                            std::forward_as_tuple());
+  }
+  return it;
+}
+
 bool KeepSetContains(const KeepSet& keep, Revision rev) {
   return std::binary_search(keep.begin(), keep.end(), rev);
 }
 
 void KeyIndex::Put(std::string_view key, Revision rev, int64_t lease) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), Entry{}).first;
+  auto it = FindOrInsert(key);
   Entry& e = it->second;
   Generation& g = e.generations.back();
   if (g.revs.empty()) {
@@ -45,8 +56,7 @@ bool KeyIndex::Tombstone(std::string_view key, Revision rev) {
 
 void KeyIndex::Restore(std::string_view key, Revision created, Revision modified,
                        int64_t version, int64_t lease) {
-  auto it = keys_.find(key);
-  if (it == keys_.end()) it = keys_.emplace(std::string(key), Entry{}).first;
+  auto it = FindOrInsert(key);
   Entry& e = it->second;
   Generation& g = e.generations.back();
   if (g.revs.empty()) g.created = created;
@@ -137,10 +147,10 @@ KeepSet KeyIndex::Compact(int64_t at_rev) {
     size_t gi = 0;
     int64_t idx = -1;
     CompactPoint(e, at_rev, &gi, &idx);
-    e.generations.erase(e.generations.begin(), e.generations.begin() + gi);
+    if (gi > 0) e.generations.erase(e.generations.begin(), e.generations.begin() + gi);
     Generation& g = e.generations.front();
     if (idx >= 0) {
-      g.revs.erase(g.revs.begin(), g.revs.begin() + idx);
+      if (idx > 0) g.revs.erase(g.revs.begin(), g.revs.begin() + idx);
       keep.push_back(g.revs.front());
     }
     if (e.generations.size() == 1 && e.generations.front().revs.empty()) {

@@ -16,12 +16,13 @@
 
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "absl/container/btree_map.h"
+#include "absl/container/inlined_vector.h"
 #include "mvcc/revision.h"
 
 namespace etcd::mvcc {
@@ -77,14 +78,17 @@ class KeyIndex {
   size_t size() const { return keys_.size(); }
 
  private:
+  // Inline storage for the common case (one generation, one revision) keeps a key to
+  // a single btree slot: no per-key heap allocation beyond a long key's string.
   struct Generation {
     int64_t ver = 0;  // version of the newest put in `revs`
     Revision created;
-    std::vector<Revision> revs;
+    absl::InlinedVector<Revision, 1> revs;
   };
   struct Entry {
-    std::vector<Generation> generations{1};  // never empty; back() is open
-    int64_t lease = 0;                        // lease of the newest put if live
+    Entry() : generations(1) {}
+    absl::InlinedVector<Generation, 1> generations;  // never empty; back() is open
+    int64_t lease = 0;                                // lease of the newest put if live
   };
 
   static std::optional<Found> FindAt(const Entry& e, int64_t at_rev);
@@ -94,7 +98,10 @@ class KeyIndex {
   template <typename Fn>
   void ForRange(std::string_view key, std::string_view end, Fn&& fn) const;
 
-  std::map<std::string, Entry, std::less<>> keys_;
+  using Map = absl::btree_map<std::string, Entry, std::less<>>;
+  Map::iterator FindOrInsert(std::string_view key);
+
+  Map keys_;
 };
 
 }  // namespace etcd::mvcc

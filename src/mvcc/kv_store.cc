@@ -24,6 +24,67 @@ absl::StatusOr<int64_t> ReadMetaInt(const storage::Backend& b, std::string_view 
   return static_cast<int64_t>(out);
 }
 
+// The fields of a stored mvccpb.KeyValue that restoring the index needs, read straight
+// from the wire bytes (no copy of the value; Open stays fast with many keys).
+struct KvMeta {
+  std::string_view key;
+  int64_t create_revision = 0;
+  int64_t version = 0;
+  int64_t lease = 0;
+};
+
+bool ReadVarint(const char** p, const char* end, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64 && *p < end; shift += 7) {
+    const uint8_t b = static_cast<uint8_t>(*(*p)++);
+    result |= static_cast<uint64_t>(b & 0x7f) << shift;
+    if ((b & 0x80) == 0) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool ParseKvMeta(std::string_view in, KvMeta* out) {
+  *out = KvMeta{};
+  const char* p = in.data();
+  const char* end = p + in.size();
+  while (p < end) {
+    uint64_t tag = 0;
+    if (!ReadVarint(&p, end, &tag)) return false;
+    const uint64_t field = tag >> 3;
+    switch (tag & 7) {
+      case 0: {  // varint
+        uint64_t v = 0;
+        if (!ReadVarint(&p, end, &v)) return false;
+        if (field == 2) out->create_revision = static_cast<int64_t>(v);
+        if (field == 4) out->version = static_cast<int64_t>(v);
+        if (field == 6) out->lease = static_cast<int64_t>(v);
+        break;
+      }
+      case 2: {  // length-delimited
+        uint64_t len = 0;
+        if (!ReadVarint(&p, end, &len) || len > static_cast<uint64_t>(end - p)) return false;
+        if (field == 1) out->key = std::string_view(p, len);
+        p += len;
+        break;
+      }
+      case 1:  // fixed64
+        if (end - p < 8) return false;
+        p += 8;
+        break;
+      case 5:  // fixed32
+        if (end - p < 4) return false;
+        p += 4;
+        break;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------------------
@@ -45,21 +106,19 @@ absl::Status KvStore::Restore() {
   KeyIndex index;
   int64_t last_rev = 1;
   absl::Status bad;
-  mvccpb::KeyValue kv;  // reused: keeps its buffers across entries
+  KvMeta kv;
   RETURN_IF_ERROR(backend_->Scan(
       Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
         Revision rev;
         bool tombstone = false;
-        if (!DecodeRevision(k, &rev, &tombstone) ||
-            !kv.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+        if (!DecodeRevision(k, &rev, &tombstone) || !ParseKvMeta(v, &kv)) {
           bad = Corrupt("malformed key-bucket entry");
           return false;
         }
         if (tombstone) {
-          index.Tombstone(kv.key(), rev);
+          index.Tombstone(kv.key, rev);
         } else {
-          index.Restore(kv.key(), Revision{kv.create_revision(), 0}, rev, kv.version(),
-                        kv.lease());
+          index.Restore(kv.key, Revision{kv.create_revision, 0}, rev, kv.version, kv.lease);
         }
         last_rev = std::max(last_rev, rev.main);
         return true;
@@ -81,6 +140,7 @@ absl::Status KvStore::Restore() {
     index_ = std::move(index);
     compact_rev_ = scheduled;
   }
+  applier_compact_rev_ = scheduled;
   current_rev_.store(last_rev, std::memory_order_release);
   committed_rev_.store(last_rev, std::memory_order_release);
   finished_compact_rev_.store(std::max<int64_t>(finished, 0), std::memory_order_release);
@@ -102,7 +162,7 @@ int64_t KvStore::FirstRev() const {
 
 absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_view end,
                                              const RangeOptions& options, int64_t cur_rev,
-                                             const ValueGetter& get) const {
+                                             int64_t floor, const ValueGetter& get) const {
   const int64_t at = options.rev <= 0 ? cur_rev : options.rev;
   if (at > cur_rev) return errors::Make(errors::Err::kFutureRev);
   RangeResult result;
@@ -110,7 +170,7 @@ absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_v
   std::vector<std::pair<std::string, Revision>> hits;
   {
     absl::ReaderMutexLock l(&mu_);
-    if (at < compact_rev_) return errors::Make(errors::Err::kCompacted);
+    if (at < std::max(compact_rev_, floor)) return errors::Make(errors::Err::kCompacted);
     if (options.count_only) {
       result.count = index_.Count(key, end, at);
       return result;
@@ -138,11 +198,20 @@ absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_v
 
 absl::StatusOr<RangeResult> KvStore::Range(std::string_view key, std::string_view end,
                                            const RangeOptions& options) const {
-  const int64_t cur = CommittedRev();
-  std::shared_ptr<storage::ReadView> view = backend_->NewReadView();
-  return RangeAt(key, end, options, cur, [&view](const std::string& rev_key) {
-    return view->Get(Bucket::kKey, rev_key);
-  });
+  for (int attempt = 0;; ++attempt) {
+    const int64_t cur = CommittedRev();
+    std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
+    absl::StatusOr<RangeResult> r =
+        RangeAt(key, end, options, cur, -1, [&view](const std::string& rev_key) {
+          return view->Get(Bucket::kKey, rev_key);
+        });
+    // A read of the latest revision raced with a compaction published after it loaded
+    // CommittedRev(): CommittedRev() >= CompactRev() now, so reading again succeeds.
+    if (options.rev <= 0 && attempt < 8 && errors::Is(r.status(), errors::Err::kCompacted)) {
+      continue;
+    }
+    return r;
+  }
 }
 
 absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_rev,
@@ -242,18 +311,22 @@ absl::StatusOr<uint32_t> KvStore::Hash() const {
 }
 
 absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
-  const int64_t cur = CommittedRev();
-  std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
+  int64_t cur = 0;
+  std::unique_ptr<storage::ReadView> view;
   HashKvResult result;
   KeepSet keep;
-  {
+  for (int attempt = 0;; ++attempt) {
+    cur = CommittedRev();
+    view = backend_->NewReadView();
     absl::ReaderMutexLock l(&mu_);
     result.compact_revision = compact_rev_;
     if (rev > 0 && compact_rev_ >= 0 && rev <= compact_rev_) {
       return errors::Make(errors::Err::kCompacted);
     }
     if (rev > cur) return errors::Make(errors::Err::kFutureRev);
+    if (rev <= 0 && cur < compact_rev_ && attempt < 8) continue;  // raced a compaction
     if (compact_rev_ >= 0) keep = index_.Keep(compact_rev_);
+    break;
   }
   if (rev <= 0) rev = cur;
   result.revision = rev;
@@ -299,7 +372,7 @@ absl::StatusOr<RangeResult> KvStore::WriteTxn::Range(std::string_view key,
                                                      std::string_view end,
                                                      const RangeOptions& options) const {
   storage::Backend* b = store_->backend_;
-  return store_->RangeAt(key, end, options, Rev(), [b](const std::string& rev_key) {
+  return store_->RangeAt(key, end, options, Rev(), FirstRev(), [b](const std::string& rev_key) {
     return b->Get(Bucket::kKey, rev_key);
   });
 }
@@ -390,8 +463,24 @@ std::vector<mvccpb::Event> KvStore::WriteTxn::End() {
 }
 
 void KvStore::OnCommitted(int64_t rev) {
-  int64_t cur = committed_rev_.load(std::memory_order_relaxed);
-  if (rev > cur) committed_rev_.store(std::min(rev, Rev()), std::memory_order_release);
+  const int64_t committed = std::min(rev, Rev());
+  if (committed > committed_rev_.load(std::memory_order_relaxed)) {
+    committed_rev_.store(committed, std::memory_order_release);
+  }
+  if (compact_pending_.has_value() && *compact_pending_ <= CommittedRev()) {
+    const int64_t at = *compact_pending_;
+    compact_pending_.reset();
+    KeepSet keep;
+    {
+      absl::MutexLock l(&mu_);
+      keep = index_.Compact(at);
+      compact_rev_ = at;
+    }
+    job_.active = true;
+    job_.rev = at;
+    job_.keep = std::move(keep);
+    job_.cursor.clear();
+  }
   if (finish_pending_ > 0 && !backend_->HasPending()) {
     if (finish_pending_ > finished_compact_rev_.load(std::memory_order_relaxed)) {
       finished_compact_rev_.store(finish_pending_, std::memory_order_release);
@@ -404,23 +493,12 @@ void KvStore::OnCommitted(int64_t rev) {
 // Compaction
 
 absl::Status KvStore::Compact(int64_t rev) {
-  {
-    absl::ReaderMutexLock l(&mu_);
-    if (rev <= compact_rev_) return errors::Make(errors::Err::kCompacted);
-  }
+  if (rev <= applier_compact_rev_) return errors::Make(errors::Err::kCompacted);
   if (rev > Rev()) return errors::Make(errors::Err::kFutureRev);
   backend_->Put(Bucket::kMeta, kScheduledCompactKey, storage::EncodeUint64(rev));
-  KeepSet keep;
-  {
-    absl::MutexLock l(&mu_);
-    keep = index_.Compact(rev);
-    compact_rev_ = rev;
-  }
-  job_.active = true;
-  job_.rev = rev;
-  job_.keep = std::move(keep);
-  job_.cursor.clear();
-  return CompactionStep();
+  applier_compact_rev_ = rev;
+  compact_pending_ = rev;
+  return absl::OkStatus();
 }
 
 absl::Status KvStore::CompactionStep() {
@@ -433,18 +511,19 @@ absl::Status KvStore::CompactionStep() {
   RETURN_IF_ERROR(backend_->Scan(
       Bucket::kKey, job_.cursor, RevisionFloor(job_.rev + 1),
       [&](std::string_view k, std::string_view) {
-        if (doomed.size() >= limit) {
-          next_cursor.assign(k);
-          more = true;
-          return false;
-        }
         Revision r;
         bool tombstone = false;
         if (!DecodeRevision(k, &r, &tombstone)) {
           bad = Corrupt("malformed key-bucket key");
           return false;
         }
-        if (!KeepSetContains(job_.keep, r)) doomed.emplace_back(k);
+        if (KeepSetContains(job_.keep, r)) return true;
+        if (doomed.size() >= limit) {
+          next_cursor.assign(k);
+          more = true;
+          return false;
+        }
+        doomed.emplace_back(k);
         return true;
       }));
   RETURN_IF_ERROR(bad);

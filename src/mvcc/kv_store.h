@@ -11,6 +11,13 @@
 //   [store->CompactionStep() while HasCompactionWork(), bounded per batch]
 //   backend->Commit(index, term);
 //   store->OnCommitted(store->Rev());     // readers may now see those revisions
+//   while (store->HasCompactionWork())    // also when idle: physical compaction
+//     { CompactionStep(); Commit; OnCommitted }   (may interleave with new entries)
+//
+// Compaction is visible to the applier at once (Compact() then WriteTxn reads below it
+// fail) and to readers from the OnCommitted() that follows the commit of the batch
+// holding it: then the key index is compacted and the physical deletion starts. So
+// readers always have CompactRev() <= CommittedRev().
 //
 // Reads (Range, EventsBetween, Hash, HashKV) run on any thread and see only committed
 // revisions (<= CommittedRev()): they pick revisions from the key index under a shared
@@ -95,8 +102,8 @@ class KvStore final : public EventHistory {
     return committed_rev_.load(std::memory_order_acquire);
   }
   int64_t CompactRev() const override;
-  // etcd's FirstRev: the compact revision, or -1 when never compacted (a txn's range
-  // with a revision below it fails with kCompacted, negative revisions included).
+  // etcd's FirstRev as readers see it: the compact revision, or -1 when never
+  // compacted (a txn's range below it fails with kCompacted, negative revisions too).
   int64_t FirstRev() const;
   // The newest revision including applied but not yet committed writes.
   int64_t Rev() const { return current_rev_.load(std::memory_order_acquire); }
@@ -129,6 +136,8 @@ class KvStore final : public EventHistory {
 
     // The revision reads in this txn see: Rev() at begin, +1 once it has written.
     int64_t Rev() const { return changed_ ? begin_rev_ + 1 : begin_rev_; }
+    // FirstRev on the applier's side: includes compactions not yet committed.
+    int64_t FirstRev() const { return store_->applier_compact_rev_; }
     bool HasChanges() const { return changed_; }
     // Like KvStore::Range but over applied (uncommitted) state including this txn's
     // writes; kFutureRev beyond Rev(), kCompacted below the compact revision.
@@ -163,9 +172,9 @@ class KvStore final : public EventHistory {
   void OnCommitted(int64_t rev);
 
   // Compacts at `rev`: kCompacted if rev <= the compact revision, kFutureRev if
-  // rev > Rev(). Records it in the meta bucket, compacts the key index at once and
-  // runs the first CompactionStep (the remaining physical deletion continues in later
-  // CompactionStep calls).
+  // rev > Rev(). Records it in the meta bucket (pending batch); the key index is
+  // compacted by the OnCommitted() after the commit, and the physical deletion runs in
+  // CompactionStep calls after that.
   absl::Status Compact(int64_t rev);
   bool HasCompactionWork() const { return job_.active; }
   // Deletes up to compaction_batch_limit obsolete revisions into the pending batch; the
@@ -184,12 +193,13 @@ class KvStore final : public EventHistory {
   KvStore(storage::Backend* backend, const KvStoreOptions& options)
       : backend_(backend), options_(options) {}
   absl::Status Restore();
-  // Shared Range body; `get` reads the stored kv for a revision.
+  // Shared Range body; `get` reads the stored kv for a revision; reads below
+  // max(compact_rev_, floor) fail with kCompacted.
   using ValueGetter =
       std::function<absl::StatusOr<std::optional<std::string>>(const std::string& rev_key)>;
   absl::StatusOr<RangeResult> RangeAt(std::string_view key, std::string_view end,
                                       const RangeOptions& options, int64_t cur_rev,
-                                      const ValueGetter& get) const;
+                                      int64_t floor, const ValueGetter& get) const;
 
   storage::Backend* const backend_;
   const KvStoreOptions options_;
@@ -203,6 +213,8 @@ class KvStore final : public EventHistory {
   std::atomic<int64_t> finished_compact_rev_{0};
 
   // Applier thread only.
+  int64_t applier_compact_rev_ = -1;  // includes compactions not yet committed
+  std::optional<int64_t> compact_pending_;  // scheduled, index not yet compacted
   CompactionJob job_;
   int64_t finish_pending_ = 0;  // compaction whose finish marker awaits a commit
   bool txn_open_ = false;

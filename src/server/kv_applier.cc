@@ -243,7 +243,7 @@ class Applier {
           const int64_t rev = op.request_range().revision();
           if (rev == 0) break;
           if (rev > txn_->Rev()) return errors::Make(Err::kFutureRev);
-          if (rev < kv_->FirstRev()) return errors::Make(Err::kCompacted);
+          if (rev < txn_->FirstRev()) return errors::Make(Err::kCompacted);
           break;
         }
         case RequestOp::kRequestPut: {

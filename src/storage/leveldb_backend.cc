@@ -105,6 +105,7 @@ absl::StatusOr<std::unique_ptr<LevelDbBackend>> LevelDbBackend::OpenDb(
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.filter_policy = b->filter_.get();
   lo.compression = leveldb::kSnappyCompression;
+  lo.reuse_logs = true;  // open without rewriting the last log into a table
   leveldb::DB* db = nullptr;
   RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir, &db)));
   b->db_.reset(db);
