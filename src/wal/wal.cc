@@ -363,7 +363,14 @@ absl::StatusOr<std::vector<WalSnapshot>> Wal::ValidSnapshotEntries(Env* env,
   if (segs.empty()) {
     return absl::NotFoundError(absl::StrCat("wal: file not found: no segments in ", dir));
   }
-  RETURN_IF_ERROR(CheckSequence(segs, 0, dir));
+  // Read the newest run of consecutive segments only: an older segment can reappear
+  // before a gap when a crash undid part of a purge. (Open checks that the segments it
+  // needs are consecutive.)
+  size_t first = 0;
+  for (size_t i = 1; i < segs.size(); ++i) {
+    if (segs[i].seq != segs[i - 1].seq + 1) first = i;
+  }
+  segs.erase(segs.begin(), segs.begin() + static_cast<ptrdiff_t>(first));
   std::vector<WalSnapshot> snaps;
   raftpb::HardState hs;
   std::string path;

@@ -84,7 +84,8 @@ class Wal {
 
   // Every snapshot marker in the WAL whose index is at most the last saved commit index
   // (so its snapshot is known to be committed), oldest first, starting with {0, 0} if
-  // the first segment still exists. Read-only: a torn tail is ignored, not repaired.
+  // the first segment still exists. Reads the newest run of consecutive segments.
+  // Read-only: a torn tail is ignored, not repaired.
   static absl::StatusOr<std::vector<WalSnapshot>> ValidSnapshotEntries(
       Env* env, const std::string& dir);
 

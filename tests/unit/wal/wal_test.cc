@@ -432,6 +432,24 @@ TEST_F(WalTest, ReadingAcrossASnapshotGapFromAnOlderStartIsDataLoss) {
   EXPECT_NE(r.status().message().find("missing entries"), std::string::npos) << r.status();
 }
 
+TEST_F(WalTest, ValidSnapshotEntriesSkipsASegmentLeftBeforeAGap) {
+  // A crash undid the removal of segment 0 but not of segment 1.
+  WalOptions o;
+  o.segment_bytes = 100;
+  auto w = Create(o);
+  for (uint64_t i = 1; i <= 5; ++i) ASSERT_TRUE(w->Save(HS(1, 1, i), Ents(i, i, 1)).ok());
+  ASSERT_TRUE(w->SaveSnapshot({4, 1}).ok());
+  std::vector<std::string> names = w->SegmentNames();
+  ASSERT_TRUE(w->Close().ok());
+  ASSERT_TRUE(env_.RemoveFile(SegPath(names[1])).ok());
+  auto snaps = Wal::ValidSnapshotEntries(&env_, kDir);
+  ASSERT_TRUE(snaps.ok()) << snaps.status();
+  EXPECT_EQ(*snaps, (std::vector<WalSnapshot>{{4, 1}}));
+  auto r = Reopen({4, 1}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(Ids(r->entries), IdRange(5, 5, 1));
+}
+
 TEST_F(WalTest, ValidSnapshotEntriesWithoutWalIsNotFound) {
   EXPECT_EQ(Wal::ValidSnapshotEntries(&env_, "/nowhere").status().code(),
             absl::StatusCode::kNotFound);
