@@ -316,7 +316,11 @@ TEST(ParseConfigFile, FromEnvironmentVariable) {
 TEST(ParseConfigFile, FlagBeatsVariable) {
   std::string a = testing_util::WriteTempFile("name: a\n");
   std::string b = testing_util::WriteTempFile("name: b\n");
-  EXPECT_EQ(P({"--config-file", a}, {{"ETCD_CONFIG_FILE", b}})->config.name, "a");
+  auto r = P({"--config-file", a}, {{"ETCD_CONFIG_FILE", b}});
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_EQ(r->config.name, "a");
+  EXPECT_THAT(r->warnings, ElementsAre(HasSubstr("were ignored: ETCD_CONFIG_FILE")));
+  EXPECT_THAT(P({"--config-file", a}, {{"ETCD_CONFIG_FILE", a}})->warnings, IsEmpty());
 }
 
 TEST(ParseConfigFile, MissingFileIsEtcdsError) {
