@@ -480,9 +480,14 @@ absl::StatusOr<etcdserverpb::CompactionResponse> KvApplier::Compact(
 
 absl::Status KvApplier::DeleteKeys(const std::vector<std::string>& keys,
                                    std::vector<mvccpb::Event>* events) {
+  // Sorted and deduplicated: every member must write the same sub revisions whatever
+  // order its lessor holds the keys in (HashKV compares them).
+  std::vector<std::string_view> sorted(keys.begin(), keys.end());
+  std::sort(sorted.begin(), sorted.end());
+  sorted.erase(std::unique(sorted.begin(), sorted.end()), sorted.end());
   auto txn = kv_->Write();
   absl::Status status;
-  for (const std::string& key : keys) {
+  for (std::string_view key : sorted) {
     absl::StatusOr<std::vector<KeyValue>> deleted = txn->DeleteRange(key, "");
     if (!deleted.ok()) {
       status = deleted.status();

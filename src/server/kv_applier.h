@@ -63,8 +63,8 @@ class KvApplier {
   // calls, commit and OnCommitted).
   absl::StatusOr<etcdserverpb::CompactionResponse> Compact(
       const etcdserverpb::CompactionRequest& req);
-  // Deletes exactly these keys (the missing ones are skipped) in ONE revision: lease
-  // revoke/expiry. Detach is called for each deleted key that had a lease.
+  // Deletes exactly these keys (the missing ones are skipped) in ONE revision, in key
+  // order: lease revoke/expiry. Detach is called for each deleted key that had a lease.
   absl::Status DeleteKeys(const std::vector<std::string>& keys,
                           std::vector<mvccpb::Event>* events);
 

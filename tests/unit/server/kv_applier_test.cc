@@ -491,10 +491,12 @@ TEST_F(KvApplierTest, DeleteKeysIsOneRevision) {
   Put("a", "v", 1);
   Put("b", "v", 1);
   events_.clear();
-  ASSERT_TRUE(applier_->DeleteKeys({"a", "b", "missing"}, &events_).ok());
+  ASSERT_TRUE(applier_->DeleteKeys({"b", "missing", "a", "b"}, &events_).ok());
   Commit();
   EXPECT_EQ(Rev(), 4);
   ASSERT_EQ(events_.size(), 2u);
+  EXPECT_EQ(events_[0].kv().key(), "a");  // key order, whatever the caller's order
+  EXPECT_EQ(events_[1].kv().key(), "b");
   EXPECT_EQ(events_[0].kv().mod_revision(), 4);
   EXPECT_EQ(events_[1].kv().mod_revision(), 4);
   EXPECT_TRUE(leases_.attached[1].empty());
