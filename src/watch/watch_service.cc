@@ -22,12 +22,14 @@ grpc::Status ToGrpc(const absl::Status& s) {
   return grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message()));
 }
 
-bool RequiresLeader(const grpc::CallbackServerContext* ctx) {
-  auto range = ctx->client_metadata().equal_range("hasleader");
-  for (auto it = range.first; it != range.second; ++it) {
-    if (std::string(it->second.data(), it->second.size()) == "true") return true;
+server::RequestContext ContextOf(const grpc::CallbackServerContext* ctx) {
+  server::RequestContext rc;
+  for (const auto& [k, v] : ctx->client_metadata()) {
+    std::string key(k.data(), k.size());
+    if (key == "hasleader" && std::string(v.data(), v.size()) == "true") rc.require_leader = true;
+    if (key == "token") rc.token = std::string(v.data(), v.size());
   }
-  return false;
+  return rc;
 }
 
 }  // namespace
@@ -53,8 +55,12 @@ struct WatchService::Registry : std::enable_shared_from_this<WatchService::Regis
 class WatchService::Reactor final
     : public grpc::ServerBidiReactor<WatchRequest, WatchResponse> {
  public:
-  Reactor(server::ServerApi* api, std::shared_ptr<Registry> registry, bool require_leader)
-      : api_(api), registry_(std::move(registry)), require_leader_(require_leader) {}
+  Reactor(server::ServerApi* api, std::shared_ptr<Registry> registry,
+          server::RequestContext ctx)
+      : api_(api),
+        registry_(std::move(registry)),
+        ctx_(std::move(ctx)),
+        require_leader_(ctx_.require_leader) {}
 
   // Opens the store stream and starts reading. REQUIRES: called once, right after
   // construction, from the Watch handler.
@@ -83,9 +89,18 @@ class WatchService::Reactor final
   void OnReadDone(bool ok) override {
     if (!ok) return;  // half-close: keep sending events until the client cancels
     switch (in_.request_union_case()) {
-      case WatchRequest::kCreateRequest:
-        stream_->Create(in_.create_request());
+      case WatchRequest::kCreateRequest: {
+        absl::Status allowed = absl::OkStatus();
+        if (registry_->options.authorize) {
+          allowed = registry_->options.authorize(ctx_, in_.create_request());
+        }
+        if (allowed.ok()) {
+          stream_->Create(in_.create_request());
+        } else {
+          stream_->RefuseCreate(std::string(allowed.message()));
+        }
         break;
+      }
       case WatchRequest::kCancelRequest:
         stream_->Cancel(in_.cancel_request().watch_id());
         break;
@@ -153,6 +168,7 @@ class WatchService::Reactor final
  private:
   server::ServerApi* const api_;
   const std::shared_ptr<Registry> registry_;
+  const server::RequestContext ctx_;
   const bool require_leader_;
   std::unique_ptr<mvcc::WatchStream> stream_;  // set in Begin, before any callback
   WatchRequest in_;    // owned by the read in flight
@@ -215,8 +231,9 @@ WatchService::~WatchService() {
 
 grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(
     grpc::CallbackServerContext* context) {
-  bool require_leader = RequiresLeader(context);
-  auto* reactor = new Reactor(api_, registry_, require_leader);
+  server::RequestContext rc = ContextOf(context);
+  const bool require_leader = rc.require_leader;
+  auto* reactor = new Reactor(api_, registry_, std::move(rc));
   {
     absl::MutexLock l(&registry_->mu);
     registry_->reactors.insert(reactor);

@@ -17,6 +17,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 #include "etcdserverpb/rpc.grpc.pb.h"
@@ -30,6 +31,12 @@ struct WatchServiceOptions {
   std::chrono::milliseconds leader_check_interval{1000};
   // Consecutive failed checks before such a stream is ended.
   int no_leader_checks = 3;
+  // Read permission for a create_request (reference/api.md §3.11), given the stream's
+  // token and metadata. A non-OK status refuses the watch with
+  // {watch_id:-1, created, canceled, cancel_reason: <status message>}. Empty: allow all.
+  std::function<absl::Status(const server::RequestContext&,
+                             const etcdserverpb::WatchCreateRequest&)>
+      authorize;
 };
 
 class WatchService final : public etcdserverpb::Watch::CallbackService {

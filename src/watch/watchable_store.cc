@@ -73,6 +73,10 @@ void WatchStream::Create(const etcdserverpb::WatchCreateRequest& req) {
   store_->CreateWatch(state_.get(), req);
 }
 
+void WatchStream::RefuseCreate(const std::string& cancel_reason) {
+  store_->RefuseWatch(state_.get(), cancel_reason);
+}
+
 void WatchStream::Cancel(int64_t watch_id) { store_->CancelWatch(state_.get(), watch_id); }
 
 void WatchStream::RequestProgress() { store_->RequestProgress(state_.get()); }
@@ -344,6 +348,23 @@ void WatchableStore::CreateWatch(StreamState* s, const etcdserverpb::WatchCreate
     }
   }
   if (needs_sync) SignalSyncer();
+  RunWakes(wakes);
+}
+
+void WatchableStore::RefuseWatch(StreamState* s, const std::string& reason) {
+  std::vector<StreamPtr> wakes;
+  {
+    absl::MutexLock l(&mu_);
+    if (s->closed) return;
+    etcdserverpb::WatchResponse resp;
+    resp.mutable_header()->set_revision(rev_);
+    resp.set_watch_id(-1);
+    resp.set_created(true);
+    resp.set_canceled(true);
+    resp.set_cancel_reason(reason);
+    PushLocked(s, std::move(resp), false, /*force=*/true);
+    wakes = TakeWakesLocked();
+  }
   RunWakes(wakes);
 }
 

@@ -30,6 +30,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
@@ -57,7 +58,7 @@ struct WatchOptions {
   // Per-stream send buffer: event responses are refused (the watcher becomes a victim)
   // when this many responses or bytes are already waiting.
   size_t max_pending_responses = 128;
-  size_t max_pending_bytes = 64 << 20;
+  size_t max_pending_bytes = 16 << 20;
   // Catch-up batches: events per EventsBetween call and watchers per round.
   size_t sync_batch_events = 1000;
   size_t sync_batch_watchers = 512;
@@ -88,6 +89,9 @@ class WatchStream {
   // Handles a create_request; the reply (created ack, or a created+canceled error) is
   // queued before any event of the new watcher.
   void Create(const etcdserverpb::WatchCreateRequest& req);
+  // Refuses a create_request (e.g. permission denied): queues
+  // {watch_id:-1, created:true, canceled:true, cancel_reason}.
+  void RefuseCreate(const std::string& cancel_reason);
   // Handles a cancel_request: queues {watch_id, canceled} when the ID exists; an unknown
   // ID gets no reply.
   void Cancel(int64_t watch_id);
@@ -169,6 +173,7 @@ class WatchableStore {
 
   // WatchStream entry points.
   void CreateWatch(watch_internal::StreamState* s, const etcdserverpb::WatchCreateRequest& req);
+  void RefuseWatch(watch_internal::StreamState* s, const std::string& reason);
   void CancelWatch(watch_internal::StreamState* s, int64_t watch_id);
   void RequestProgress(watch_internal::StreamState* s);
   bool NextResponse(watch_internal::StreamState* s, etcdserverpb::WatchResponse* out);
@@ -211,7 +216,6 @@ class WatchableStore {
   int64_t rev_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compact_rev_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
-  uint64_t wake_epoch_ ABSL_GUARDED_BY(mu_) = 0;
   WatcherIndex synced_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<watch_internal::StreamState*> streams_ ABSL_GUARDED_BY(mu_);
   std::vector<StreamPtr> pending_wakes_ ABSL_GUARDED_BY(mu_);

@@ -6,6 +6,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/errors.h"
 #include "gtest/gtest.h"
 #include "watch/fake_event_history.h"
 #include "watch/fake_server_api.h"
@@ -42,6 +43,13 @@ class WatchServiceTest : public ::testing::Test {
     api_ = std::make_unique<server::testing::FakeServerApi>(store_.get());
     WatchServiceOptions so;
     so.leader_check_interval = std::chrono::milliseconds(0);  // tests call CheckLeader
+    StartServer(so);
+  }
+  void StartServer(WatchServiceOptions so) {
+    if (server_) {
+      server_->Shutdown();
+      server_->Wait();
+    }
     service_ = std::make_unique<WatchService>(api_.get(), so);
     grpc::ServerBuilder b;
     b.RegisterService(service_.get());
@@ -234,6 +242,58 @@ TEST_F(WatchServiceTest, LosingTheLeaderEndsRequireLeaderStreams) {
   plain_ctx->TryCancel();
   plain->Finish();
   AwaitStreams(0);
+}
+
+// The service's own timer ends "hasleader" streams (real gRPC alarm, short period).
+TEST_F(WatchServiceTest, LeaderTimerEndsRequireLeaderStreams) {
+  WatchServiceOptions so;
+  so.leader_check_interval = std::chrono::milliseconds(5);
+  so.no_leader_checks = 2;
+  StartServer(so);
+  auto ctx = Ctx(/*require_leader=*/true);
+  auto s = stub_->Watch(ctx.get());
+  ASSERT_TRUE(s->Write(Create("k")));
+  WatchResponse r;
+  ASSERT_TRUE(s->Read(&r));
+  api_->has_leader = false;
+  while (s->Read(&r)) {
+  }
+  grpc::Status st = s->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(st.error_message(), "etcdserver: no leader");
+  AwaitStreams(0);
+}
+
+// §3.11: a create the authorizer refuses gets the permission-denied cancel; the token
+// metadata reaches the authorizer.
+TEST_F(WatchServiceTest, PermissionDeniedCreate) {
+  WatchServiceOptions so;
+  so.leader_check_interval = std::chrono::milliseconds(0);
+  std::string seen_token;
+  so.authorize = [&](const server::RequestContext& rc,
+                     const etcdserverpb::WatchCreateRequest& req) -> absl::Status {
+    seen_token = rc.token;
+    if (req.key() == "secret") return errors::Make(errors::Err::kPermissionDenied);
+    return absl::OkStatus();
+  };
+  StartServer(so);
+  auto ctx = Ctx();
+  ctx->AddMetadata("token", "tok123");
+  auto s = stub_->Watch(ctx.get());
+  ASSERT_TRUE(s->Write(Create("secret")));
+  ASSERT_TRUE(s->Write(Create("open")));
+  WatchResponse r;
+  ASSERT_TRUE(s->Read(&r));
+  EXPECT_EQ(r.watch_id(), -1);
+  EXPECT_TRUE(r.created());
+  EXPECT_TRUE(r.canceled());
+  EXPECT_EQ(r.cancel_reason(), "etcdserver: permission denied");
+  ASSERT_TRUE(s->Read(&r));
+  EXPECT_EQ(r.watch_id(), 0);
+  EXPECT_FALSE(r.canceled());
+  EXPECT_EQ(seen_token, "tok123");
+  ctx->TryCancel();
+  s->Finish();
 }
 
 TEST_F(WatchServiceTest, FragmentsArriveInOrder) {

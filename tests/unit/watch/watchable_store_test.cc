@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <map>
+#include <thread>
 #include <string>
 #include <vector>
 
@@ -391,6 +393,19 @@ TEST_F(WatchableStoreTest, EmptyRangeIsRefused) {
   EXPECT_EQ(c.stream->WatcherCount(), 0u);
 }
 
+// §3.11: a refused create (the service's permission check) answers like etcd.
+TEST_F(WatchableStoreTest, RefuseCreate) {
+  Client c(store_.get());
+  c.stream->RefuseCreate("etcdserver: permission denied");
+  auto r = c.One();
+  EXPECT_EQ(r.watch_id(), -1);
+  EXPECT_TRUE(r.created());
+  EXPECT_TRUE(r.canceled());
+  EXPECT_EQ(r.cancel_reason(), "etcdserver: permission denied");
+  EXPECT_EQ(r.header().revision(), 1);
+  EXPECT_EQ(c.stream->WatcherCount(), 0u);
+}
+
 // §3.7 cancel.
 TEST_F(WatchableStoreTest, CancelRepliesAndStopsEvents) {
   Client c(store_.get());
@@ -742,6 +757,71 @@ TEST_F(WatchableStoreTest, BackgroundSyncerCatchesUp) {
   EXPECT_EQ(r.events_size(), 1);
   s->Close();
   store_->Stop();
+}
+
+// Threads for real: an applier writing, the background syncer, consumers draining at
+// their own pace with tiny buffers. Every watcher still sees each revision exactly once,
+// in order.
+TEST_F(WatchableStoreTest, ConcurrentApplierSyncerAndConsumers) {
+  WatchOptions o;
+  o.max_pending_responses = 3;
+  o.sync_batch_events = 16;
+  o.syncer_poll_interval = std::chrono::milliseconds(1);
+  Reset(o);
+  for (int i = 0; i < 50; ++i) Put(i % 2 ? "k" : "p/x", "pre");  // revs 2..51
+  constexpr int kWrites = 1500;
+  constexpr int kStreams = 4;
+  const int64_t last = 51 + kWrites;
+  std::vector<std::unique_ptr<WatchStream>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    streams.push_back(store_->NewStream(nullptr));
+    streams[i]->Create(Req("k"));                 // 0: live only
+    streams[i]->Create(Req("p/", "p0", 1 + i));   // 1: history replay, then live
+    streams[i]->Create(Req("", std::string(1, '\0'), 40));  // 2: everything from 40
+  }
+  store_->Start();
+  std::thread applier([&] {
+    for (int i = 0; i < kWrites; ++i) Put(i % 2 ? "k" : "p/x", std::to_string(i));
+  });
+  std::vector<std::map<int64_t, std::vector<int64_t>>> seen(kStreams);
+  std::vector<std::thread> consumers;
+  for (int i = 0; i < kStreams; ++i) {
+    consumers.emplace_back([&, i] {
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      WatchResponse r;
+      auto done = [&] {
+        for (int64_t id = 0; id < 3; ++id) {
+          auto& v = seen[i][id];
+          if (v.empty() || v.back() < last - 1) return false;
+        }
+        return !seen[i][2].empty() && seen[i][2].back() == last;
+      };
+      while (!done() && std::chrono::steady_clock::now() < deadline) {
+        if (!streams[i]->Next(&r)) {
+          std::this_thread::yield();
+          continue;
+        }
+        for (const auto& e : r.events()) seen[i][r.watch_id()].push_back(e.kv().mod_revision());
+      }
+    });
+  }
+  applier.join();
+  for (auto& t : consumers) t.join();
+  store_->Stop();
+  for (int i = 0; i < kStreams; ++i) {
+    SCOPED_TRACE(i);
+    std::vector<int64_t> want_k, want_p, want_all;
+    for (int64_t r = 2; r <= last; ++r) {
+      bool is_k = r <= 51 ? (r - 2) % 2 == 1 : (r - 52) % 2 == 1;
+      if (is_k && r > 51) want_k.push_back(r);
+      if (!is_k && r >= 1 + i) want_p.push_back(r);
+      if (r >= 40) want_all.push_back(r);
+    }
+    EXPECT_EQ(seen[i][0], want_k);
+    EXPECT_EQ(seen[i][1], want_p);
+    EXPECT_EQ(seen[i][2], want_all);
+  }
+  for (auto& s : streams) s->Close();
 }
 
 }  // namespace
