@@ -60,7 +60,7 @@ uint64_t RaftLog::FindConflict(const std::vector<raftpb::Entry>& ents) const {
       if (e.index() <= LastIndex() && logger_ != nullptr) {
         logger_->Info("found conflict at index",
                       {{"index", e.index()},
-                       {"existing_term", ZeroTermOnErrCompacted(Term(e.index()))},
+                       {"existing_term", ZeroTermOnOutOfBounds(Term(e.index()))},
                        {"conflicting_term", e.term()}});
       }
       return e.index();
@@ -131,10 +131,12 @@ uint64_t RaftLog::LastTerm() const {
 }
 
 absl::StatusOr<uint64_t> RaftLog::Term(uint64_t i) const {
-  // The valid term range is [index of dummy entry, last index].
-  uint64_t dummy = FirstIndex() - 1;
-  if (i < dummy || i > LastIndex()) return 0;
+  // The unstable tail first: if it knows the term, i is in range.
   if (auto t = unstable_.MaybeTerm(i)) return *t;
+  // The valid range is [FirstIndex()-1, LastIndex()]: the entry just before the
+  // first one is compacted, but its term is kept for matching appends.
+  if (i + 1 < FirstIndex()) return ErrCompacted();
+  if (i > LastIndex()) return ErrUnavailable();
   auto t = storage_->Term(i);
   if (t.ok()) return t;
   if (IsErrCompacted(t.status()) || IsErrUnavailable(t.status())) return t.status();
@@ -209,7 +211,7 @@ bool RaftLog::MatchTerm(uint64_t i, uint64_t term) const {
 }
 
 bool RaftLog::MaybeCommit(uint64_t max_index, uint64_t term) {
-  if (max_index > committed_ && ZeroTermOnErrCompacted(Term(max_index)) == term) {
+  if (max_index > committed_ && ZeroTermOnOutOfBounds(Term(max_index)) == term) {
     CommitTo(max_index);
     return true;
   }
@@ -246,9 +248,9 @@ void RaftLog::Restore(const raftpb::Snapshot& s) {
   unstable_.Restore(s);
 }
 
-uint64_t RaftLog::ZeroTermOnErrCompacted(const absl::StatusOr<uint64_t>& t) const {
+uint64_t RaftLog::ZeroTermOnOutOfBounds(const absl::StatusOr<uint64_t>& t) const {
   if (t.ok()) return *t;
-  if (IsErrCompacted(t.status())) return 0;
+  if (IsErrCompacted(t.status()) || IsErrUnavailable(t.status())) return 0;
   Panic(logger_, absl::StrCat("unexpected error: ", t.status().ToString()));
 }
 

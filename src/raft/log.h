@@ -54,8 +54,8 @@ class RaftLog {
   uint64_t FirstIndex() const;
   uint64_t LastIndex() const;
   uint64_t LastTerm() const;
-  // Term of entry i; 0 (and OK) outside [FirstIndex()-1, LastIndex()]; ErrCompacted /
-  // ErrUnavailable from storage.
+  // Term of entry i, for i in [FirstIndex()-1, LastIndex()]; ErrCompacted below that
+  // range, ErrUnavailable above it.
   absl::StatusOr<uint64_t> Term(uint64_t i) const;
   // Entries from i to the end, at most max_size bytes (at least one).
   absl::StatusOr<std::vector<raftpb::Entry>> Entries(uint64_t i, uint64_t max_size) const;
@@ -77,7 +77,8 @@ class RaftLog {
   void StableSnapTo(uint64_t i) { unstable_.StableSnapTo(i); }
   void Restore(const raftpb::Snapshot& s);
 
-  uint64_t ZeroTermOnErrCompacted(const absl::StatusOr<uint64_t>& t) const;
+  // The term, or 0 for ErrCompacted/ErrUnavailable (aborts on other errors).
+  uint64_t ZeroTermOnOutOfBounds(const absl::StatusOr<uint64_t>& t) const;
 
   uint64_t committed() const { return committed_; }
   uint64_t applied() const { return applied_; }

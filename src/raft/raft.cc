@@ -408,7 +408,7 @@ void Raft::ReduceUncommittedSize(const std::vector<Entry>& ents) {
 }
 
 bool Raft::CommittedEntryInCurrentTerm() const {
-  return raft_log_->ZeroTermOnErrCompacted(raft_log_->Term(raft_log_->committed())) == term_;
+  return raft_log_->ZeroTermOnOutOfBounds(raft_log_->Term(raft_log_->committed())) == term_;
 }
 
 bool Raft::HasUnappliedConfChanges() const {
