@@ -513,6 +513,8 @@ bool WatchableStore::SyncOnce() {
   struct Item {
     std::shared_ptr<Watcher> w;
     StreamPtr s;
+    int64_t min_rev;  // w->min_rev when the batch was formed
+    etcdserverpb::WatchResponse resp;
   };
   const int64_t history_compact = history_->CompactRev();
   std::vector<Item> batch;
@@ -551,7 +553,7 @@ bool WatchableStore::SyncOnce() {
       }
       from = std::min(from, w->min_rev);
       need_prev = need_prev || w->prev_kv;
-      batch.push_back({w, s->shared_from_this()});
+      batch.push_back({w, s->shared_from_this(), w->min_rev, {}});
     }
     wakes = TakeWakesLocked();
   }
@@ -587,22 +589,31 @@ bool WatchableStore::SyncOnce() {
   int64_t fetched_to = to;
   if (limit != 0 && events.size() >= limit && !events.empty()) fetched_to = EventRev(events.back());
 
+  // Build each watcher's response without the lock: a watcher's range, filters and
+  // options never change after creation, and only the syncer moves an unsynced
+  // watcher's min_rev (checked again below).
+  for (Item& item : batch) {
+    const Watcher* w = item.w.get();
+    if (item.min_rev > fetched_to) continue;
+    item.resp.mutable_header()->set_revision(fetched_to);
+    item.resp.set_watch_id(w->id);
+    for (const mvccpb::Event& ev : events) {
+      int64_t ev_rev = EventRev(ev);
+      if (ev_rev < item.min_rev || ev_rev > fetched_to) continue;
+      if (!w->range.Contains(ev.kv().key()) || !w->Wants(ev)) continue;
+      AppendEvent(ev, w->prev_kv, &item.resp);
+    }
+  }
+
   {
     absl::MutexLock l(&mu_);
     for (Item& item : batch) {
       Watcher* w = item.w.get();
-      if (w->canceled || w->synced || w->min_rev > fetched_to) continue;
-      etcdserverpb::WatchResponse r;
-      r.mutable_header()->set_revision(fetched_to);
-      r.set_watch_id(w->id);
-      for (const mvccpb::Event& ev : events) {
-        int64_t ev_rev = EventRev(ev);
-        if (ev_rev < w->min_rev || ev_rev > fetched_to) continue;
-        if (!w->range.Contains(ev.kv().key()) || !w->Wants(ev)) continue;
-        AppendEvent(ev, w->prev_kv, &r);
+      if (w->canceled || w->synced || w->min_rev != item.min_rev || item.min_rev > fetched_to) {
+        continue;
       }
-      if (r.events_size() > 0) {
-        if (!PushLocked(w->stream, std::move(r), w->fragment, /*force=*/false)) continue;
+      if (item.resp.events_size() > 0) {
+        if (!PushLocked(w->stream, std::move(item.resp), w->fragment, /*force=*/false)) continue;
         w->sent_since_tick = true;
       }
       progressed = true;

@@ -3,8 +3,10 @@
 // Internal to the watch module: WatchableStore creates, indexes and destroys watchers;
 // the gRPC layer never sees them.
 //
-// Thread safety: not thread-safe. Every field is guarded by the owning
-// WatchableStore's mutex (see watchable_store.h).
+// Thread safety: not thread-safe. The identity and options (id, seq, range, filters,
+// prev_kv, progress_notify, fragment, stream) are immutable once the watcher is
+// published; every other field is guarded by the owning WatchableStore's mutex (see
+// watchable_store.h).
 #pragma once
 
 #include <cstdint>

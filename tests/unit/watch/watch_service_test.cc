@@ -296,6 +296,23 @@ TEST_F(WatchServiceTest, PermissionDeniedCreate) {
   s->Finish();
 }
 
+// Server shutdown with streams still open: they end, the reactors are cleaned up and
+// the store has no watchers left.
+TEST_F(WatchServiceTest, ShutdownEndsOpenStreams) {
+  auto ctx = Ctx();
+  auto s = stub_->Watch(ctx.get());
+  ASSERT_TRUE(s->Write(Create("k")));
+  WatchResponse r;
+  ASSERT_TRUE(s->Read(&r));
+  EXPECT_EQ(store_->SyncedCount(), 1u);
+  server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  while (s->Read(&r)) {
+  }
+  EXPECT_FALSE(s->Finish().ok());
+  AwaitStreams(0);
+  EXPECT_EQ(store_->SyncedCount(), 0u);
+}
+
 TEST_F(WatchServiceTest, FragmentsArriveInOrder) {
   std::vector<std::pair<std::string, std::string>> puts;
   for (int i = 0; i < 8; ++i) puts.push_back({"f/" + std::to_string(i), std::string(300, 'y')});
