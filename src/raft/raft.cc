@@ -56,6 +56,11 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& c) {
     if (absl::Status s = r->LoadState(hs); !s.ok()) return s;
   }
   if (c.applied > 0) {
+    if (c.applied < r->raft_log_->applied()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("applied index ", c.applied, " is older than the storage's snapshot ",
+                       r->raft_log_->applied(), "; restore the state from the snapshot first"));
+    }
     if (c.applied > r->raft_log_->committed()) {
       return absl::InvalidArgumentError(
           absl::StrCat("applied index ", c.applied, " is beyond the commit index ",
@@ -492,13 +497,16 @@ bool Raft::Restore(const raftpb::Snapshot& s) {
     BecomeFollower(term_ + 1, kNone);
     return false;
   }
+  // Unlike etcd-raft, a snapshot whose ConfState does not list us is accepted: a
+  // member added after the leader's latest snapshot gets exactly that snapshot, and
+  // learns its own membership from the log entries that follow it (until then it is
+  // not promotable). The snapshot is committed state either way.
   bool found = false;
   for (uint64_t id : md.conf_state().voters()) found = found || id == id_;
   for (uint64_t id : md.conf_state().learners()) found = found || id == id_;
   if (!found) {
-    Log(log::Level::kWarn, "attempted to restore snapshot but it is not in the ConfState",
+    Log(log::Level::kInfo, "restoring a snapshot that predates this member",
         {{"snapshot_index", md.index()}});
-    return false;
   }
   // Our log already has the snapshot's last entry: just move the commit index.
   if (raft_log_->MatchTerm(md.index(), md.term())) {

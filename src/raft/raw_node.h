@@ -29,6 +29,12 @@
 // between the storage's snapshot and `applied` are re-applied to the membership by
 // Create, since they will not be delivered again.
 //
+// Snapshots: a MsgSnap in rd.messages carries the storage's latest snapshot (its
+// data is whatever the application stored with MemoryStorage::CreateSnapshot). The
+// transport delivers it and calls ReportSnapshot(to, failed); until then the leader
+// sends nothing else to that follower. A follower receiving it gets it back in
+// rd.snapshot: restore the application state from it (step 1 above).
+//
 // Bootstrap of a new cluster: Create() on an empty storage, then Bootstrap(peers). The
 // first Ready carries the initial ENTRY_CONF_CHANGE entries (term 1, one per peer, in
 // the given order) as both entries and committed_entries; the node cannot campaign

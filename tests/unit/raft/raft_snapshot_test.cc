@@ -68,13 +68,20 @@ TEST(SnapshotTest, RestoreFastForwardsCommit) {
   EXPECT_EQ(msgs[0].index(), 2u);
 }
 
-// A snapshot whose configuration does not include us is refused.
-TEST(SnapshotTest, RestoreNotInConfState) {
-  TestPeer p = NewTestRaft(2, {1, 2}, 10, 1);
+// A snapshot that predates our membership (we were added after it was taken) is
+// restored; we are not promotable until the log that follows adds us.
+TEST(SnapshotTest, RestoreSnapshotThatPredatesMembership) {
+  TestPeer p = NewTestRaft(4, {}, 10, 1);
   Raft* r = p.raft.get();
-  ASSERT_TRUE(r->Step(SnapMsg(1, 2, 2, MakeSnap(11, 11, {1, 3}))).ok());
-  EXPECT_EQ(r->raft_log().committed(), 0u);
-  EXPECT_FALSE(r->raft_log().HasPendingSnapshot());
+  ASSERT_TRUE(r->Step(SnapMsg(1, 4, 2, MakeSnap(11, 11, {1, 2, 3}))).ok());
+  EXPECT_EQ(r->raft_log().committed(), 11u);
+  EXPECT_TRUE(r->raft_log().HasPendingSnapshot());
+  EXPECT_FALSE(r->Promotable());
+  r->ApplyConfChange(testing::CC(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 4));
+  EXPECT_TRUE(r->is_learner());
+  r->ApplyConfChange(testing::CC(raftpb::CONF_CHANGE_ADD_NODE, 4));
+  testing::PersistAndApply(r, p.storage.get());
+  EXPECT_TRUE(r->Promotable());
 }
 
 // Leader whose storage starts with a snapshot at 11.

@@ -244,6 +244,14 @@ TEST(RawNodeTest, RestartFromStorage) {
   Config bad = MakeConfig(1, &s);
   bad.applied = 100;
   EXPECT_FALSE(RawNode::Create(bad).ok());
+  // So is one older than the storage's snapshot.
+  raftpb::ConfState cs = n->Status().config;
+  ASSERT_TRUE(s.CreateSnapshot(4, &cs, "").ok());
+  ASSERT_TRUE(s.Compact(4).ok());
+  bad.applied = 2;
+  EXPECT_FALSE(RawNode::Create(bad).ok());
+  bad.applied = 4;
+  EXPECT_TRUE(RawNode::Create(bad).ok());
 }
 
 TEST(RawNodeTest, RestartWithoutAppliedRedeliversEverything) {
