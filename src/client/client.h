@@ -1,0 +1,162 @@
+// A small etcd v3 client over gRPC (the generated etcdserverpb stubs).
+//
+//  * One gRPC channel per endpoint; calls go round-robin over the endpoints. Each
+//    Client owns its own connections (a local subchannel pool), so N Clients to one
+//    endpoint are N TCP connections, like N clientv3.Client.
+//  * Unavailable errors are retried on the next endpoint (IsRetriable in
+//    client/status.h: reads always, writes only when they cannot have been applied),
+//    up to ClientOptions::max_attempts in total (sync calls back off between rounds
+//    over all endpoints; async calls retry at once).
+//  * Errors are absl::Status with the server's gRPC code and exact message text.
+//  * With a user name, the client authenticates at Connect() and sends the token in
+//    the "token" metadata of every call; a sync call that fails with "etcdserver:
+//    invalid auth token" re-authenticates once and is retried.
+//  * Sync calls block the calling thread. Async calls (…Async) use gRPC's callback
+//    API and never block: the callback runs on a gRPC thread and must not block
+//    either. Streams (Watch, LeaseKeepAlive) are BidiStream objects
+//    (client/bidi_stream.h).
+//
+// Thread safety: all methods may be called from any thread concurrently.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
+#include "client/bidi_stream.h"
+#include "client/endpoint.h"
+#include "common/status.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
+
+namespace etcd::client {
+
+struct TlsFiles {
+  std::string ca_file;    // PEM roots; empty: the system roots
+  std::string cert_file;  // client certificate (PEM), optional
+  std::string key_file;   // its private key (PEM), optional
+};
+
+struct ClientOptions {
+  std::vector<std::string> endpoints = {"127.0.0.1:2379"};
+  // > 0: Connect() waits this long for at least one endpoint to connect.
+  std::chrono::milliseconds dial_timeout{0};
+  // > 0: the deadline of each unary call attempt.
+  std::chrono::milliseconds request_timeout{0};
+  // TLS for every endpoint (https:// endpoints use it too, with system roots if unset).
+  std::optional<TlsFiles> tls;
+  std::string username;
+  std::string password;
+  // Attempts per call, including the first; 0 = 2 x number of endpoints (at least 2).
+  int max_attempts = 0;
+  std::chrono::milliseconds retry_backoff{25};
+  // gRPC receive limit (etcd's responses may be large); send limit as clientv3 (2 MiB).
+  int max_receive_bytes = INT32_MAX;
+  int max_send_bytes = 2 * 1024 * 1024;
+};
+
+template <typename Resp>
+using Callback = std::function<void(absl::StatusOr<Resp>)>;
+
+using WatchStream = BidiStream<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>;
+using KeepAliveStream =
+    BidiStream<etcdserverpb::LeaseKeepAliveRequest, etcdserverpb::LeaseKeepAliveResponse>;
+
+class Client {
+ public:
+  static absl::StatusOr<std::unique_ptr<Client>> Connect(ClientOptions options);
+  // For tests: one channel per "endpoint" given by the caller (e.g. in-process).
+  static absl::StatusOr<std::unique_ptr<Client>> FromChannels(
+      std::vector<std::shared_ptr<grpc::Channel>> channels, ClientOptions options);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  size_t endpoint_count() const { return conns_.size(); }
+  const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+
+  // --- KV ---
+  absl::StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& req);
+  absl::StatusOr<etcdserverpb::PutResponse> Put(const etcdserverpb::PutRequest& req);
+  absl::StatusOr<etcdserverpb::DeleteRangeResponse> DeleteRange(
+      const etcdserverpb::DeleteRangeRequest& req);
+  absl::StatusOr<etcdserverpb::TxnResponse> Txn(const etcdserverpb::TxnRequest& req);
+  absl::StatusOr<etcdserverpb::CompactionResponse> Compact(
+      const etcdserverpb::CompactionRequest& req);
+
+  void RangeAsync(etcdserverpb::RangeRequest req, Callback<etcdserverpb::RangeResponse> done);
+  void PutAsync(etcdserverpb::PutRequest req, Callback<etcdserverpb::PutResponse> done);
+  void TxnAsync(etcdserverpb::TxnRequest req, Callback<etcdserverpb::TxnResponse> done);
+
+  // --- Lease ---
+  absl::StatusOr<etcdserverpb::LeaseGrantResponse> LeaseGrant(int64_t ttl, int64_t id = 0);
+  absl::StatusOr<etcdserverpb::LeaseRevokeResponse> LeaseRevoke(int64_t id);
+  absl::StatusOr<etcdserverpb::LeaseTimeToLiveResponse> LeaseTimeToLive(int64_t id,
+                                                                        bool keys = false);
+  absl::StatusOr<etcdserverpb::LeaseLeasesResponse> LeaseLeases();
+  // One keep-alive on a short-lived stream; TTL <= 0 in the response: lease gone.
+  absl::StatusOr<etcdserverpb::LeaseKeepAliveResponse> LeaseKeepAliveOnce(int64_t id);
+
+  // --- Maintenance / Cluster (endpoint_index: the member to ask) ---
+  absl::StatusOr<etcdserverpb::StatusResponse> Status(size_t endpoint_index);
+  absl::StatusOr<etcdserverpb::HashKVResponse> HashKV(size_t endpoint_index, int64_t revision);
+  absl::StatusOr<etcdserverpb::MemberListResponse> MemberList();
+
+  // --- Streams (started on the next endpoint round-robin; no retry) ---
+  // The stream delivers responses to `on_message` and its end to `on_done`, both on
+  // gRPC threads. The caller owns the stream and must Await() it before destroying.
+  std::unique_ptr<WatchStream> Watch(WatchStream::MessageFn on_message,
+                                     WatchStream::DoneFn on_done = nullptr);
+  std::unique_ptr<KeepAliveStream> LeaseKeepAlive(KeepAliveStream::MessageFn on_message,
+                                                  KeepAliveStream::DoneFn on_done = nullptr);
+
+ private:
+  struct Conn {
+    std::shared_ptr<grpc::Channel> channel;
+    std::unique_ptr<etcdserverpb::KV::Stub> kv;
+    std::unique_ptr<etcdserverpb::Lease::Stub> lease;
+    std::unique_ptr<etcdserverpb::Watch::Stub> watch;
+    std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance;
+    std::unique_ptr<etcdserverpb::Cluster::Stub> cluster;
+    std::unique_ptr<etcdserverpb::Auth::Stub> auth;
+  };
+  template <typename Req, typename Resp>
+  using SyncMethod = grpc::Status (*)(Conn&, grpc::ClientContext*, const Req&, Resp*);
+  template <typename Req, typename Resp>
+  using AsyncMethod = void (*)(Conn&, grpc::ClientContext*, const Req*, Resp*,
+                               std::function<void(grpc::Status)>);
+  template <typename Req, typename Resp>
+  struct AsyncCall;
+
+  Client(std::vector<Endpoint> endpoints, std::vector<std::shared_ptr<grpc::Channel>> channels,
+         ClientOptions options);
+
+  size_t NextIndex() { return next_.fetch_add(1, std::memory_order_relaxed) % conns_.size(); }
+  int MaxAttempts() const;
+  void PrepareContext(grpc::ClientContext* ctx, bool with_deadline) const;
+  absl::Status Authenticate();
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> CallSync(SyncMethod<Req, Resp> method, const Req& req, bool mutating);
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> CallOn(size_t index, SyncMethod<Req, Resp> method, const Req& req);
+  template <typename Req, typename Resp>
+  void CallAsync(AsyncMethod<Req, Resp> method, Req req, bool mutating, Callback<Resp> done);
+  template <typename Req, typename Resp>
+  void StartAttempt(std::shared_ptr<AsyncCall<Req, Resp>> call);
+
+  const std::vector<Endpoint> endpoints_;
+  const ClientOptions options_;
+  std::vector<Conn> conns_;
+  std::atomic<uint64_t> next_{0};
+  mutable absl::Mutex token_mu_;
+  std::string token_ ABSL_GUARDED_BY(token_mu_);
+};
+
+}  // namespace etcd::client

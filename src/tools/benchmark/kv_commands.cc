@@ -1,0 +1,187 @@
+// put, range and txn-put: closed-loop unary requests over the async client.
+#include <atomic>
+#include <condition_variable>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "client/client.h"
+#include "tools/benchmark/commands.h"
+#include "tools/benchmark/driver.h"
+#include "tools/benchmark/format.h"
+#include "tools/benchmark/keys.h"
+#include "tools/benchmark/session.h"
+
+namespace etcd::benchmark {
+namespace {
+
+int Fail(const std::string& msg) {
+  std::cerr << msg << std::endl;
+  return 1;
+}
+
+// A background compactor for put --compact-interval.
+class Compactor {
+ public:
+  Compactor(client::Client* c, std::chrono::nanoseconds interval, int64_t delta)
+      : client_(c), interval_(interval), delta_(delta) {
+    if (interval_.count() > 0) thread_ = std::thread([this] { Loop(); });
+  }
+  ~Compactor() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Loop() {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [this] { return stop_; })) {
+      etcdserverpb::RangeRequest get;
+      get.set_key("foo");
+      auto r = client_->Range(get);
+      if (!r.ok()) continue;
+      etcdserverpb::CompactionRequest compact;
+      compact.set_revision(std::max<int64_t>(0, r->header().revision() - delta_));
+      (void)client_->Compact(compact);
+    }
+  }
+  client::Client* client_;
+  std::chrono::nanoseconds interval_;
+  int64_t delta_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+void PrintHashKV(const Session& session) {
+  client::Client* c = session.ForClient(0);
+  const auto start = std::chrono::steady_clock::now();
+  auto hash = c->HashKV(0, 0);
+  if (!hash.ok()) {
+    std::cerr << "Failed to get the hashkv of endpoint " << session.global().endpoints[0]
+              << " (" << BenchErrorText(hash.status()) << ")" << std::endl;
+    return;
+  }
+  auto status = c->Status(0);
+  if (!status.ok()) {
+    std::cerr << "Failed to get the status of endpoint " << session.global().endpoints[0]
+              << " (" << BenchErrorText(status.status()) << ")" << std::endl;
+    return;
+  }
+  std::cout << "HashKV Summary:\n\tHashKV: " << hash->hash()
+            << "\n\tEndpoint: " << session.global().endpoints[0]
+            << "\n\tTime taken to get hashkv: "
+            << GoDuration(std::chrono::steady_clock::now() - start)
+            << "\n\tDB size: " << HumanizeBytes(static_cast<uint64_t>(status->dbsize()))
+            << std::endl;
+}
+
+}  // namespace
+
+int RunPut(const CommandLine& cl) {
+  const PutOptions& o = cl.put;
+  if (o.key_space_size <= 0) {
+    return Fail("expected positive --key-space-size, got (" + std::to_string(o.key_space_size) +
+                ")");
+  }
+  auto session = Session::Open(cl.global);
+  if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
+  std::mt19937_64 rng(std::random_device{}());
+  const std::string value = RandomBytes(static_cast<int>(o.val_size), &rng);
+  // Keys are drawn by one generator under a lock, as etcd draws them in one goroutine.
+  std::mutex key_mu;
+  Compactor compactor((*session)->ForClient(0), o.compact_interval, o.compact_index_delta);
+
+  Report report(cl.global.sample);
+  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
+                  BenchErrorText);
+  loop.Run([&](size_t client, int64_t seq, ClosedLoop::DoneFn done) {
+    int64_t index = 0;
+    if (o.sequential_keys) {
+      index = seq % o.key_space_size;
+    } else {
+      std::lock_guard<std::mutex> lock(key_mu);
+      index = static_cast<int64_t>(rng() % static_cast<uint64_t>(o.key_space_size));
+    }
+    etcdserverpb::PutRequest req;
+    req.set_key(VarintKey(index, static_cast<int>(o.key_size)));
+    req.set_value(value);
+    (*session)->ForClient(client)->PutAsync(
+        std::move(req), [done = std::move(done)](absl::StatusOr<etcdserverpb::PutResponse> r) {
+          done(r.status());
+        });
+  });
+  (*session)->Print("put", "", report.Compute(), true);
+  if (o.check_hashkv) PrintHashKV(**session);
+  return 0;
+}
+
+int RunRange(const CommandLine& cl) {
+  const RangeOptions& o = cl.range;
+  auto session = Session::Open(cl.global);
+  if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
+  const std::string title = o.consistency == "l" ? "bench with linearizable range\n"
+                                                 : "bench with serializable range\n";
+  if (!cl.global.json) std::cout << title;
+  Report report(cl.global.sample);
+  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
+                  BenchErrorText);
+  loop.Run([&](size_t client, int64_t, ClosedLoop::DoneFn done) {
+    etcdserverpb::RangeRequest req;
+    req.set_key(o.key);
+    req.set_range_end(o.end);
+    req.set_serializable(o.consistency == "s");
+    (*session)->ForClient(client)->RangeAsync(
+        std::move(req),
+        [done = std::move(done)](absl::StatusOr<etcdserverpb::RangeResponse> r) {
+          done(r.status());
+        });
+  });
+  (*session)->Print("range", "", report.Compute(), false);
+  return 0;
+}
+
+int RunTxnPut(const CommandLine& cl) {
+  const TxnPutOptions& o = cl.txn_put;
+  if (o.key_space_size <= 0) {
+    return Fail("expected positive --key-space-size, got (" + std::to_string(o.key_space_size) +
+                ")");
+  }
+  if (o.txn_ops <= 0) {
+    return Fail("expected positive --txn-ops, got (" + std::to_string(o.txn_ops) + ")");
+  }
+  if (o.txn_ops > o.key_space_size) {
+    return Fail("expected --txn-ops no larger than --key-space-size, got txn-ops(" +
+                std::to_string(o.txn_ops) + ") key-space-size(" +
+                std::to_string(o.key_space_size) + ")");
+  }
+  auto session = Session::Open(cl.global);
+  if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
+  std::mt19937_64 rng(std::random_device{}());
+  const std::string value = RandomBytes(static_cast<int>(o.val_size), &rng);
+  Report report(cl.global.sample);
+  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
+                  BenchErrorText);
+  loop.Run([&](size_t client, int64_t seq, ClosedLoop::DoneFn done) {
+    etcdserverpb::TxnRequest req;
+    for (int64_t j = 0; j < o.txn_ops; ++j) {
+      auto* put = req.add_success()->mutable_request_put();
+      put->set_key(VarintKey((seq * o.txn_ops + j) % o.key_space_size,
+                             static_cast<int>(o.key_size)));
+      put->set_value(value);
+    }
+    (*session)->ForClient(client)->TxnAsync(
+        std::move(req), [done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> r) {
+          done(r.status());
+        });
+  });
+  (*session)->Print("txn-put", "", report.Compute(), true);
+  return 0;
+}
+
+}  // namespace etcd::benchmark
