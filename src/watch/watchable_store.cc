@@ -31,6 +31,8 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   // Wakes handed out but not finished; Close waits for 0. Incremented under the store
   // mutex, decremented without it.
   std::atomic<int> wakes_running{0};
+  // Set by Close before it waits: wakes still queued are skipped.
+  std::atomic<bool> closing{false};
 
   absl::Mutex qmu;
   std::deque<std::pair<etcdserverpb::WatchResponse, size_t>> queue ABSL_GUARDED_BY(qmu);
@@ -168,8 +170,33 @@ std::vector<WatchableStore::StreamPtr> WatchableStore::TakeWakesLocked() {
 
 void WatchableStore::RunWakes(const std::vector<StreamPtr>& wakes) {
   for (const StreamPtr& s : wakes) {
-    s->wake();
+    if (!s->closing.load()) s->wake();
     s->wakes_running.fetch_sub(1);
+  }
+}
+
+void WatchableStore::DispatchWakes(std::vector<StreamPtr> wakes) {
+  if (wakes.empty()) return;
+  {
+    absl::MutexLock l(&wake_mu_);
+    if (notifier_running_) {
+      for (StreamPtr& s : wakes) wake_queue_.push_back(std::move(s));
+      return;
+    }
+  }
+  RunWakes(wakes);
+}
+
+void WatchableStore::NotifierLoop() {
+  for (;;) {
+    std::vector<StreamPtr> batch;
+    {
+      absl::MutexLock l(&wake_mu_);
+      wake_mu_.Await(absl::Condition(this, &WatchableStore::WakesOrStopping));
+      if (wake_queue_.empty()) return;  // stopping
+      batch.swap(wake_queue_);
+    }
+    RunWakes(batch);
   }
 }
 
@@ -430,7 +457,9 @@ void WatchableStore::CloseStream(const StreamPtr& s) {
       streams_.erase(s.get());
     }
   }
-  // A wake handed out before `closed` was set may still be running on another thread.
+  // A wake handed out before `closed` was set may still be running (or queued for the
+  // notifier, which skips it now).
+  s->closing.store(true);
   while (s->wakes_running.load() > 0) std::this_thread::yield();
   absl::MutexLock q(&s->qmu);
   s->queue_closed = true;
@@ -480,7 +509,8 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
     wakes = TakeWakesLocked();
   }
   if (victims) SignalSyncer();
-  RunWakes(wakes);
+  // Never write to gRPC on the applier's thread when the notifier thread runs.
+  DispatchWakes(std::move(wakes));
 }
 
 void WatchableStore::OnCompacted(int64_t compact_rev) {
@@ -664,6 +694,11 @@ void WatchableStore::PollProgress() {
 void WatchableStore::Start() {
   absl::MutexLock l(&work_mu_);
   if (syncer_.joinable() || stopping_) return;
+  {
+    absl::MutexLock w(&wake_mu_);
+    notifier_running_ = true;
+  }
+  notifier_ = std::thread([this] { NotifierLoop(); });
   syncer_ = std::thread([this] { SyncLoop(); });
 }
 
@@ -673,6 +708,19 @@ void WatchableStore::Stop() {
     stopping_ = true;
   }
   if (syncer_.joinable()) syncer_.join();
+  {
+    absl::MutexLock w(&wake_mu_);
+    notifier_stopping_ = true;
+  }
+  if (notifier_.joinable()) notifier_.join();
+  // Wakes queued after the notifier left run here, so no Close waits forever.
+  std::vector<StreamPtr> rest;
+  {
+    absl::MutexLock w(&wake_mu_);
+    notifier_running_ = false;
+    rest.swap(wake_queue_);
+  }
+  RunWakes(rest);
 }
 
 void WatchableStore::SyncLoop() {

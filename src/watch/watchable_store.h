@@ -148,10 +148,12 @@ class WatchableStore {
   // `rev`: every watcher is resynced from history.
   void OnRestore(int64_t rev);
 
-  // --- The syncer ---
-  // Starts the background thread that runs SyncOnce and PollProgress (until Stop).
+  // --- Background threads ---
+  // Starts the syncer thread (SyncOnce + PollProgress in a loop) and the notifier thread
+  // (runs the `wake` callbacks Notify produces, so the applier never does gRPC work).
+  // Without Start, nothing catches up and Notify's wakes run on the caller's thread.
   void Start();
-  // Stops and joins it. Idempotent.
+  // Stops and joins them. Idempotent.
   void Stop();
   // One catch-up round for up to sync_batch_watchers unsynced watchers (one
   // EventsBetween call). Returns true when it made progress and more may be pending.
@@ -196,6 +198,12 @@ class WatchableStore {
   // Hands the streams to wake to the caller, who runs RunWakes after unlocking.
   std::vector<StreamPtr> TakeWakesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void RunWakes(const std::vector<StreamPtr>& wakes);
+  // Notify's wakes: handed to the notifier thread when it runs, else run inline.
+  void DispatchWakes(std::vector<StreamPtr> wakes);
+  void NotifierLoop();
+  bool WakesOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
+    return !wake_queue_.empty() || notifier_stopping_;
+  }
   // Queues the compacted cancel for `w` and removes it.
   void CancelCompactedLocked(Watcher* w, int64_t compact_rev)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -230,6 +238,14 @@ class WatchableStore {
   bool work_ ABSL_GUARDED_BY(work_mu_) = false;
   bool stopping_ ABSL_GUARDED_BY(work_mu_) = false;
   std::thread syncer_;
+
+  // Notify's wakes, run by the notifier thread (started by Start) so that writes to
+  // gRPC (serialization, transport work) never happen on the applier's thread.
+  absl::Mutex wake_mu_;
+  std::vector<StreamPtr> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
+  bool notifier_running_ ABSL_GUARDED_BY(wake_mu_) = false;
+  bool notifier_stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
+  std::thread notifier_;
 };
 
 }  // namespace etcd::mvcc

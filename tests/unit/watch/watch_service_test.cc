@@ -364,5 +364,37 @@ TEST_F(WatchServiceTest, ManyEventsInOrder) {
   AwaitStreams(0);
 }
 
+// The same with the store's syncer and notifier threads running, several streams, a
+// client that reads while the applier writes.
+TEST_F(WatchServiceTest, ManyStreamsWithBackgroundThreads) {
+  store_->Start();
+  constexpr int kStreams = 3;
+  std::vector<std::unique_ptr<grpc::ClientContext>> ctxs;
+  std::vector<std::unique_ptr<Stream>> streams;
+  for (int i = 0; i < kStreams; ++i) {
+    ctxs.push_back(Ctx());
+    streams.push_back(stub_->Watch(ctxs.back().get()));
+    ASSERT_TRUE(streams.back()->Write(Create("k", "", 2)));  // history from rev 2 on
+  }
+  std::thread applier([&] {
+    for (int i = 0; i < 400; ++i) Put("k", std::to_string(i));
+  });
+  for (auto& s : streams) {
+    WatchResponse r;
+    ASSERT_TRUE(s->Read(&r));
+    EXPECT_TRUE(r.created());
+    int64_t next = 2;
+    while (next <= 401) {
+      ASSERT_TRUE(s->Read(&r));
+      for (const auto& e : r.events()) ASSERT_EQ(e.kv().mod_revision(), next++);
+    }
+  }
+  applier.join();
+  for (auto& c : ctxs) c->TryCancel();
+  for (auto& s : streams) s->Finish();
+  AwaitStreams(0);
+  store_->Stop();
+}
+
 }  // namespace
 }  // namespace etcd::api

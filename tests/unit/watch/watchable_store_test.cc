@@ -759,6 +759,35 @@ TEST_F(WatchableStoreTest, BackgroundSyncerCatchesUp) {
   store_->Stop();
 }
 
+// With Start(), the applier's Notify does not run the wake (the gRPC write) itself.
+TEST_F(WatchableStoreTest, NotifyWakesRunOffTheApplierThread) {
+  absl::Notification woke;
+  std::atomic<bool> armed{false};
+  std::thread::id wake_thread;
+  auto s = store_->NewStream([&] {
+    if (armed.load() && !woke.HasBeenNotified()) {
+      wake_thread = std::this_thread::get_id();
+      woke.Notify();
+    }
+  });
+  s->Create(Req("k"));
+  WatchResponse r;
+  ASSERT_TRUE(s->Next(&r));
+  store_->Start();
+  armed = true;
+  Put("k", "v");
+  ASSERT_TRUE(woke.WaitForNotificationWithTimeout(absl::Seconds(30)));
+  EXPECT_NE(wake_thread, std::this_thread::get_id());
+  ASSERT_TRUE(s->Next(&r));
+  EXPECT_EQ(r.events_size(), 1);
+  s->Close();
+  store_->Stop();
+  // After Stop, wakes run inline again.
+  auto s2 = store_->NewStream([&] { wake_thread = std::this_thread::get_id(); });
+  s2->Create(Req("k"));
+  EXPECT_EQ(wake_thread, std::this_thread::get_id());
+}
+
 // Threads for real: an applier writing, the background syncer, consumers draining at
 // their own pace with tiny buffers. Every watcher still sees each revision exactly once,
 // in order.
