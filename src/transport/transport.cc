@@ -68,6 +68,8 @@ absl::Status Transport::Start(RaftHandler* handler) {
     // Our channels send keepalive pings every 10s while a stream is open.
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 5000);
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
+    // gRPC sets SO_REUSEPORT by default: two members could then share a port.
+    builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
     server_ = builder.BuildAndStart();
     bool bound = server_ != nullptr &&
                  std::none_of(ports_.begin(), ports_.end(), [](int p) { return p == 0; });
@@ -244,6 +246,12 @@ void Transport::RunSnapshot(SnapshotJob* job, std::shared_ptr<Peer> peer, raftpb
   }
   bool failed = !s.ok();
   peer->RecordSnapshot(failed);
+  {
+    // Done before reporting: Raft may retry from inside ReportSnapshot's aftermath,
+    // and the retry must not find this job still "in flight". Stop still joins it.
+    absl::MutexLock l(&mu_);
+    job->done = true;
+  }
   if (failed) {
     PeerEvent e;
     e.kind = PeerEvent::Kind::kSnapshotFailed;
@@ -255,8 +263,6 @@ void Transport::RunSnapshot(SnapshotJob* job, std::shared_ptr<Peer> peer, raftpb
     if (IsRemovedError(s)) env_.handler->OnRemovedFromCluster(job->to);
   }
   env_.handler->ReportSnapshot(job->to, failed);
-  absl::MutexLock l(&mu_);
-  job->done = true;
 }
 
 void Transport::ReapSnapshots() {
