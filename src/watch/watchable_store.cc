@@ -614,10 +614,14 @@ bool WatchableStore::SyncOnce() {
     return progressed;
   }
   const std::vector<mvccpb::Event>& events = *got;
-  // The history never splits a revision, so a short batch covers all of [from, to] and
-  // a full one covers everything up to its last event's revision.
+  // How far the batch reaches. The history never splits a revision, but a batch cut by
+  // `limit` may stop at any revision boundary, with fewer than `limit` events. Every
+  // revision above the compact revision has at least one event, so a complete batch ends
+  // at `to`; one that ends earlier is taken as covering up to its last revision (if it
+  // was in fact complete, the next round finds nothing more and reaches `to`). An empty
+  // batch is complete: a cut batch always holds at least one revision.
   int64_t fetched_to = to;
-  if (limit != 0 && events.size() >= limit && !events.empty()) fetched_to = EventRev(events.back());
+  if (!events.empty() && EventRev(events.back()) < to) fetched_to = EventRev(events.back());
 
   // Build each watcher's response without the lock: a watcher's range, filters and
   // options never change after creation, and only the syncer moves an unsynced

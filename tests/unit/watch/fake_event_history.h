@@ -25,6 +25,9 @@ class FakeEventHistory final : public EventHistory {
   // When true, EventsBetween accepts from_rev == compact revision (as etcd's own store
   // does); otherwise it refuses it, as the contract allows.
   bool serve_compact_rev = false;
+  // How `limit` cuts a batch (never inside a revision): false = before a revision that
+  // would exceed it (mvcc::KvStore); true = after the revision that reaches it.
+  bool overshoot_limit = false;
   // When > 0, EventsBetween fails with this code (not kCompacted) this many times.
   mutable int fail_reads = 0;
 
@@ -98,8 +101,17 @@ class FakeEventHistory final : public EventHistory {
     for (const auto& ev : log_) {
       int64_t r = ev.kv().mod_revision();
       if (r < from_rev || r > to_rev) continue;
-      // Never split a revision: stop only at a revision boundary.
-      if (limit != 0 && out.size() >= limit && out.back().kv().mod_revision() != r) break;
+      if (limit != 0 && !out.empty() && out.back().kv().mod_revision() != r) {
+        if (overshoot_limit) {
+          // Stop at the first revision boundary at or past the limit.
+          if (out.size() >= limit) break;
+        } else {
+          // Like mvcc::KvStore: stop before a revision that would not fit whole.
+          size_t n = 0;
+          for (const auto& e : log_) n += e.kv().mod_revision() == r ? 1 : 0;
+          if (out.size() + n > limit) break;
+        }
+      }
       out.push_back(ev);
       if (!prev_kv) out.back().clear_prev_kv();
     }

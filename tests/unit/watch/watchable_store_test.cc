@@ -275,6 +275,42 @@ TEST_F(WatchableStoreTest, NotifyDuringCatchUpReadIsNotLostOrDuplicated) {
   EXPECT_EQ(revs, want);
 }
 
+// Catch-up in bounded batches, whichever way the history cuts them; revisions with
+// several events (txns) are never split, and a revision bigger than the limit still
+// comes through.
+TEST_F(WatchableStoreTest, CatchUpBatchesNeverLoseRevisions) {
+  for (bool overshoot : {false, true}) {
+    SCOPED_TRACE(overshoot);
+    hist_.overshoot_limit = overshoot;
+    WatchOptions o;
+    o.sync_batch_events = 4;
+    Reset(o);
+    int64_t first = hist_.CommittedRev() + 1;
+    for (int i = 0; i < 12; ++i) {
+      std::vector<std::pair<std::string, std::string>> puts;
+      for (int j = 0; j <= i % 6; ++j) puts.push_back({"t/" + std::to_string(j), "v"});
+      Apply(hist_.Txn(puts));  // 1..6 events per revision
+    }
+    Client c(store_.get());
+    c.stream->Create(Req("t/", "t0", first));
+    store_->SyncUntilIdle();
+    std::vector<int64_t> revs;
+    size_t events = 0;
+    for (const auto& r : c.Drain()) {
+      for (const auto& e : r.events()) {
+        if (revs.empty() || revs.back() != e.kv().mod_revision()) {
+          revs.push_back(e.kv().mod_revision());
+        }
+        ++events;
+      }
+    }
+    ASSERT_EQ(revs.size(), 12u);
+    for (size_t i = 0; i < revs.size(); ++i) EXPECT_EQ(revs[i], first + static_cast<int64_t>(i));
+    EXPECT_EQ(events, 2u * (1 + 2 + 3 + 4 + 5 + 6));
+    EXPECT_EQ(store_->SyncedCount(), 1u);
+  }
+}
+
 // Catch-up in bounded batches.
 TEST_F(WatchableStoreTest, CatchUpInBoundedBatches) {
   WatchOptions o;
