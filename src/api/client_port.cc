@@ -1,0 +1,139 @@
+#include "api/client_port.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server_posix.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "api/auth_service.h"
+#include "api/cluster_service.h"
+#include "api/gateway.h"
+#include "api/http_endpoints.h"
+#include "api/http_server.h"
+#include "api/kv_service.h"
+#include "api/lease_service.h"
+#include "api/maintenance_service.h"
+#include "watch/watch_service.h"  // the watch engineer's (namespace etcd::api)
+
+namespace etcd::api {
+
+struct ClientPort::Impl final : public ConnectionSink {
+  Impl(server::ServerApi* api, const ClientPortOptions& opts, size_t max_recv)
+      : options(opts),
+        kv(api, max_recv),
+        lease(api, max_recv),
+        cluster(api, max_recv),
+        maintenance(api, max_recv),
+        auth(api),
+        watch(api) {}
+
+  void ServeHttp2(int fd) override { grpc::AddInsecureChannelFromFd(grpc_server.get(), fd); }
+  void ServeHttp1(int fd, const sockaddr* addr, socklen_t len) override {
+    http_server->AddConnection(fd, addr, len);
+  }
+
+  const ClientPortOptions options;
+  KvService kv;
+  LeaseService lease;
+  ClusterService cluster;
+  MaintenanceService maintenance;
+  AuthService auth;
+  WatchService watch;
+  std::unique_ptr<grpc::Server> grpc_server;
+  std::unique_ptr<Gateway> gateway;
+  std::unique_ptr<HttpEndpoints> endpoints;
+  std::unique_ptr<HttpServer> http_server;
+  std::unique_ptr<ClientListener> listener;
+  bool shut_down = false;
+};
+
+ClientPort::ClientPort(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ClientPort::~ClientPort() { Shutdown(); }
+
+const std::vector<int>& ClientPort::ports() const { return impl_->listener->ports(); }
+
+absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
+    server::ServerApi* api, const ClientPortOptions& options,
+    const std::vector<grpc::Service*>& extra_services) {
+  // Go's limit (--max-request-bytes + 512 KiB) is checked by the services, with Go's
+  // error text; gRPC's own, larger limit only bounds memory.
+  const int64_t max_recv = int64_t{options.max_request_bytes} + 512 * 1024;
+  auto impl = std::make_unique<Impl>(api, options, static_cast<size_t>(max_recv));
+
+  // gRPC: no listening port; connections come from the front door.
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.SetMaxReceiveMessageSize(
+      static_cast<int>(std::min<int64_t>(max_recv * 4 + (1 << 20), INT_MAX)));
+  builder.SetMaxSendMessageSize(INT_MAX);
+  builder.AddChannelArgument(
+      GRPC_ARG_MAX_CONCURRENT_STREAMS,
+      static_cast<int>(std::min<uint32_t>(options.max_concurrent_streams, INT_MAX)));
+  auto ms = [](std::chrono::milliseconds d) {
+    return static_cast<int>(std::min<int64_t>(d.count(), INT_MAX));
+  };
+  // Server pings (--grpc-keepalive-interval/-timeout), also on idle connections, as Go's
+  // keepalive.ServerParameters does.
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIME_MS, ms(options.keepalive_interval));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, ms(options.keepalive_timeout));
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PINGS_WITHOUT_DATA, 0);
+  // Client pings more often than --grpc-keepalive-min-time are strikes (GOAWAY after
+  // two), as Go's keepalive.EnforcementPolicy.MinTime.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS,
+                             ms(options.keepalive_min_time));
+  builder.RegisterService(&impl->kv);
+  builder.RegisterService(&impl->lease);
+  builder.RegisterService(&impl->cluster);
+  builder.RegisterService(&impl->maintenance);
+  builder.RegisterService(&impl->auth);
+  builder.RegisterService(&impl->watch);
+  for (grpc::Service* s : extra_services) builder.RegisterService(s);
+  impl->grpc_server = builder.BuildAndStart();
+  if (impl->grpc_server == nullptr) return absl::InternalError("cannot start the gRPC server");
+
+  // HTTP/1.1.
+  if (options.enable_grpc_gateway) impl->gateway = std::make_unique<Gateway>(api);
+  HttpEndpointsOptions eo;
+  eo.enable_pprof = options.enable_pprof;
+  eo.set_log_level = options.set_log_level;
+  eo.v2_handler = options.v2_handler;
+  eo.gateway = impl->gateway.get();
+  impl->endpoints = std::make_unique<HttpEndpoints>(api, std::move(eo));
+  HttpServerOptions ho;
+  ho.cors = options.cors;
+  ho.host_whitelist = options.host_whitelist;
+  ho.max_body_bytes = static_cast<size_t>(max_recv) * 4;
+  auto http = HttpServer::Start(impl->endpoints.get(), ho);
+  if (!http.ok()) {
+    impl->grpc_server->Shutdown();
+    return http.status();
+  }
+  impl->http_server = std::move(*http);
+
+  // The front door last: from here on connections arrive.
+  ClientListenerOptions lo;
+  lo.sniff_timeout = options.sniff_timeout;
+  auto listener = ClientListener::Start(options.addresses, impl.get(), lo);
+  if (!listener.ok()) {
+    impl->http_server->Shutdown();
+    impl->grpc_server->Shutdown();
+    return listener.status();
+  }
+  impl->listener = std::move(*listener);
+  return std::unique_ptr<ClientPort>(new ClientPort(std::move(impl)));
+}
+
+void ClientPort::Shutdown() {
+  if (impl_ == nullptr || impl_->shut_down) return;
+  impl_->shut_down = true;
+  impl_->listener->Stop();
+  impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + impl_->options.shutdown_grace);
+  impl_->http_server->Shutdown();
+}
+
+}  // namespace etcd::api
