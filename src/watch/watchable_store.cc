@@ -147,6 +147,20 @@ size_t WatchableStore::UnsyncedCount() const {
   return unsynced_.size();
 }
 
+WatchStats WatchableStore::Stats() const {
+  WatchStats st;
+  absl::MutexLock l(&mu_);
+  st.streams = streams_.size();
+  st.watchers = synced_.size() + unsynced_.size();
+  st.slow_watchers = unsynced_.size();
+  st.events_sent = events_sent_;
+  for (StreamState* s : streams_) {
+    absl::MutexLock q(&s->qmu);
+    st.pending_responses += s->queue.size();
+  }
+  return st;
+}
+
 size_t WatchableStore::StreamWatcherCount(StreamState* s) const {
   absl::MutexLock l(&mu_);
   return s->watchers.size();
@@ -498,8 +512,10 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
       for (uint32_t i : w->scratch) AppendEvent(events[i], w->prev_kv, &r);
       int64_t first_rev = EventRev(events[w->scratch.front()]);
       w->scratch.clear();
+      const int n = r.events_size();
       if (PushLocked(w->stream, std::move(r), w->fragment, /*force=*/false)) {
         w->sent_since_tick = true;
+        events_sent_ += n;
       } else {
         // Slow consumer: never wait for it. It catches up from history later.
         MakeUnsyncedLocked(w, first_rev);
@@ -646,9 +662,10 @@ bool WatchableStore::SyncOnce() {
       if (w->canceled || w->synced || w->min_rev != item.min_rev || item.min_rev > fetched_to) {
         continue;
       }
-      if (item.resp.events_size() > 0) {
+      if (const int n = item.resp.events_size(); n > 0) {
         if (!PushLocked(w->stream, std::move(item.resp), w->fragment, /*force=*/false)) continue;
         w->sent_since_tick = true;
+        events_sent_ += n;
       }
       progressed = true;
       if (fetched_to + 1 > rev_) {

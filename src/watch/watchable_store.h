@@ -69,6 +69,15 @@ struct WatchOptions {
   uint64_t rng_seed = 0x5741544348ULL;
 };
 
+// Numbers for /metrics (etcd's etcd_debugging_mvcc_* watch series).
+struct WatchStats {
+  size_t streams = 0;           // etcd_debugging_mvcc_watch_stream_total
+  size_t watchers = 0;          // etcd_debugging_mvcc_watcher_total
+  size_t slow_watchers = 0;     // etcd_debugging_mvcc_slow_watcher_total (unsynced)
+  uint64_t events_sent = 0;     // etcd_debugging_mvcc_events_total (queued to streams)
+  size_t pending_responses = 0; // responses waiting in send buffers
+};
+
 class WatchableStore;
 
 namespace watch_internal {
@@ -168,6 +177,7 @@ class WatchableStore {
   int64_t Rev() const;
   size_t SyncedCount() const;
   size_t UnsyncedCount() const;
+  WatchStats Stats() const;
 
  private:
   friend class WatchStream;
@@ -224,6 +234,7 @@ class WatchableStore {
   int64_t rev_ ABSL_GUARDED_BY(mu_) = 0;
   int64_t compact_rev_ ABSL_GUARDED_BY(mu_) = 0;
   uint64_t next_seq_ ABSL_GUARDED_BY(mu_) = 1;
+  uint64_t events_sent_ ABSL_GUARDED_BY(mu_) = 0;
   WatcherIndex synced_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<watch_internal::StreamState*> streams_ ABSL_GUARDED_BY(mu_);
   std::vector<StreamPtr> pending_wakes_ ABSL_GUARDED_BY(mu_);

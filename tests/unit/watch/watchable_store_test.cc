@@ -653,6 +653,12 @@ TEST_F(WatchableStoreTest, SlowConsumerCatchesUpExactlyOnce) {
   EXPECT_EQ(slow.stream->Pending(), 4u);
   EXPECT_EQ(store_->UnsyncedCount(), 1u);
   EXPECT_EQ(store_->SyncedCount(), 1u);
+  WatchStats st = store_->Stats();
+  EXPECT_EQ(st.streams, 2u);
+  EXPECT_EQ(st.watchers, 2u);
+  EXPECT_EQ(st.slow_watchers, 1u);
+  EXPECT_EQ(st.events_sent, 54u);  // 50 to the fast one, 4 to the slow one
+  EXPECT_EQ(st.pending_responses, 4u);
   // While full, the syncer does not read for it.
   int reads = hist_.reads();
   EXPECT_FALSE(store_->SyncOnce());
