@@ -1,4 +1,4 @@
-#include "wal/crc32c.h"
+#include "common/crc32c.h"
 
 #include <array>
 #include <bit>
@@ -8,7 +8,7 @@
 #include <nmmintrin.h>
 #endif
 
-namespace etcd::wal::crc32c {
+namespace etcd::crc32c {
 namespace {
 
 constexpr uint32_t kPoly = 0x82F63B78u;  // reflected Castagnoli polynomial
@@ -150,4 +150,4 @@ uint32_t Extend(uint32_t init_crc, const char* data, size_t n) {
   return extend(init_crc, data, n);
 }
 
-}  // namespace etcd::wal::crc32c
+}  // namespace etcd::crc32c

@@ -1,5 +1,5 @@
-// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of every WAL
-// record and snapshot file (docs/design/wal.md). Uses the SSE4.2 `crc32` instruction
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of WAL records, snapshot files and the MVCC hashes
+// (docs/design/wal.md, docs/design/mvcc.md). Uses the SSE4.2 `crc32` instruction
 // when the CPU has it (checked once at start-up) and a slicing-by-8 table otherwise;
 // both give identical results.
 //
@@ -10,11 +10,15 @@
 #include <cstdint>
 #include <string_view>
 
-namespace etcd::wal::crc32c {
+namespace etcd::crc32c {
 
 // Returns the CRC-32C of `init_crc`'s message followed by data[0, n). `init_crc` is a
 // previous result of Extend/Value (0 for an empty message).
 uint32_t Extend(uint32_t init_crc, const char* data, size_t n);
+
+inline uint32_t Extend(uint32_t init_crc, std::string_view s) {
+  return Extend(init_crc, s.data(), s.size());
+}
 
 inline uint32_t Value(const char* data, size_t n) { return Extend(0, data, n); }
 inline uint32_t Value(std::string_view s) { return Extend(0, s.data(), s.size()); }
@@ -36,4 +40,4 @@ uint32_t ExtendHardware(uint32_t init_crc, const char* data, size_t n);
 bool HasHardwareCrc();
 }  // namespace internal
 
-}  // namespace etcd::wal::crc32c
+}  // namespace etcd::crc32c

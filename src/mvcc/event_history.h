@@ -22,8 +22,8 @@ class EventHistory {
   // `limit` events (0 = no limit; a revision's events are never split). A PUT event
   // carries the full kv; a DELETE event carries key and mod_revision (= the delete
   // revision). With `prev_kv`, each event carries the key's previous version when it is
-  // still available (not compacted). Returns errors::kCompacted if from_rev <= the
-  // compact revision.
+  // still available (not compacted). Returns errors::kCompacted if from_rev < the
+  // compact revision (from the compact revision itself, what survived is returned).
   virtual absl::StatusOr<std::vector<mvccpb::Event>> EventsBetween(int64_t from_rev,
                                                                    int64_t to_rev,
                                                                    bool prev_kv,

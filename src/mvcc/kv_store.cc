@@ -4,7 +4,7 @@
 #include <utility>
 
 #include "common/errors.h"
-#include "mvcc/crc32c.h"
+#include "common/crc32c.h"
 #include "storage/leveldb_backend.h"
 
 namespace etcd::mvcc {
@@ -222,7 +222,7 @@ absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_r
   std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
   {
     absl::ReaderMutexLock l(&mu_);
-    if (compact_rev_ >= 0 && from_rev <= compact_rev_) {
+    if (compact_rev_ >= 0 && from_rev < compact_rev_) {
       return errors::Make(errors::Err::kCompacted);
     }
   }
@@ -301,10 +301,10 @@ absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_r
 
 absl::StatusOr<uint32_t> KvStore::Hash() const {
   std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
-  uint32_t crc = Crc32cExtend(0, "key");
+  uint32_t crc = crc32c::Extend(0, "key");
   RETURN_IF_ERROR(view->Scan(Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
-    crc = Crc32cExtend(crc, k);
-    crc = Crc32cExtend(crc, v);
+    crc = crc32c::Extend(crc, k);
+    crc = crc32c::Extend(crc, v);
     return true;
   }));
   return crc;
@@ -332,15 +332,15 @@ absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
   result.revision = rev;
   result.current_revision = cur;
   const int64_t compact = result.compact_revision;
-  uint32_t crc = Crc32cExtend(0, "key");
+  uint32_t crc = crc32c::Extend(0, "key");
   RETURN_IF_ERROR(view->Scan(
       Bucket::kKey, "", RevisionFloor(rev + 1), [&](std::string_view k, std::string_view v) {
         Revision r;
         bool tombstone = false;
         if (!DecodeRevision(k, &r, &tombstone)) return true;
         if (r.main <= compact && !KeepSetContains(keep, r)) return true;
-        crc = Crc32cExtend(crc, k);
-        crc = Crc32cExtend(crc, v);
+        crc = crc32c::Extend(crc, k);
+        crc = crc32c::Extend(crc, v);
         return true;
       }));
   result.hash = crc;

@@ -1,7 +1,7 @@
 #include "wal/record.h"
 
 #include "absl/strings/str_format.h"
-#include "wal/crc32c.h"
+#include "common/crc32c.h"
 
 namespace etcd::wal {
 

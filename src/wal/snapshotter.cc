@@ -4,7 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
-#include "wal/crc32c.h"
+#include "common/crc32c.h"
 #include "wal/file_names.h"
 #include "wal/file_util.h"
 #include "wal/record.h"

@@ -1,4 +1,4 @@
-#include "wal/crc32c.h"
+#include "common/crc32c.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 
 #include "common/rng.h"
 
-namespace etcd::wal::crc32c {
+namespace etcd::crc32c {
 namespace {
 
 // Check values from RFC 3720 (iSCSI), appendix B.4, and the classic "123456789".
@@ -62,4 +62,4 @@ TEST(Crc32cTest, MaskRoundTripsAndDiffers) {
 }
 
 }  // namespace
-}  // namespace etcd::wal::crc32c
+}  // namespace etcd::crc32c
