@@ -108,6 +108,7 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   ho.cors = options.cors;
   ho.host_whitelist = options.host_whitelist;
   ho.max_body_bytes = static_cast<size_t>(max_recv) * 4;
+  ho.stream_check_interval = options.http_stream_check_interval;
   auto http = HttpServer::Start(impl->endpoints.get(), ho);
   if (!http.ok()) {
     impl->grpc_server->Shutdown();

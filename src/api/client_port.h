@@ -62,6 +62,8 @@ struct ClientPortOptions {
   std::function<absl::Status(const std::string& level)> set_log_level;
   // /v2/* when --enable-v2 (not owned; null: 404).
   HttpHandler* v2_handler = nullptr;
+  // How often idle HTTP streams (/v3/watch) are checked for a client that hung up.
+  std::chrono::milliseconds http_stream_check_interval{1000};
   // How long Shutdown lets in-flight gRPC calls finish before cancelling them.
   std::chrono::milliseconds shutdown_grace{2000};
 };

@@ -1,12 +1,16 @@
 #include "api/http_server.h"
 
 #include <microhttpd.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 
 namespace etcd::api {
 namespace {
@@ -92,6 +96,7 @@ struct HttpServer::Exchange {
   bool alive ABSL_GUARDED_BY(mu) = true;       // the connection still exists
   bool answered ABSL_GUARDED_BY(mu) = false;   // a response was queued
   bool suspended ABSL_GUARDED_BY(mu) = false;  // waiting for Wake
+  bool peer_gone ABSL_GUARDED_BY(mu) = false;  // the client hung up during a stream
   std::optional<HttpResponse> response ABSL_GUARDED_BY(mu);
   std::shared_ptr<HttpStream> stream ABSL_GUARDED_BY(mu);
 
@@ -130,16 +135,29 @@ struct HttpServerCallbacks {
   static ssize_t ReadStream(void* cls, uint64_t, char* buf, size_t max) {
     auto* r = static_cast<StreamReader*>(cls);
     HttpServer::Exchange* ex = r->ex.get();
-    absl::MutexLock l(&ex->mu);
     bool ended = false;
-    size_t n = r->stream->Read(buf, max, &ended);
-    if (n > 0) return static_cast<ssize_t>(n);
-    if (ended || ex->server->stopping_.load()) return MHD_CONTENT_READER_END_OF_STREAM;
-    // Nothing to send yet: a Write/Close wakes us (it takes ex->mu, which we hold
-    // until suspended is set, so no wake-up is lost).
-    MHD_suspend_connection(ex->conn);
-    ex->suspended = true;
-    return 0;
+    bool drained = false;
+    size_t n = r->stream->Read(buf, max, &ended, &drained);
+    if (n > 0) {
+      if (drained) r->stream->RunOnDrained();  // the producer may refill (no lock held)
+      return static_cast<ssize_t>(n);
+    }
+    {
+      absl::MutexLock l(&ex->mu);
+      n = r->stream->Read(buf, max, &ended, &drained);
+      if (n == 0) {
+        if (ended || ex->peer_gone || ex->server->stopping_.load()) {
+          return MHD_CONTENT_READER_END_OF_STREAM;
+        }
+        // Nothing to send yet: a Write/Close wakes us (it takes ex->mu, which we hold
+        // until suspended is set, so no wake-up is lost).
+        MHD_suspend_connection(ex->conn);
+        ex->suspended = true;
+        return 0;
+      }
+    }
+    if (drained) r->stream->RunOnDrained();
+    return static_cast<ssize_t>(n);
   }
   static void FreeStream(void* cls) { delete static_cast<StreamReader*>(cls); }
 };
@@ -158,6 +176,9 @@ absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpHandler* handl
       MHD_OPTION_CONNECTION_LIMIT, 100000u, MHD_OPTION_CONNECTION_TIMEOUT, 0u,
       MHD_OPTION_END);
   if (s->daemon_ == nullptr) return absl::InternalError("cannot start the HTTP server");
+  if (options.stream_check_interval.count() > 0) {
+    s->sweeper_ = std::thread([p = s.get()] { p->SweepLoop(); });
+  }
   return s;
 }
 
@@ -169,7 +190,47 @@ void HttpServer::AddConnection(int fd, const sockaddr* addr, socklen_t addr_len)
   }
 }
 
+void HttpServer::SweepLoop() {
+  absl::MutexLock l(&mu_);
+  auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sweeper_stop_; };
+  for (;;) {
+    mu_.AwaitWithTimeout(absl::Condition(&stop),
+                         absl::FromChrono(options_.stream_check_interval));
+    if (sweeper_stop_) return;
+    std::vector<std::shared_ptr<Exchange>> live(live_.begin(), live_.end());
+    mu_.Unlock();
+    for (auto& ex : live) {
+      std::shared_ptr<HttpStream> gone;
+      {
+        absl::MutexLock el(&ex->mu);
+        if (!ex->alive || !ex->suspended || ex->stream == nullptr) continue;
+        const MHD_ConnectionInfo* info =
+            MHD_get_connection_info(ex->conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (info == nullptr) continue;
+        char c;
+        ssize_t n = recv(info->connect_fd, &c, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) {
+          continue;  // still there
+        }
+        ex->peer_gone = true;
+        ex->WakeLocked();  // the reader ends the body; the connection then completes
+        gone = ex->stream;
+      }
+      gone->Abort();  // stop the producer now (outside the exchange lock)
+    }
+    live.clear();
+    mu_.Lock();
+  }
+}
+
 void HttpServer::Shutdown() {
+  if (sweeper_.joinable()) {
+    {
+      absl::MutexLock l(&mu_);
+      sweeper_stop_ = true;
+    }
+    sweeper_.join();
+  }
   if (stopping_.exchange(true)) return;
   // libmicrohttpd refuses to stop with suspended connections: wake them all; with
   // stopping_ set they answer 503 or end their stream instead of waiting again.

@@ -15,9 +15,11 @@
 #include <sys/socket.h>
 
 #include <atomic>
+#include <chrono>
 #include <memory>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
@@ -36,6 +38,9 @@ struct HttpServerOptions {
   std::vector<std::string> host_whitelist{"*"};
   // Request bodies larger than this get 413 without reaching the handler.
   size_t max_body_bytes = 64u << 20;
+  // How often streamed answers that wait for data (watch) are checked for a client that
+  // hung up (a suspended connection is not polled by libmicrohttpd); 0: never.
+  std::chrono::milliseconds stream_check_interval{1000};
 };
 
 class HttpServer {
@@ -65,6 +70,9 @@ class HttpServer {
                 const char* upload_data, size_t* upload_data_size, void** con_cls);
   void OnCompleted(void** con_cls);
 
+  // Ends waiting streams whose client hung up (see stream_check_interval).
+  void SweepLoop();
+
   bool OriginAllowed(const std::string* origin, std::string* allow_origin) const;
   bool HostAllowed(const std::string& host) const;
   int Queue(const std::shared_ptr<Exchange>& ex, HttpResponse response);
@@ -79,6 +87,8 @@ class HttpServer {
   absl::Mutex mu_;
   std::set<std::shared_ptr<Exchange>> live_ ABSL_GUARDED_BY(mu_);
   int in_flight_ ABSL_GUARDED_BY(mu_) = 0;  // requests handed to the handler, not completed
+  bool sweeper_stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread sweeper_;
 };
 
 }  // namespace etcd::api

@@ -35,8 +35,14 @@ void HttpStream::Close() {
   if (notify) notify();
 }
 
-size_t HttpStream::Read(char* out, size_t max, bool* ended) {
+size_t HttpStream::Buffered() const {
   absl::MutexLock l(&mu_);
+  return buffer_.size() - read_pos_;
+}
+
+size_t HttpStream::Read(char* out, size_t max, bool* ended, bool* drained) {
+  absl::MutexLock l(&mu_);
+  *drained = false;
   const size_t avail = buffer_.size() - read_pos_;
   if (avail == 0) {
     *ended = closed_ || aborted_;
@@ -48,6 +54,7 @@ size_t HttpStream::Read(char* out, size_t max, bool* ended) {
   if (read_pos_ == buffer_.size()) {
     buffer_.clear();
     read_pos_ = 0;
+    *drained = true;
   }
   *ended = false;
   return n;

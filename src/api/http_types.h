@@ -44,24 +44,36 @@ class HttpStream {
   // producer cancels its work there. Set before the stream is handed to the server.
   void set_on_abort(std::function<void()> f) { on_abort_ = std::move(f); }
 
+  // Bytes written but not yet taken by the server (producers may pause above a limit
+  // and resume in `on_drained`).
+  size_t Buffered() const;
+  // Called (no lock held, on the HTTP thread) each time the server has taken every
+  // buffered byte. Set before the stream is handed to the server.
+  void set_on_drained(std::function<void()> f) { on_drained_ = std::move(f); }
+
   // --- for the HTTP server ---
   // Moves up to `max` buffered bytes into `out`. Returns the number copied; 0 with
   // *ended=true when the body is complete; 0 with *ended=false when nothing is ready
-  // (the server then waits for `notify`).
-  size_t Read(char* out, size_t max, bool* ended);
+  // (the server then waits for `notify`). `*drained` is set when this read emptied the
+  // buffer (the server then calls RunOnDrained outside its locks).
+  size_t Read(char* out, size_t max, bool* ended, bool* drained);
+  void RunOnDrained() {
+    if (on_drained_) on_drained_();
+  }
   // The server's wake-up, called (outside the stream's lock) after Write/Close.
   void set_notify(std::function<void()> f);
   // The client is gone: later Writes return false and on_abort runs (once).
   void Abort();
 
  private:
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::string buffer_ ABSL_GUARDED_BY(mu_);
   size_t read_pos_ ABSL_GUARDED_BY(mu_) = 0;
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
   bool aborted_ ABSL_GUARDED_BY(mu_) = false;
   std::function<void()> notify_ ABSL_GUARDED_BY(mu_);
   std::function<void()> on_abort_;
+  std::function<void()> on_drained_;
 };
 
 struct HttpResponse {
