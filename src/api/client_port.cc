@@ -16,7 +16,6 @@
 #include "api/kv_service.h"
 #include "api/lease_service.h"
 #include "api/maintenance_service.h"
-#include "watch/watch_service.h"  // the watch engineer's (namespace etcd::api)
 
 namespace etcd::api {
 
@@ -27,8 +26,7 @@ struct ClientPort::Impl final : public ConnectionSink {
         lease(api, max_recv),
         cluster(api, max_recv),
         maintenance(api, max_recv),
-        auth(api),
-        watch(api) {}
+        auth(api) {}
 
   void ServeHttp2(int fd) override { grpc::AddInsecureChannelFromFd(grpc_server.get(), fd); }
   void ServeHttp1(int fd, const sockaddr* addr, socklen_t len) override {
@@ -41,7 +39,6 @@ struct ClientPort::Impl final : public ConnectionSink {
   ClusterService cluster;
   MaintenanceService maintenance;
   AuthService auth;
-  WatchService watch;
   std::unique_ptr<grpc::Server> grpc_server;
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<HttpEndpoints> endpoints;
@@ -91,7 +88,6 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   builder.RegisterService(&impl->cluster);
   builder.RegisterService(&impl->maintenance);
   builder.RegisterService(&impl->auth);
-  builder.RegisterService(&impl->watch);
   for (grpc::Service* s : extra_services) builder.RegisterService(s);
   impl->grpc_server = builder.BuildAndStart();
   if (impl->grpc_server == nullptr) return absl::InternalError("cannot start the gRPC server");

@@ -3,14 +3,16 @@
 //   - the front door (ClientListener: one listening socket per URL, one accept thread),
 //   - one gRPC server without listening ports: HTTP/2 connections are added to it with
 //     grpc::AddInsecureChannelFromFd; services KV, Lease, Cluster, Maintenance, Auth,
-//     Watch (src/watch/watch_service.h), grpc.health.v1.Health (gRPC's built-in,
-//     service "" SERVING), plus the services the caller passes (later Lock/Election),
+//     grpc.health.v1.Health (gRPC's built-in, service "" SERVING), plus the services
+//     the caller creates and passes in: Watch (api::WatchService, src/watch/), later
+//     Lock and Election,
 //   - one HTTP/1.1 server (libmicrohttpd, one thread) with /health, /version,
 //     /metrics, ... and the /v3 JSON gateway.
 //
 // Usage (tools/etcd/main.cc):
 //   api::ClientPortOptions opts = ...;            // from config::ServerConfig
-//   ASSIGN_OR_RETURN(auto port, api::ClientPort::Start(&server, opts));
+//   api::WatchService watch(&server);             // src/watch/watch_service.h
+//   ASSIGN_OR_RETURN(auto port, api::ClientPort::Start(&server, opts, {&watch}));
 //   ...
 //   port->Shutdown();                             // before the server stops
 //
@@ -71,7 +73,7 @@ struct ClientPortOptions {
 class ClientPort {
  public:
   // Binds every address, starts the gRPC and HTTP servers and the accept thread.
-  // `extra_services` (not owned; e.g. Lock and Election) are registered on the gRPC
+  // `extra_services` (not owned; the Watch service, later Lock and Election) are registered on the gRPC
   // server. Errors name the address ("listen tcp 127.0.0.1:2379: bind: address already
   // in use").
   static absl::StatusOr<std::unique_ptr<ClientPort>> Start(
