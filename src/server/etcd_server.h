@@ -1,0 +1,415 @@
+// EtcdServer: one etcd member. It implements server::ServerApi over the Raft core
+// (raft/), the WAL and snapshot files (wal/), the LevelDB backend (storage/), the KV
+// store (mvcc/), the watchable store (watch/), the lessor (lease/) and the membership
+// store (membership/). Design: docs/design/server.md.
+//
+// Threads (all created by Start(), all joined by Stop()):
+//  * raft loop: owns the RawNode, the MemoryStorage and the WAL. Each turn it drains
+//    its inbox (proposals, read-index requests, peer messages), ticks the node every
+//    heartbeat interval of the injected clock, runs the leader's timers (lease expiry,
+//    auto-compaction, publishing), then handles one Ready: WAL save with one fsync,
+//    MemoryStorage append, send, hand committed entries to the applier, Advance.
+//  * applier: applies groups of committed entries into the backend's pending batch,
+//    one Backend::Commit(index, term) per group, then KvStore::OnCommitted,
+//    WatchableStore::Notify, and completes the waits; takes snapshots every
+//    --snapshot-count entries (CommitSync first).
+//  * worker: runs linearizable reads once applied >= their read index, Defragment and
+//    other slow member-local work, so neither the raft loop nor gRPC threads block.
+//  * the watchable store's syncer (started through WatchableStore::Start).
+//
+// Time comes only from the injected Clock (the loops wait on condition variables with
+// a real-time timeout of one heartbeat and then consult the Clock; tests with a
+// FakeClock call Kick() after advancing it); randomness from an Rng seeded by deps.
+//
+// Thread safety: every public method may be called from any thread. Internal state is
+// owned by one thread (annotated "raft loop only" / "applier only") or guarded by a
+// mutex; no lock is held while calling a Done callback, the backend or the WAL.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/log.h"
+#include "common/rng.h"
+#include "common/status.h"
+#include "config/server_config.h"
+#include "lease/lessor.h"
+#include "membership/cluster.h"
+#include "mvcc/kv_store.h"
+#include "raft/raw_node.h"
+#include "raft/storage.h"
+#include "server/alarm_store.h"
+#include "server/auto_compactor.h"
+#include "server/kv_applier.h"
+#include "server/metrics.h"
+#include "server/request_id.h"
+#include "server/server_api.h"
+#include "server/transport.h"
+#include "server/wait.h"
+#include "serverpb/internal.pb.h"
+#include "storage/backend.h"
+#include "wal/snapshotter.h"
+#include "wal/wal.h"
+#include "watch/watchable_store.h"
+
+namespace etcd::server {
+
+// What the composition root (or a test) injects.
+struct ServerDeps {
+  Env* env = nullptr;            // files (Env::Default() or a MemEnv); required
+  Clock* clock = nullptr;        // required
+  uint64_t seed = 0;             // seeds the Rng (election jitter, lease IDs, WAL nonce)
+  Transport* transport = nullptr;  // null: NoopTransport
+  const log::Logger* logger = nullptr;  // null: log::Default()
+};
+
+// The WAL metadata record of a member: its member ID and cluster ID (16 bytes, both
+// big-endian; docs/design/server.md "WAL metadata").
+std::string EncodeWalMetadata(uint64_t member_id, uint64_t cluster_id);
+bool DecodeWalMetadata(std::string_view data, uint64_t* member_id, uint64_t* cluster_id);
+
+// The raft snapshot payload: the backend holds the state at the snapshot's index (etcd
+// 3.x style: the backend IS the state machine's snapshot).
+std::string EncodeSnapshotData(uint64_t index);
+
+class EtcdServer final : public ServerApi {
+ public:
+  // Bootstraps or restarts the member in cfg.data_dir (docs/design/server.md
+  // "Bootstrap"): a new member (no WAL) from --initial-cluster, or an existing one from
+  // its WAL, snapshot and backend. Creates no threads.
+  static absl::StatusOr<std::unique_ptr<EtcdServer>> Create(const config::ServerConfig& cfg,
+                                                            ServerDeps deps);
+  ~EtcdServer() override;
+  EtcdServer(const EtcdServer&) = delete;
+  EtcdServer& operator=(const EtcdServer&) = delete;
+
+  // Starts the threads. Call once.
+  void Start();
+  // Graceful stop: refuse new requests (kStopped), stop the raft loop, finish applying
+  // what was handed to the applier, fail the remaining waits with kStopped, CommitSync
+  // the backend and close the WAL. Idempotent; the destructor calls it.
+  void Stop();
+  // True once Stop() ran or the member stopped itself (fatal error, removed member).
+  bool Stopped() const { return stopped_.load(); }
+  // Blocks until the member stopped by itself or Stop() was called (main's wait).
+  void WaitStopped();
+  // True once the member stopped serving by itself: removed from the cluster (then
+  // StopError() is OK: etcd exits 0) or a fatal storage error (StopError() says which).
+  bool SelfStopped() const { return self_stop_requested_.load(); }
+  absl::Status StopError() const;
+
+  // Wakes the loops now (tests call it after advancing a FakeClock).
+  void Kick();
+
+  // True once this member's attributes are published through Raft (etcd's
+  // ReadyNotify): the point where etcd sends READY=1.
+  bool IsReady() const { return ready_.load(); }
+  // Waits (real time) until IsReady() or the timeout passes.
+  bool WaitReady(absl::Duration timeout);
+  // Waits (real time) until the applied index reaches `index`.
+  bool WaitApplied(uint64_t index, absl::Duration timeout);
+
+  bool IsLeader() const { return is_leader_.load(); }
+  uint64_t Leader() const { return lead_.load(); }
+  uint64_t AppliedIndex() const { return applied_index_.load(); }
+  uint64_t CommittedIndex() const { return committed_index_.load(); }
+  uint64_t SnapshotIndex() const { return snapshot_index_.load(); }
+  // ReadIndex requests sent to Raft so far (each serves a batch of reads).
+  uint64_t ReadIndexRequests() const { return read_index_requests_.load(); }
+  const membership::RaftCluster& cluster() const { return *cluster_; }
+  // True when Create found an existing WAL (restart) rather than bootstrapping.
+  bool Restarted() const { return restarted_; }
+  // WAL tail repaired during Create (restart after a torn write).
+  bool RepairedWalTail() const { return repaired_wal_tail_; }
+
+  // --- ServerApi ---
+  uint64_t ClusterId() const override;
+  uint64_t MemberId() const override { return member_id_; }
+  uint64_t Term() const override { return term_.load(); }
+  int64_t CurrentRevision() const override;
+  void FillHeader(etcdserverpb::ResponseHeader* header) const override;
+
+  void Range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
+             Done<etcdserverpb::RangeResponse> done) override;
+  void Put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
+           Done<etcdserverpb::PutResponse> done) override;
+  void DeleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
+                   Done<etcdserverpb::DeleteRangeResponse> done) override;
+  void Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
+           Done<etcdserverpb::TxnResponse> done) override;
+  void Compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
+               Done<etcdserverpb::CompactionResponse> done) override;
+
+  void LeaseGrant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
+                  Done<etcdserverpb::LeaseGrantResponse> done) override;
+  void LeaseRevoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
+                   Done<etcdserverpb::LeaseRevokeResponse> done) override;
+  void LeaseRenew(const RequestContext& ctx, const etcdserverpb::LeaseKeepAliveRequest& req,
+                  Done<etcdserverpb::LeaseKeepAliveResponse> done) override;
+  void LeaseTimeToLive(const RequestContext& ctx,
+                       const etcdserverpb::LeaseTimeToLiveRequest& req,
+                       Done<etcdserverpb::LeaseTimeToLiveResponse> done) override;
+  void LeaseLeases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
+                   Done<etcdserverpb::LeaseLeasesResponse> done) override;
+
+  void MemberList(const RequestContext& ctx, const etcdserverpb::MemberListRequest& req,
+                  Done<etcdserverpb::MemberListResponse> done) override;
+  void MemberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
+                 Done<etcdserverpb::MemberAddResponse> done) override;
+  void MemberRemove(const RequestContext& ctx, const etcdserverpb::MemberRemoveRequest& req,
+                    Done<etcdserverpb::MemberRemoveResponse> done) override;
+  void MemberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
+                    Done<etcdserverpb::MemberUpdateResponse> done) override;
+  void MemberPromote(const RequestContext& ctx, const etcdserverpb::MemberPromoteRequest& req,
+                     Done<etcdserverpb::MemberPromoteResponse> done) override;
+
+  void Status(const RequestContext& ctx, const etcdserverpb::StatusRequest& req,
+              Done<etcdserverpb::StatusResponse> done) override;
+  void Alarm(const RequestContext& ctx, const etcdserverpb::AlarmRequest& req,
+             Done<etcdserverpb::AlarmResponse> done) override;
+  void Defragment(const RequestContext& ctx, const etcdserverpb::DefragmentRequest& req,
+                  Done<etcdserverpb::DefragmentResponse> done) override;
+  void Hash(const RequestContext& ctx, const etcdserverpb::HashRequest& req,
+            Done<etcdserverpb::HashResponse> done) override;
+  void HashKV(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,
+              Done<etcdserverpb::HashKVResponse> done) override;
+  void MoveLeader(const RequestContext& ctx, const etcdserverpb::MoveLeaderRequest& req,
+                  Done<etcdserverpb::MoveLeaderResponse> done) override;
+
+  mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
+
+  HealthInfo Health() const override;
+  void CheckQuorum(int timeout_ms, std::function<void(absl::Status)> done) override;
+  std::string MetricsText() const override;
+
+ private:
+  // A proposal queued for the raft loop. wait_id 0: nobody waits (timers).
+  struct Proposal {
+    uint64_t wait_id = 0;
+    std::string data;
+    bool conf_change = false;
+    raftpb::ConfChange cc;
+  };
+  // The raft loop's decision on a committed conf change, handed to the applier.
+  struct ConfDecision {
+    absl::Status status;
+    raftpb::ConfChange cc;
+    std::optional<membership::Member> member;
+    raftpb::ConfState conf_state;
+  };
+  // One hand-off from the raft loop to the applier.
+  struct ApplyTask {
+    std::vector<raftpb::Entry> entries;
+    std::map<uint64_t, ConfDecision> conf;  // by entry index
+    uint64_t commit_term = 0;
+  };
+  // A linearizable-read batch waiting for applied >= index.
+  struct ReadBatch {
+    uint64_t index = 0;
+    std::vector<uint64_t> wait_ids;
+  };
+
+  EtcdServer(const config::ServerConfig& cfg, ServerDeps deps);
+  absl::Status Bootstrap();
+  absl::Status BootstrapNew();
+  absl::Status RestartFromDisk();
+  absl::Status OpenStateMachine();
+  absl::StatusOr<std::unique_ptr<raft::RawNode>> NewRawNode(uint64_t applied);
+  const log::Logger& logger() const { return *logger_; }
+
+  // --- request plumbing ---
+  Clock::TimePoint RequestDeadline() const;
+  absl::Status CheckCommon(const RequestContext& ctx) const;
+  // Validation done: encode, size-check, register the wait, queue to the raft loop.
+  void Propose(serverpb::InternalRaftRequest req, WaitFn fn);
+  void ProposeConfChange(raftpb::ConfChange cc, WaitFn fn);
+  // Runs fn(OK) on the worker once a read barrier passed (or fn(error)).
+  void LinearizableRead(Clock::TimePoint deadline, std::function<void(absl::Status)> fn);
+  void RunOnWorker(std::function<void()> fn);
+  absl::Status QuotaCheck(size_t cost);
+  void FillHeaderIds(etcdserverpb::ResponseHeader* header) const;
+  template <typename Resp>
+  WaitFn Complete(Done<Resp> done);
+
+  // --- raft loop (raft_loop.cc) ---
+  void RaftLoop();
+  void RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> reads,
+                std::vector<raftpb::Message> msgs);
+  void HandleReady();
+  void RunLeaderTimers(Clock::TimePoint now);
+  ConfDecision DecideConfChange(const raftpb::Entry& e);
+  void ProposeInternal(const serverpb::InternalRaftRequest& req);
+  void IssueReadIndex(Clock::TimePoint now);
+  void DispatchReadBatch(ReadBatch batch);
+  void TakeSnapshot(uint64_t index, const raftpb::ConfState& cs);
+  void FailFatal(const std::string& what, const absl::Status& s);
+
+  // --- applier (apply.cc) ---
+  void ApplyLoop();
+  void ApplyGroup(std::vector<ApplyTask> tasks);
+  void ApplyNormal(const raftpb::Entry& e, std::vector<mvccpb::Event>* events,
+                   std::vector<std::pair<uint64_t, ApplyResult>>* results);
+  ApplyResult ApplyRequest(const serverpb::InternalRaftRequest& r,
+                           std::vector<mvccpb::Event>* events);
+  ApplyResult ApplyConf(const ConfDecision& d);
+  void CompleteReadsUpTo(uint64_t applied);
+  void CheckPhysicalCompactions();
+
+  // --- worker ---
+  void WorkerLoop();
+
+  class LessorHooks;
+
+  const config::ServerConfig cfg_;
+  ServerDeps deps_;
+  const log::Logger* logger_;
+  NoopTransport noop_transport_;
+  Transport* transport_;
+  const Clock::Duration request_timeout_;
+  const int64_t quota_bytes_;
+
+  // Identity (fixed after Create).
+  uint64_t member_id_ = 0;
+  bool restarted_ = false;
+  bool repaired_wal_tail_ = false;
+  std::unique_ptr<RequestIdGenerator> ids_;
+  absl::Mutex lease_rng_mu_;
+  Rng lease_rng_ ABSL_GUARDED_BY(lease_rng_mu_){0};
+
+  // State machine.
+  std::unique_ptr<storage::Backend> backend_;
+  std::unique_ptr<mvcc::KvStore> kv_;
+  std::unique_ptr<lease::Lessor> lessor_;
+  std::unique_ptr<LessorHooks> lease_hooks_;
+  std::unique_ptr<KvApplier> kv_applier_;
+  std::unique_ptr<mvcc::WatchableStore> watchable_;
+  std::unique_ptr<membership::RaftCluster> cluster_;
+  AlarmStore alarms_;
+  WaitRegistry waits_;
+
+  // Raft loop only (after Create).
+  std::unique_ptr<raft::MemoryStorage> raft_storage_;
+  std::unique_ptr<raft::RawNode> node_;
+  std::unique_ptr<wal::Wal> wal_;
+  std::unique_ptr<wal::Snapshotter> snapshotter_;
+  std::vector<raft::Peer> bootstrap_peers_;
+  Rng rng_;
+  Clock::TimePoint next_tick_{};
+  std::vector<Proposal> held_props_;  // dropped (no leader yet); retried each turn
+  std::vector<uint64_t> read_queue_;  // reads not yet sent with a ReadIndex
+  std::string read_ctx_;              // ctx of the ReadIndex in flight ("" = none)
+  std::vector<uint64_t> read_inflight_;
+  Clock::TimePoint read_sent_{};
+  uint64_t read_seq_ = 0;
+  AutoCompactor compactor_;
+  std::optional<int64_t> compaction_inflight_;
+  Clock::TimePoint expiry_window_start_{};
+  size_t expiry_budget_ = 0;
+  bool publish_proposed_ = false;
+  Clock::TimePoint publish_sent_{};
+  bool version_proposed_ = false;
+  uint64_t transfer_wait_id_ = 0;
+  uint64_t transfer_target_ = 0;
+
+  // Inbox of the raft loop.
+  mutable absl::Mutex in_mu_;
+  absl::CondVar in_cv_;
+  std::vector<Proposal> in_props_ ABSL_GUARDED_BY(in_mu_);
+  std::vector<uint64_t> in_reads_ ABSL_GUARDED_BY(in_mu_);
+  std::vector<raftpb::Message> in_msgs_ ABSL_GUARDED_BY(in_mu_);
+  std::optional<std::pair<uint64_t, raftpb::ConfState>> in_snapshot_ ABSL_GUARDED_BY(in_mu_);
+  std::optional<std::pair<uint64_t, uint64_t>> in_transfer_ ABSL_GUARDED_BY(in_mu_);
+  std::optional<std::pair<int64_t, bool>> in_compact_result_ ABSL_GUARDED_BY(in_mu_);
+  bool in_wake_ ABSL_GUARDED_BY(in_mu_) = false;
+  bool raft_stop_ ABSL_GUARDED_BY(in_mu_) = false;
+
+  // Applier queue.
+  absl::Mutex apply_mu_;
+  absl::CondVar apply_cv_;
+  std::deque<ApplyTask> apply_queue_ ABSL_GUARDED_BY(apply_mu_);
+  bool apply_wake_ ABSL_GUARDED_BY(apply_mu_) = false;
+  bool apply_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
+  // Applier only.
+  uint64_t applied_term_ = 0;
+  raftpb::ConfState conf_state_;  // as of the applied index
+  uint64_t last_snap_request_ = 0;  // index of the last snapshot requested
+  struct PhysicalCompaction {
+    int64_t rev;
+    uint64_t wait_id;
+    ApplyResult result;
+  };
+  std::vector<PhysicalCompaction> physical_compactions_;
+  std::optional<int64_t> compacted_rev_;  // compaction applied in the current group
+
+  // Applied-index waiters (reads) and progress notification.
+  mutable absl::Mutex applied_mu_;
+  absl::CondVar applied_cv_;
+  std::multimap<uint64_t, std::vector<uint64_t>> read_waiters_ ABSL_GUARDED_BY(applied_mu_);
+
+  // Worker queue.
+  absl::Mutex work_mu_;
+  absl::CondVar work_cv_;
+  std::deque<std::function<void()>> work_ ABSL_GUARDED_BY(work_mu_);
+  bool work_stop_ ABSL_GUARDED_BY(work_mu_) = false;
+
+  // Stop coordination.
+  mutable absl::Mutex stop_mu_;
+  absl::CondVar stop_cv_;
+  bool stop_done_ ABSL_GUARDED_BY(stop_mu_) = false;
+  absl::Status stop_error_ ABSL_GUARDED_BY(stop_mu_);
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> started_{false};
+  std::atomic<bool> self_stop_requested_{false};
+
+  // Shared observable state.
+  std::atomic<uint64_t> lead_{0};
+  std::atomic<bool> is_leader_{false};
+  std::atomic<uint64_t> term_{0};
+  std::atomic<uint64_t> committed_index_{0};
+  std::atomic<uint64_t> applied_index_{0};
+  std::atomic<uint64_t> snapshot_index_{0};
+  std::atomic<bool> ready_{false};
+  std::atomic<bool> is_learner_{false};
+
+  // Metrics.
+  std::atomic<uint64_t> leader_changes_{0};
+  std::atomic<uint64_t> read_index_requests_{0};
+  std::atomic<int64_t> proposals_pending_{0};
+  std::atomic<uint64_t> proposals_failed_{0};
+  std::atomic<uint64_t> slow_applies_{0};
+  metrics::Histogram wal_fsync_seconds_;
+  metrics::Histogram backend_commit_seconds_;
+  metrics::Histogram snapshot_save_seconds_;
+
+  std::thread raft_thread_;
+  std::thread apply_thread_;
+  std::thread worker_thread_;
+};
+
+template <typename Resp>
+WaitFn EtcdServer::Complete(Done<Resp> done) {
+  return [this, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) {
+      done(r.status);
+      return;
+    }
+    auto* resp = static_cast<Resp*>(r.response.get());
+    FillHeaderIds(resp->mutable_header());
+    done(std::move(*resp));
+  };
+}
+
+}  // namespace etcd::server

@@ -1,0 +1,433 @@
+// EtcdServer's ServerApi entry points: validate, then answer at once (serializable
+// reads, member-local state) or propose / read through Raft.
+#include <algorithm>
+
+#include "common/errors.h"
+#include "membership/member.h"
+#include "server/etcd_server.h"
+#include "server/kv_validation.h"
+
+namespace etcd::server {
+namespace {
+
+// etcd's types.NewURLs rules for MemberAdd/MemberUpdate peer URLs: scheme http, https,
+// unix or unixs; host:port; no path.
+bool ValidPeerUrl(const std::string& url) {
+  auto pos = url.find("://");
+  if (pos == std::string::npos) return false;
+  std::string scheme = url.substr(0, pos);
+  if (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs") {
+    return false;
+  }
+  std::string rest = url.substr(pos + 3);
+  if (rest.empty() || rest.find('/') != std::string::npos) return false;
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return false;
+  if (rest[0] == '[' && rest[colon - 1] != ']') return false;
+  for (size_t i = colon + 1; i < rest.size(); ++i) {
+    if (rest[i] < '0' || rest[i] > '9') return false;
+  }
+  return true;
+}
+
+// All ranges of the txn are serializable (etcd's isTxnSerializable).
+bool TxnSerializable(const etcdserverpb::TxnRequest& r) {
+  for (const auto* ops : {&r.success(), &r.failure()}) {
+    for (const auto& op : *ops) {
+      if (!op.has_request_range() || !op.request_range().serializable()) return false;
+    }
+  }
+  return true;
+}
+
+void FillMember(const membership::Member& m, etcdserverpb::Member* out) {
+  out->set_id(m.id);
+  out->set_name(m.name);
+  for (const auto& u : m.peer_urls) out->add_peerurls(u);
+  for (const auto& u : m.client_urls) out->add_clienturls(u);
+  out->set_islearner(m.is_learner);
+}
+
+template <typename Resp>
+void FillMembers(const membership::RaftCluster& c, Resp* resp) {
+  for (const auto& m : c.Members()) FillMember(m, resp->add_members());
+}
+
+}  // namespace
+
+// ---------------- KV ----------------
+
+void EtcdServer::Range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
+                       Done<etcdserverpb::RangeResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = ValidateRange(req); !s.ok()) return done(s);
+  auto run = [this, req, done] {
+    auto resp = kv_applier_->Range(req);
+    if (!resp.ok()) return done(resp.status());
+    FillHeaderIds(resp->mutable_header());
+    done(std::move(*resp));
+  };
+  if (req.serializable()) return run();
+  LinearizableRead(RequestDeadline(), [run, done](absl::Status s) {
+    if (!s.ok()) return done(s);
+    run();
+  });
+}
+
+void EtcdServer::Put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
+                     Done<etcdserverpb::PutResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = ValidatePut(req); !s.ok()) return done(s);
+  if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_put() = req;
+  Propose(std::move(r), Complete<etcdserverpb::PutResponse>(std::move(done)));
+}
+
+void EtcdServer::DeleteRange(const RequestContext& ctx,
+                             const etcdserverpb::DeleteRangeRequest& req,
+                             Done<etcdserverpb::DeleteRangeResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = ValidateDeleteRange(req); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_delete_range() = req;
+  Propose(std::move(r), Complete<etcdserverpb::DeleteRangeResponse>(std::move(done)));
+}
+
+void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
+                     Done<etcdserverpb::TxnResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = ValidateTxn(req, cfg_.max_txn_ops); !s.ok()) return done(s);
+  if (KvApplier::IsReadOnly(req)) {
+    auto run = [this, req, done] {
+      auto resp = kv_applier_->ReadOnlyTxn(req);
+      if (!resp.ok()) return done(resp.status());
+      FillHeaderIds(resp->mutable_header());
+      done(std::move(*resp));
+    };
+    if (TxnSerializable(req)) return run();
+    LinearizableRead(RequestDeadline(), [run, done](absl::Status s) {
+      if (!s.ok()) return done(s);
+      run();
+    });
+    return;
+  }
+  if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_txn() = req;
+  Propose(std::move(r), Complete<etcdserverpb::TxnResponse>(std::move(done)));
+}
+
+void EtcdServer::Compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
+                         Done<etcdserverpb::CompactionResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = ValidateCompaction(req); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_compaction() = req;
+  Propose(std::move(r), Complete<etcdserverpb::CompactionResponse>(std::move(done)));
+}
+
+// ---------------- Lease ----------------
+
+void EtcdServer::LeaseGrant(const RequestContext& ctx,
+                            const etcdserverpb::LeaseGrantRequest& req,
+                            Done<etcdserverpb::LeaseGrantResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (req.ttl() > lease::kMaxLeaseTTL) return done(errors::Make(errors::Err::kLeaseTTLTooLarge));
+  if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_lease_grant() = req;
+  if (req.id() == 0) {
+    absl::MutexLock lock(&lease_rng_mu_);
+    r.mutable_lease_grant()->set_id(lease::Lessor::NextId(&lease_rng_, member_id_));
+  }
+  Propose(std::move(r), Complete<etcdserverpb::LeaseGrantResponse>(std::move(done)));
+}
+
+void EtcdServer::LeaseRevoke(const RequestContext& ctx,
+                             const etcdserverpb::LeaseRevokeRequest& req,
+                             Done<etcdserverpb::LeaseRevokeResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_lease_revoke() = req;
+  Propose(std::move(r), Complete<etcdserverpb::LeaseRevokeResponse>(std::move(done)));
+}
+
+void EtcdServer::LeaseRenew(const RequestContext& ctx,
+                            const etcdserverpb::LeaseKeepAliveRequest& req,
+                            Done<etcdserverpb::LeaseKeepAliveResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  etcdserverpb::LeaseKeepAliveResponse resp;
+  FillHeader(resp.mutable_header());  // etcd fills the header before renewing
+  resp.set_id(req.id());
+  if (!is_leader_.load()) {
+    // Forwarding keep-alives to the leader needs the peer transport.
+    return done(errors::Make(lead_.load() == 0 ? errors::Err::kNoLeader
+                                               : errors::Err::kNotLeader));
+  }
+  auto ttl = lessor_->Renew(req.id());
+  if (ttl.ok()) {
+    resp.set_ttl(*ttl);
+  } else if (errors::Is(ttl.status(), errors::Err::kLeaseNotFound)) {
+    resp.set_ttl(0);
+  } else {
+    return done(ttl.status());
+  }
+  done(std::move(resp));
+}
+
+void EtcdServer::LeaseTimeToLive(const RequestContext& ctx,
+                                 const etcdserverpb::LeaseTimeToLiveRequest& req,
+                                 Done<etcdserverpb::LeaseTimeToLiveResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  etcdserverpb::LeaseTimeToLiveResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.set_id(req.id());
+  auto info = lessor_->Lookup(req.id());
+  if (!info.has_value()) {
+    resp.set_ttl(-1);
+    return done(std::move(resp));
+  }
+  resp.set_ttl(info->remaining);
+  resp.set_grantedttl(info->ttl);
+  if (req.keys()) {
+    for (const auto& k : info->keys) resp.add_keys(k);
+  }
+  done(std::move(resp));
+}
+
+void EtcdServer::LeaseLeases(const RequestContext& ctx,
+                             const etcdserverpb::LeaseLeasesRequest& req,
+                             Done<etcdserverpb::LeaseLeasesResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  etcdserverpb::LeaseLeasesResponse resp;
+  FillHeader(resp.mutable_header());
+  for (int64_t id : lessor_->Leases()) resp.add_leases()->set_id(id);
+  done(std::move(resp));
+}
+
+// ---------------- Cluster ----------------
+
+void EtcdServer::MemberList(const RequestContext& ctx, const etcdserverpb::MemberListRequest&,
+                            Done<etcdserverpb::MemberListResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  etcdserverpb::MemberListResponse resp;
+  FillHeaderIds(resp.mutable_header());
+  FillMembers(*cluster_, &resp);
+  done(std::move(resp));
+}
+
+void EtcdServer::MemberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
+                           Done<etcdserverpb::MemberAddResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
+  if (urls.empty()) return done(errors::Make(errors::Err::kMemberBadURLs));
+  for (const auto& u : urls) {
+    if (!ValidPeerUrl(u)) return done(errors::Make(errors::Err::kMemberBadURLs));
+  }
+  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
+                    deps_.clock->WallNow().time_since_epoch())
+                    .count();
+  membership::Member m = membership::NewMember("", urls, "", now, req.islearner());
+  if (cfg_.strict_reconfig_check && !m.is_learner) {
+    // etcd's IsReadyToAddVotingMember: enough started voters for the new quorum.
+    int nmembers = 1, nstarted = 0;
+    for (const auto& v : cluster_->Members()) {
+      if (v.is_learner) continue;
+      ++nmembers;
+      if (!v.name.empty()) ++nstarted;
+    }
+    if (!(nstarted == 1 && nmembers == 2) && nstarted < nmembers / 2 + 1) {
+      return done(errors::Make(errors::Err::kMemberNotEnoughStarted));
+    }
+  }
+  raftpb::ConfChange cc;
+  cc.set_type(m.is_learner ? raftpb::CONF_CHANGE_ADD_LEARNER_NODE : raftpb::CONF_CHANGE_ADD_NODE);
+  cc.set_node_id(m.id);
+  cc.set_context(m.ToProto().SerializeAsString());
+  ProposeConfChange(std::move(cc), [this, m, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) return done(r.status);
+    etcdserverpb::MemberAddResponse resp;
+    FillHeaderIds(resp.mutable_header());
+    FillMember(m, resp.mutable_member());
+    FillMembers(*cluster_, &resp);
+    done(std::move(resp));
+  });
+}
+
+void EtcdServer::MemberRemove(const RequestContext& ctx,
+                              const etcdserverpb::MemberRemoveRequest& req,
+                              Done<etcdserverpb::MemberRemoveResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  auto target = cluster_->Find(req.id());
+  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
+  if (cfg_.strict_reconfig_check && !target->is_learner) {
+    int nmembers = 0, nstarted = 0;
+    for (const auto& v : cluster_->Members()) {
+      if (v.is_learner || v.id == req.id()) continue;
+      ++nmembers;
+      if (!v.name.empty()) ++nstarted;
+    }
+    if (nstarted < nmembers / 2 + 1) {
+      return done(errors::Make(errors::Err::kMemberNotEnoughStarted));
+    }
+  }
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_REMOVE_NODE);
+  cc.set_node_id(req.id());
+  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) return done(r.status);
+    etcdserverpb::MemberRemoveResponse resp;
+    FillHeaderIds(resp.mutable_header());
+    FillMembers(*cluster_, &resp);
+    done(std::move(resp));
+  });
+}
+
+void EtcdServer::MemberUpdate(const RequestContext& ctx,
+                              const etcdserverpb::MemberUpdateRequest& req,
+                              Done<etcdserverpb::MemberUpdateResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
+  if (urls.empty()) return done(errors::Make(errors::Err::kMemberBadURLs));
+  for (const auto& u : urls) {
+    if (!ValidPeerUrl(u)) return done(errors::Make(errors::Err::kMemberBadURLs));
+  }
+  auto target = cluster_->Find(req.id());
+  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
+  membership::Member m = *target;
+  m.peer_urls = urls;
+  std::sort(m.peer_urls.begin(), m.peer_urls.end());
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_UPDATE_NODE);
+  cc.set_node_id(req.id());
+  cc.set_context(m.ToProto().SerializeAsString());
+  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) return done(r.status);
+    etcdserverpb::MemberUpdateResponse resp;
+    FillHeaderIds(resp.mutable_header());
+    FillMembers(*cluster_, &resp);
+    done(std::move(resp));
+  });
+}
+
+void EtcdServer::MemberPromote(const RequestContext& ctx,
+                               const etcdserverpb::MemberPromoteRequest& req,
+                               Done<etcdserverpb::MemberPromoteResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  auto target = cluster_->Find(req.id());
+  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
+  if (!target->is_learner) return done(errors::Make(errors::Err::kMemberNotLearner));
+  // TODO(transport): check the learner's replication progress on the leader; until
+  // peers exist, a learner that never started cannot be in sync.
+  if (target->name.empty()) return done(errors::Make(errors::Err::kLearnerNotReady));
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_ADD_NODE);
+  cc.set_node_id(req.id());
+  membership::Member m = *target;
+  m.is_learner = false;
+  cc.set_context(m.ToProto().SerializeAsString());
+  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
+    if (!r.status.ok()) return done(r.status);
+    etcdserverpb::MemberPromoteResponse resp;
+    FillHeaderIds(resp.mutable_header());
+    FillMembers(*cluster_, &resp);
+    done(std::move(resp));
+  });
+}
+
+// ---------------- Maintenance ----------------
+
+void EtcdServer::Status(const RequestContext& ctx, const etcdserverpb::StatusRequest&,
+                        Done<etcdserverpb::StatusResponse> done) {
+  if (stopping_.load()) return done(errors::Make(errors::Err::kStopped));
+  etcdserverpb::StatusResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.set_version(ETCD_VERSION);
+  resp.set_dbsize(backend_->SizeBytes());
+  resp.set_dbsizeinuse(backend_->SizeInUseBytes());
+  resp.set_leader(lead_.load());
+  resp.set_raftindex(committed_index_.load());
+  resp.set_raftterm(term_.load());
+  resp.set_raftappliedindex(applied_index_.load());
+  resp.set_islearner(is_learner_.load());
+  if (lead_.load() == 0) resp.add_errors(errors::Message(errors::Err::kNoLeader));
+  for (const auto& a : alarms_.List()) {
+    // Go's text form of the AlarmMember message, as etcd reports it.
+    resp.add_errors("memberID:" + std::to_string(a.memberid()) +
+                    " alarm:" + etcdserverpb::AlarmType_Name(a.alarm()) + " ");
+  }
+  (void)ctx;
+  done(std::move(resp));
+}
+
+void EtcdServer::Alarm(const RequestContext& ctx, const etcdserverpb::AlarmRequest& req,
+                       Done<etcdserverpb::AlarmResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  serverpb::InternalRaftRequest r;
+  *r.mutable_alarm() = req;
+  Propose(std::move(r), Complete<etcdserverpb::AlarmResponse>(std::move(done)));
+}
+
+void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::DefragmentRequest&,
+                            Done<etcdserverpb::DefragmentResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  RunOnWorker([this, done = std::move(done)] {
+    logger().Info("starting defragmentation", {{"db-size", backend_->SizeBytes()}});
+    absl::Status s = backend_->Defragment();
+    if (!s.ok()) {
+      logger().Warn("defragmentation failed", {{"error", s.ToString()}});
+      return done(s);
+    }
+    logger().Info("finished defragmentation", {{"db-size", backend_->SizeBytes()}});
+    etcdserverpb::DefragmentResponse resp;
+    FillHeader(resp.mutable_header());
+    done(std::move(resp));
+  });
+}
+
+void EtcdServer::Hash(const RequestContext& ctx, const etcdserverpb::HashRequest&,
+                      Done<etcdserverpb::HashResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  auto h = kv_->Hash();
+  if (!h.ok()) return done(h.status());
+  etcdserverpb::HashResponse resp;
+  FillHeader(resp.mutable_header());
+  resp.set_hash(*h);
+  done(std::move(resp));
+}
+
+void EtcdServer::HashKV(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,
+                        Done<etcdserverpb::HashKVResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  auto h = kv_->HashKV(req.revision());
+  if (!h.ok()) return done(h.status());
+  etcdserverpb::HashKVResponse resp;
+  FillHeaderIds(resp.mutable_header());
+  resp.mutable_header()->set_revision(h->revision);
+  resp.set_hash(h->hash);
+  resp.set_compact_revision(h->compact_revision);
+  done(std::move(resp));
+}
+
+void EtcdServer::MoveLeader(const RequestContext& ctx,
+                            const etcdserverpb::MoveLeaderRequest& req,
+                            Done<etcdserverpb::MoveLeaderResponse> done) {
+  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (!is_leader_.load()) return done(errors::Make(errors::Err::kNotLeader));
+  auto target = cluster_->Find(req.targetid());
+  if (req.targetid() == member_id_ || !target.has_value() || target->is_learner) {
+    return done(errors::Make(errors::Err::kBadLeaderTransferee));
+  }
+  uint64_t id = ids_->Next();
+  waits_.Register(id, RequestDeadline(),
+                  Complete<etcdserverpb::MoveLeaderResponse>(std::move(done)));
+  {
+    absl::MutexLock lock(&in_mu_);
+    in_transfer_ = std::make_pair(id, req.targetid());
+    in_wake_ = true;
+  }
+  in_cv_.Signal();
+}
+
+}  // namespace etcd::server

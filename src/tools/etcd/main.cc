@@ -1,0 +1,273 @@
+// etcd: the composition root. The only place that creates the real clock, the real
+// file system (Env::Default()), sockets and the process-level threads; everything else
+// gets them injected.
+//
+//   parse flags/env/config file (config::Parse) -> logger -> bind the peer port ->
+//   create the member (server::EtcdServer) -> start the client port (api::ClientPort
+//   with the Watch service) -> start the member -> READY=1 once published ->
+//   wait for SIGTERM/SIGINT (or the member stopping itself) -> graceful shutdown.
+#include <signal.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "api/client_port.h"
+#include "common/clock.h"
+#include "common/env.h"
+#include "common/log.h"
+#include "config/bootstrap_check.h"
+#include "config/parser.h"
+#include "config/url.h"
+#include "membership/member.h"
+#include "server/etcd_server.h"
+#include "tools/etcd/peer_listener.h"
+#include "wal/wal.h"
+#include "watch/watch_service.h"
+
+#ifdef ETCD_HAVE_SYSTEMD
+#include <systemd/sd-daemon.h>
+#endif
+
+extern char** environ;
+
+namespace etcd {
+namespace {
+
+std::string OsArch() {
+  utsname u{};
+  std::string arch = "unknown";
+  if (uname(&u) == 0) {
+    arch = u.machine;
+    if (arch == "x86_64") arch = "amd64";
+    else if (arch == "aarch64") arch = "arm64";
+  }
+  return "linux/" + arch;
+}
+
+// `etcd --version`, in etcd's four-line shape (docs/design/server.md "Version").
+void PrintVersion() {
+  std::printf("etcd Version: %s\n", ETCD_VERSION);
+  std::printf("Git SHA: not provided (C++ build)\n");
+  std::printf("Go Version: n/a (C++20)\n");
+  std::printf("Go OS/Arch: %s\n", OsArch().c_str());
+}
+
+void SdNotify(const char* state) {
+#ifdef ETCD_HAVE_SYSTEMD
+  sd_notify(0, state);
+#else
+  (void)state;
+#endif
+}
+
+std::string Join(const std::vector<config::Url>& urls) { return config::JoinUrls(urls); }
+
+std::vector<api::ListenAddress> ToListenAddresses(const std::vector<config::Url>& urls) {
+  std::vector<api::ListenAddress> out;
+  for (const auto& u : urls) {
+    api::ListenAddress a;
+    if (u.scheme == "unix" || u.scheme == "unixs") {
+      a.kind = api::ListenAddress::Kind::kUnix;
+      a.unix_path = u.host + (u.port != 0 ? ":" + std::to_string(u.port) : "") + u.path;
+    } else {
+      a.host = u.host == "localhost" ? "127.0.0.1" : u.host;
+      a.port = u.port;
+    }
+    out.push_back(a);
+  }
+  return out;
+}
+
+std::string DurationText(std::chrono::milliseconds d) {
+  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
+  return std::to_string(d.count()) + "ms";
+}
+
+int Run(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e != nullptr && *e != nullptr; ++e) {
+    std::string kv = *e;
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  auto parsed = config::Parse(args, env);
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(parsed.status().message()).c_str());
+    return config::ExitCodeFor(parsed.status());
+  }
+  if (parsed->help) {
+    std::fputs(config::HelpText().c_str(), stdout);
+    return 0;
+  }
+  if (parsed->version) {
+    PrintVersion();
+    return 0;
+  }
+  if (parsed->check_config) {
+    std::fputs(config::DescribeConfig(*parsed).c_str(), stdout);
+    return 0;
+  }
+  config::ServerConfig cfg = parsed->config;
+
+  log::Level level = log::Level::kInfo;
+  if (!log::ParseLevel(cfg.log_level, &level)) level = log::Level::kInfo;
+  auto logger = std::make_shared<log::Logger>(std::make_shared<log::JsonLinesSink>(2), level);
+  log::SetDefault(logger);
+  for (const auto& w : parsed->warnings) logger->Warn(w);
+
+  logger->Info("running etcd", {{"etcd-version", ETCD_VERSION},
+                                {"git-sha", "not provided"},
+                                {"go-os", OsArch()}});
+  Env* fs = Env::Default();
+  const bool have_wal = wal::Wal::Exists(fs, cfg.WalDir());
+  logger->Info("starting an etcd server",
+               {{"name", cfg.name},
+                {"data-dir", cfg.data_dir},
+                {"member-dir", cfg.MemberDir()},
+                {"heartbeat-interval", DurationText(cfg.heartbeat_interval)},
+                {"election-timeout", DurationText(cfg.election_timeout)},
+                {"snapshot-count", cfg.snapshot_count},
+                {"advertise-client-urls", Join(cfg.advertise_client_urls)},
+                {"listen-client-urls", Join(cfg.listen_client_urls)},
+                {"listen-peer-urls", Join(cfg.listen_peer_urls)},
+                {"initial-advertise-peer-urls", Join(cfg.initial_advertise_peer_urls)},
+                {"initial-cluster", config::FormatInitialCluster(cfg.initial_cluster)},
+                {"initial-cluster-state",
+                 cfg.initial_cluster_state == config::ClusterState::kNew ? "new" : "existing"},
+                {"initial-cluster-token", cfg.initial_cluster_token},
+                {"quota-backend-bytes", cfg.quota_backend_bytes},
+                {"max-request-bytes", static_cast<uint64_t>(cfg.max_request_bytes)},
+                {"max-txn-ops", static_cast<uint64_t>(cfg.max_txn_ops)},
+                {"auto-compaction-mode",
+                 cfg.auto_compaction_mode == config::CompactionMode::kPeriodic ? "periodic"
+                                                                               : "revision"},
+                {"auto-compaction-retention", cfg.auto_compaction_retention}});
+  if (have_wal) {
+    logger->Info("the server is already initialized as member before, starting as etcd member...",
+                 {{"wal-dir", cfg.WalDir()}});
+  } else {
+    absl::Status s = config::CheckBootstrapMembership(*parsed);
+    if (!s.ok()) {
+      logger->Log(log::Level::kFatal, "discovery failed", {{"error", std::string(s.message())}});
+      return 1;
+    }
+  }
+
+  // The data directory, private as etcd makes it.
+  std::error_code ec;
+  std::filesystem::create_directories(cfg.data_dir, ec);
+  if (ec) {
+    logger->Log(log::Level::kFatal, "cannot access data directory",
+                {{"path", cfg.data_dir}, {"error", ec.message()}});
+    return 1;
+  }
+  std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all,
+                               std::filesystem::perm_options::replace, ec);
+
+  // Signals are handled by the main thread only: block them before any thread exists.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGTERM);
+  sigaddset(&sigs, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto peer = tools::PeerListener::Start(cfg.listen_peer_urls);
+  if (!peer.ok()) {
+    logger->Log(log::Level::kFatal, std::string(peer.status().message()));
+    return 1;
+  }
+  for (const auto& u : cfg.listen_peer_urls) {
+    logger->Info("listening for peers", {{"address", u.ToString()}});
+  }
+
+  RealClock clock;
+  std::random_device rd;
+  server::ServerDeps deps;
+  deps.env = fs;
+  deps.clock = &clock;
+  deps.seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
+              static_cast<uint64_t>(clock.WallNow().time_since_epoch().count());
+  deps.logger = logger.get();
+  auto created = server::EtcdServer::Create(cfg, deps);
+  if (!created.ok()) {
+    logger->Log(log::Level::kFatal, "failed to start the member",
+                {{"error", std::string(created.status().message())}});
+    return 1;
+  }
+  std::unique_ptr<server::EtcdServer> member = std::move(*created);
+
+  api::WatchService watch_service(member.get());
+  api::ClientPortOptions popts;
+  popts.addresses = ToListenAddresses(cfg.listen_client_urls);
+  popts.max_request_bytes = cfg.max_request_bytes;
+  popts.max_concurrent_streams = cfg.max_concurrent_streams;
+  popts.keepalive_min_time = cfg.grpc_keepalive_min_time;
+  popts.keepalive_interval = cfg.grpc_keepalive_interval;
+  popts.keepalive_timeout = cfg.grpc_keepalive_timeout;
+  popts.enable_grpc_gateway = cfg.enable_grpc_gateway;
+  popts.enable_pprof = cfg.enable_pprof;
+  popts.cors = cfg.cors;
+  popts.host_whitelist = cfg.host_whitelist;
+  auto port = api::ClientPort::Start(member.get(), popts, {&watch_service});
+  if (!port.ok()) {
+    logger->Log(log::Level::kFatal, std::string(port.status().message()));
+    member->Stop();
+    return 1;
+  }
+  logger->Info("starting server...", {{"local-member-id", membership::IdToHex(member->MemberId())},
+                                      {"local-server-version", ETCD_VERSION},
+                                      {"cluster-id", membership::IdToHex(member->ClusterId())},
+                                      {"cluster-version", member->cluster().Version().empty()
+                                                              ? "to_be_decided"
+                                                              : member->cluster().Version()}});
+  member->Start();
+
+  bool announced = false;
+  int exit_code = 0;
+  for (;;) {
+    if (!announced && member->IsReady()) {
+      announced = true;
+      logger->Info("ready to serve client requests");
+      for (const auto& u : cfg.listen_client_urls) {
+        logger->Warn("serving insecure client requests, this is strongly discouraged!",
+                     {{"address", u.host + ":" + std::to_string(u.port)}});
+      }
+      SdNotify("READY=1");
+    }
+    timespec ts{0, 100 * 1000 * 1000};
+    siginfo_t info{};
+    int sig = sigtimedwait(&sigs, &info, &ts);
+    if (sig == SIGTERM || sig == SIGINT) {
+      logger->Info("received signal; shutting down",
+                   {{"signal", sig == SIGTERM ? "terminated" : "interrupt"}});
+      break;
+    }
+    if (member->SelfStopped()) {
+      absl::Status s = member->StopError();
+      if (!s.ok()) exit_code = 1;
+      break;
+    }
+  }
+  SdNotify("STOPPING=1");
+  (*port)->Shutdown();
+  member->Stop();
+  (*peer)->Stop();
+  logger->Info("stopped etcd server", {{"local-member-id", membership::IdToHex(member->MemberId())}});
+  return exit_code;
+}
+
+}  // namespace
+}  // namespace etcd
+
+int main(int argc, char** argv) { return etcd::Run(argc, argv); }
