@@ -19,7 +19,8 @@ bool PeerStatus::Activate(Clock::TimePoint now, const std::string& remote_name,
   stats_.remote_version = remote_version;
   stats_.last_error.clear();
   ++stats_.connects;
-  last_reported_.clear();
+  reported_down_ = false;
+  last_refusal_.clear();
   return news;
 }
 
@@ -31,10 +32,15 @@ std::optional<PeerEvent::Kind> PeerStatus::Deactivate(const absl::Status& why) {
   stats_.last_error = why.ToString();
   bool refused = why.code() == absl::StatusCode::kFailedPrecondition ||
                  why.code() == absl::StatusCode::kPermissionDenied;
-  std::string text(why.message());
-  if (!was_active && text == last_reported_) return std::nullopt;
-  last_reported_ = std::move(text);
-  return refused ? PeerEvent::Kind::kRefused : PeerEvent::Kind::kInactive;
+  if (refused) {
+    if (why.message() == last_refusal_) return std::nullopt;
+    last_refusal_ = std::string(why.message());
+    reported_down_ = true;
+    return PeerEvent::Kind::kRefused;
+  }
+  if (!was_active && reported_down_) return std::nullopt;
+  reported_down_ = true;
+  return PeerEvent::Kind::kInactive;
 }
 
 void PeerStatus::RecordContact(Clock::TimePoint now) { stats_.last_contact = now; }

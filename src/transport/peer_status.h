@@ -46,9 +46,12 @@ class PeerStatus {
   bool Activate(Clock::TimePoint now, const std::string& remote_name,
                 const std::string& remote_version);
   // A connection attempt failed or the stream ended with `why` (not OK). Returns
-  // the event to report, if any: kRefused for a refusal by the remote
-  // (FAILED_PRECONDITION, PERMISSION_DENIED), kInactive otherwise; reported when the
-  // peer was active, or when the text differs from the last one reported.
+  // the event to report, if any:
+  //  * kRefused for a refusal by the remote (FAILED_PRECONDITION, PERMISSION_DENIED)
+  //    whose text differs from the last refusal reported;
+  //  * kInactive for any other failure when the peer was active, or for the first
+  //    failure since it was created or last active (one report per outage, however
+  //    many retries and whatever their reasons).
   std::optional<PeerEvent::Kind> Deactivate(const absl::Status& why);
 
   void RecordContact(Clock::TimePoint now);
@@ -64,7 +67,8 @@ class PeerStatus {
 
  private:
   PeerStats stats_;
-  std::string last_reported_;  // text of the last failure reported; "" after Activate
+  bool reported_down_ = false;  // this outage was reported
+  std::string last_refusal_;     // text of the last refusal reported; "" after Activate
 };
 
 }  // namespace etcd::transport

@@ -15,13 +15,13 @@ TEST(PeerStatusTest, ActivationAndDeactivationAreReportedOncePerChange) {
   EXPECT_FALSE(s.active());
   EXPECT_FALSE(s.active_since().has_value());
 
-  // First failure of a never-connected peer is news; the same failure again is not.
+  // The first failure of a never-connected peer is news; further failures of the same
+  // outage are not, whatever their reason.
   absl::Status refused = absl::UnavailableError("connection refused");
   EXPECT_EQ(s.Deactivate(refused), PeerEvent::Kind::kInactive);
   EXPECT_EQ(s.Deactivate(refused), std::nullopt);
+  EXPECT_EQ(s.Deactivate(absl::DeadlineExceededError("timeout")), std::nullopt);
   EXPECT_EQ(s.Deactivate(refused), std::nullopt);
-  // A different reason is news.
-  EXPECT_EQ(s.Deactivate(absl::DeadlineExceededError("timeout")), PeerEvent::Kind::kInactive);
 
   Clock::TimePoint t0 = clock.Now();
   EXPECT_TRUE(s.Activate(t0, "m7", "3.5.0"));
@@ -41,12 +41,19 @@ TEST(PeerStatusTest, ActivationAndDeactivationAreReportedOncePerChange) {
   EXPECT_EQ(s.stats().last_error, refused.ToString());
 }
 
-TEST(PeerStatusTest, RefusalsAreReportedAsRefusedOnce) {
+TEST(PeerStatusTest, RefusalsAreReportedAsRefusedOncePerText) {
+  FakeClock clock;
   PeerStatus s(7, {});
   absl::Status mismatch = absl::FailedPreconditionError("cluster ID mismatch: ...");
   EXPECT_EQ(s.Deactivate(mismatch), PeerEvent::Kind::kRefused);
   for (int i = 0; i < 10; ++i) EXPECT_EQ(s.Deactivate(mismatch), std::nullopt);
+  // Unreachable in between does not make the same refusal news again.
+  EXPECT_EQ(s.Deactivate(absl::UnavailableError("connection refused")), std::nullopt);
+  EXPECT_EQ(s.Deactivate(mismatch), std::nullopt);
   EXPECT_EQ(s.Deactivate(absl::PermissionDeniedError("removed")), PeerEvent::Kind::kRefused);
+  // After a good connection, everything is news again.
+  s.Activate(clock.Now(), "", "");
+  EXPECT_EQ(s.Deactivate(mismatch), PeerEvent::Kind::kRefused);
 }
 
 TEST(PeerStatusTest, RttAndContact) {
