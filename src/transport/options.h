@@ -53,7 +53,8 @@ struct TransportOptions {
   // Seeds the backoff jitter (each peer mixes in its ID).
   uint64_t rng_seed = 1;
 
-  // TLS hooks (https peer URLs come with a later issue). Null: insecure (http).
+  // TLS hooks (the --peer-* TLS flags come with a later issue): used for https://
+  // URLs, which are refused while they are null; http:// URLs are always plain.
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
 };

@@ -11,13 +11,14 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakePeerChannel(
     const std::string& url, const std::shared_ptr<grpc::ChannelCredentials>& credentials) {
   absl::StatusOr<PeerUrl> parsed = ParsePeerUrl(url);
   if (!parsed.ok()) return parsed.status();
-  std::shared_ptr<grpc::ChannelCredentials> creds = credentials;
-  if (creds == nullptr) {
-    if (parsed->scheme == "https") {
+  // The scheme decides: https dials TLS with the given credentials, http plain.
+  std::shared_ptr<grpc::ChannelCredentials> creds = grpc::InsecureChannelCredentials();
+  if (parsed->scheme == "https") {
+    if (credentials == nullptr) {
       return absl::UnimplementedError(
           absl::StrCat("peer URL ", url, ": https needs peer TLS credentials (not configured)"));
     }
-    creds = grpc::InsecureChannelCredentials();
+    creds = credentials;
   }
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);

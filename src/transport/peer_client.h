@@ -19,7 +19,8 @@
 
 namespace etcd::transport {
 
-// A fresh channel to a peer URL (http:// -> insecure, unless `credentials` is given).
+// A fresh channel to a peer URL: http:// plain, https:// with `credentials`
+// (Unimplemented if null).
 // Uses its own subchannel pool, so a new channel never inherits another's backoff.
 absl::StatusOr<std::shared_ptr<grpc::Channel>> MakePeerChannel(
     const std::string& url, const std::shared_ptr<grpc::ChannelCredentials>& credentials);

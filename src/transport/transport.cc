@@ -58,8 +58,10 @@ absl::Status Transport::Start(RaftHandler* handler) {
     grpc::ServerBuilder builder;
     ports_.assign(listen.size(), 0);
     for (size_t i = 0; i < listen.size(); ++i) {
-      std::shared_ptr<grpc::ServerCredentials> creds = options_.server_credentials;
-      if (creds == nullptr) creds = grpc::InsecureServerCredentials();
+      // The scheme decides: https serves TLS with the given credentials, http plain.
+      std::shared_ptr<grpc::ServerCredentials> creds = listen[i].scheme == "https"
+                                                           ? options_.server_credentials
+                                                           : grpc::InsecureServerCredentials();
       builder.AddListeningPort(listen[i].Target(), creds, &ports_[i]);
     }
     builder.RegisterService(service_.get());
