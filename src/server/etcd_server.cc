@@ -312,6 +312,10 @@ void EtcdServer::Start() {
   if (started_.exchange(true)) return;
   watchable_->Start();
   next_tick_ = deps_.clock->Now() + cfg_.heartbeat_interval;
+  {
+    absl::MutexLock lock(&in_mu_);
+    in_wake_ = true;  // first turn at once (a single voter campaigns right away)
+  }
   raft_thread_ = std::thread([this] { RaftLoop(); });
   apply_thread_ = std::thread([this] { ApplyLoop(); });
   worker_thread_ = std::thread([this] { WorkerLoop(); });

@@ -318,6 +318,7 @@ class EtcdServer final : public ServerApi {
   Clock::TimePoint expiry_window_start_{};
   size_t expiry_budget_ = 0;
   bool publish_proposed_ = false;
+  bool campaign_retried_ = false;
   Clock::TimePoint publish_sent_{};
   bool version_proposed_ = false;
   uint64_t transfer_wait_id_ = 0;

@@ -69,10 +69,11 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   }
 
   // A single voter elects itself at once instead of waiting an election timeout.
+  bool single_voter = false;
   if (!is_leader_.load()) {
     raft::BasicStatus st = node_->Status();
-    if (st.soft_state.state != raft::StateType::kLeader && st.config.voters_size() == 1 &&
-        st.config.voters(0) == member_id_ && st.config.learners_size() == 0) {
+    single_voter = st.config.voters_size() == 1 && st.config.voters(0) == member_id_;
+    if (single_voter && st.soft_state.state != raft::StateType::kLeader) {
       (void)node_->Campaign();
     }
   }
@@ -116,7 +117,14 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   RunLeaderTimers(now);
 
   if (node_->HasReady()) HandleReady();
-  if (node_->HasReady() || (!read_queue_.empty() && read_ctx_.empty())) {
+  // Bootstrap conf changes are applied now: a single voter can campaign next turn.
+  const bool retry_campaign = single_voter && !is_leader_.load() && !campaign_retried_;
+  if (retry_campaign) campaign_retried_ = true;
+  if (is_leader_.load()) campaign_retried_ = false;
+  // A leader just became known: publish this member without waiting for a tick.
+  const bool publish_now = !publish_proposed_ && lead_.load() != 0;
+  if (node_->HasReady() || retry_campaign || publish_now ||
+      (!read_queue_.empty() && read_ctx_.empty())) {
     absl::MutexLock lock(&in_mu_);
     in_wake_ = true;
   }
@@ -319,6 +327,8 @@ void EtcdServer::HandleReady() {
 
   if (!rd.messages.empty()) transport_->Send(rd.messages);
 
+  // Published before the hand-off so that applied <= committed is always observed.
+  committed_index_ = std::max(committed_index_.load(), rd.hard_state.commit());
   if (!rd.committed_entries.empty()) {
     ApplyTask task;
     for (const auto& e : rd.committed_entries) {
@@ -332,7 +342,6 @@ void EtcdServer::HandleReady() {
     }
     apply_cv_.Signal();
   }
-  committed_index_ = std::max(committed_index_.load(), rd.hard_state.commit());
 
   for (const auto& rs : rd.read_states) {
     if (!read_ctx_.empty() && rs.request_ctx == read_ctx_) {

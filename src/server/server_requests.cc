@@ -347,9 +347,9 @@ void EtcdServer::Status(const RequestContext& ctx, const etcdserverpb::StatusReq
   resp.set_dbsize(backend_->SizeBytes());
   resp.set_dbsizeinuse(backend_->SizeInUseBytes());
   resp.set_leader(lead_.load());
+  resp.set_raftappliedindex(applied_index_.load());  // read first: applied <= committed
   resp.set_raftindex(committed_index_.load());
   resp.set_raftterm(term_.load());
-  resp.set_raftappliedindex(applied_index_.load());
   resp.set_islearner(is_learner_.load());
   if (lead_.load() == 0) resp.add_errors(errors::Message(errors::Err::kNoLeader));
   for (const auto& a : alarms_.List()) {

@@ -26,7 +26,9 @@ TEST(AutoCompactorTest, PeriodicCompactsToTheRevisionOneRetentionAgo) {
   for (int m = 1; m <= 10; ++m) {
     rev += 10;
     got = c.Poll(t + minutes(m), rev, true);
-    if (m < 10) EXPECT_FALSE(got.has_value()) << m;
+    if (m < 10) {
+      EXPECT_FALSE(got.has_value()) << m;
+    }
   }
   ASSERT_TRUE(got.has_value());
   EXPECT_EQ(*got, 1);  // the revision at start
@@ -37,7 +39,7 @@ TEST(AutoCompactorTest, PeriodicCompactsToTheRevisionOneRetentionAgo) {
   }
   got = c.Poll(t + minutes(20), rev + 10, true);
   ASSERT_TRUE(got.has_value());
-  EXPECT_EQ(*got, 91);  // sampled at minute 10... minute 9's sample is the oldest kept
+  EXPECT_EQ(*got, 91);  // the sample taken one retention (10 minutes) earlier
 }
 
 TEST(AutoCompactorTest, PeriodicWaitsForLeadership) {
