@@ -145,6 +145,9 @@ TEST_F(BackendTest, SizesAndDefragment) {
   }
   ASSERT_TRUE(backend_->Commit(1, 1).ok());
   EXPECT_GT(backend_->SizeBytes(), 0);
+  // Data still only in LevelDB's log counts as in use (Status.dbSizeInUse is never 0).
+  EXPECT_GT(backend_->SizeInUseBytes(), 0);
+  EXPECT_LE(backend_->SizeInUseBytes(), backend_->SizeBytes());
   ASSERT_TRUE(backend_->Defragment().ok());
   EXPECT_GT(backend_->SizeBytes(), 0);
   EXPECT_GE(backend_->SizeInUseBytes(), 0);
