@@ -146,9 +146,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
                    {{"local-member-id", membership::IdToHex(member_id_)}});
     logger().Info("the data-dir used by this member must be removed",
                   {{"data-dir", cfg_.data_dir}});
-    stopping_ = true;
-    self_stop_requested_ = true;
-    stop_cv_.SignalAll();
+    RequestSelfStop(absl::OkStatus());
   }
 }
 

@@ -112,6 +112,9 @@ class EtcdServer final : public ServerApi {
 
   // Wakes the loops now (tests call it after advancing a FakeClock).
   void Kick();
+  // Test seam: stops the threads like a killed process would stop: no backend sync, no
+  // WAL close, no callbacks for pending waits. Only destruction may follow.
+  void TEST_Crash();
 
   // True once this member's attributes are published through Raft (etcd's
   // ReadyNotify): the point where etcd sends READY=1.
@@ -255,6 +258,7 @@ class EtcdServer final : public ServerApi {
   void DispatchReadBatch(ReadBatch batch);
   void TakeSnapshot(uint64_t index, const raftpb::ConfState& cs);
   void FailFatal(const std::string& what, const absl::Status& s);
+  void RequestSelfStop(absl::Status why);
 
   // --- applier (apply.cc) ---
   void ApplyLoop();
@@ -370,6 +374,7 @@ class EtcdServer final : public ServerApi {
   absl::CondVar stop_cv_;
   bool stop_done_ ABSL_GUARDED_BY(stop_mu_) = false;
   absl::Status stop_error_ ABSL_GUARDED_BY(stop_mu_);
+  std::atomic<bool> stop_called_{false};
   std::atomic<bool> stopping_{false};
   std::atomic<bool> stopped_{false};
   std::atomic<bool> started_{false};
