@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -51,6 +52,8 @@ class ServerTest : public ::testing::Test {
     c.snapshot_count = snapshot_count_;
     c.quota_backend_bytes = quota_;
     c.max_request_bytes = max_request_bytes_;
+    c.auto_compaction_mode = compaction_mode_;
+    c.auto_compaction_retention = compaction_retention_;
     return c;
   }
 
@@ -102,6 +105,17 @@ class ServerTest : public ::testing::Test {
     return r->kvs(0).value();
   }
 
+  // Waits (bounded) until `pred` holds, re-checking after each newly applied entry.
+  bool WaitUntil(EtcdServer* s, const std::function<bool()>& pred) {
+    absl::Time deadline = absl::Now() + kWait;
+    while (!pred()) {
+      if (absl::Now() > deadline) return false;
+      s->Kick();
+      s->WaitApplied(s->AppliedIndex() + 1, absl::Milliseconds(50));
+    }
+    return true;
+  }
+
   // Copies every file of `dir` (MemEnv) so it can be put back later.
   std::map<std::string, std::string> SaveDir(const std::string& dir) {
     std::map<std::string, std::string> files;
@@ -131,6 +145,8 @@ class ServerTest : public ::testing::Test {
   uint64_t snapshot_count_ = 100000;
   int64_t quota_ = 0;
   uint32_t max_request_bytes_ = 1572864;
+  config::CompactionMode compaction_mode_ = config::CompactionMode::kPeriodic;
+  std::string compaction_retention_ = "0";
 };
 
 TEST_F(ServerTest, IdsMatchEtcd) {
@@ -364,11 +380,8 @@ TEST_F(ServerTest, LeasesExpireWhenTheClockAdvances) {
   ASSERT_TRUE(renew.ok());
   EXPECT_EQ(renew->ttl(), 5);
 
-  uint64_t before = s->AppliedIndex();
   clock_.Advance(std::chrono::seconds(7));
-  s->Kick();
-  ASSERT_TRUE(s->WaitApplied(before + 1, kWait));
-  EXPECT_EQ(Value(s.get(), "leased"), "");
+  EXPECT_TRUE(WaitUntil(s.get(), [&] { return Value(s.get(), "leased").empty(); }));
   ttl = Call<etcdserverpb::LeaseTimeToLiveResponse>(
       [&](auto done) { s->LeaseTimeToLive({}, q, done); });
   ASSERT_TRUE(ttl.ok());
@@ -377,6 +390,44 @@ TEST_F(ServerTest, LeasesExpireWhenTheClockAdvances) {
       [&](auto done) { s->LeaseRenew({}, ka, done); });
   ASSERT_TRUE(renew.ok());
   EXPECT_EQ(renew->ttl(), 0);
+}
+
+TEST_F(ServerTest, AutoCompactionByRevision) {
+  compaction_mode_ = config::CompactionMode::kRevision;
+  compaction_retention_ = "3";
+  auto s = StartServer();
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(Put(s.get(), "k", std::to_string(i)).ok());
+  clock_.Advance(std::chrono::minutes(5));
+  etcdserverpb::HashKVRequest hreq;
+  EXPECT_TRUE(WaitUntil(s.get(), [&] {
+    auto h = Call<etcdserverpb::HashKVResponse>([&](auto done) { s->HashKV({}, hreq, done); });
+    return h.ok() && h->compact_revision() == 11 - 3;
+  }));
+}
+
+TEST_F(ServerTest, LeasesSurviveRestartAndExpireAfterIt) {
+  int64_t id = 0;
+  {
+    auto s = StartServer();
+    etcdserverpb::LeaseGrantRequest g;
+    g.set_ttl(10);
+    auto lease = Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
+    ASSERT_TRUE(lease.ok());
+    id = lease->id();
+    ASSERT_TRUE(Put(s.get(), "leased", "v", id).ok());
+    s->Stop();
+  }
+  auto s = StartServer();
+  etcdserverpb::LeaseTimeToLiveRequest q;
+  q.set_id(id);
+  q.set_keys(true);
+  auto ttl = Call<etcdserverpb::LeaseTimeToLiveResponse>(
+      [&](auto done) { s->LeaseTimeToLive({}, q, done); });
+  ASSERT_TRUE(ttl.ok());
+  EXPECT_EQ(ttl->grantedttl(), 10);
+  ASSERT_EQ(ttl->keys_size(), 1);
+  clock_.Advance(std::chrono::seconds(12));  // TTL + the election-timeout extension
+  EXPECT_TRUE(WaitUntil(s.get(), [&] { return Value(s.get(), "leased").empty(); }));
 }
 
 TEST_F(ServerTest, LeaseRevokeDeletesKeysInOneRevision) {
