@@ -55,7 +55,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
   for (auto& task : tasks) {
     for (const auto& e : task.entries) {
       if (e.index() <= last_index) continue;  // already in the backend (WAL replay)
-      auto t0 = std::chrono::steady_clock::now();
+      auto t0 = deps_.clock->Now();
       if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
         auto it = task.conf.find(e.index());
         if (it != task.conf.end()) {
@@ -71,7 +71,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
       } else {
         ApplyNormal(e, &events, &results);
       }
-      if (std::chrono::steady_clock::now() - t0 > warn_after) slow_applies_.fetch_add(1);
+      if (deps_.clock->Now() - t0 > warn_after) slow_applies_.fetch_add(1);
       last_index = e.index();
       last_term = e.term();
       applied_any = true;
@@ -85,14 +85,14 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
     compaction_step = true;
   }
   if (applied_any || compaction_step || backend_->HasPending()) {
-    auto t0 = std::chrono::steady_clock::now();
+    auto t0 = deps_.clock->Now();
     absl::Status s = backend_->Commit(last_index, last_term);
     if (!s.ok()) {
       FailFatal("failed to commit the backend", s);
       return;
     }
     backend_commit_seconds_.Observe(
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        std::chrono::duration<double>(deps_.clock->Now() - t0).count());
   }
   kv_->OnCommitted(kv_->Rev());
   if (!events.empty()) watchable_->Notify(kv_->Rev(), std::move(events));

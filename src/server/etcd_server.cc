@@ -147,9 +147,9 @@ absl::Status EtcdServer::Bootstrap() {
 }
 
 absl::Status EtcdServer::OpenStateMachine() {
-  auto t0 = std::chrono::steady_clock::now();
-  auto lap = [&t0] {
-    auto now = std::chrono::steady_clock::now();
+  auto t0 = deps_.clock->Now();
+  auto lap = [this, &t0] {
+    auto now = deps_.clock->Now();
     double ms = std::chrono::duration<double, std::milli>(now - t0).count();
     t0 = now;
     return ms;
@@ -263,17 +263,17 @@ absl::Status EtcdServer::RestartFromDisk() {
         "--initial-cluster-state, --initial-cluster-token and discovery settings are ignored",
         {{"data-dir", cfg_.data_dir}, {"wal-dir", cfg_.WalDir()}});
   }
-  auto t_start = std::chrono::steady_clock::now();
-  auto ms_since = [](std::chrono::steady_clock::time_point t) {
-    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+  auto t_start = deps_.clock->Now();
+  auto ms_since = [this](Clock::TimePoint t) {
+    return std::chrono::duration<double, std::milli>(deps_.clock->Now() - t).count();
   };
   // The backend first: its consistent index decides which snapshot to start from.
-  auto t_sm = std::chrono::steady_clock::now();
+  auto t_sm = deps_.clock->Now();
   RETURN_IF_ERROR(OpenStateMachine());
   double state_ms = ms_since(t_sm);
   const uint64_t ci = backend_->ConsistentIndex();
 
-  auto t_scan = std::chrono::steady_clock::now();
+  auto t_scan = deps_.clock->Now();
   ASSIGN_OR_RETURN(auto wal_snaps, wal::Wal::ValidSnapshotEntries(deps_.env, cfg_.WalDir()));
   double snap_scan_ms = ms_since(t_scan);
   // Only snapshots the backend already covers (it is synced before each snapshot, so
@@ -306,7 +306,7 @@ absl::Status EtcdServer::RestartFromDisk() {
   ASSIGN_OR_RETURN(wal_, wal::Wal::Open(deps_.env, cfg_.WalDir(),
                                         {snap.metadata().index(), snap.metadata().term()},
                                         wopts));
-  auto t_wal = std::chrono::steady_clock::now();
+  auto t_wal = deps_.clock->Now();
   ASSIGN_OR_RETURN(auto rr, wal_->ReadAll());
   double wal_read_ms = ms_since(t_wal);
   repaired_wal_tail_ = rr.repaired_tail;

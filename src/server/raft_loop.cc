@@ -15,8 +15,8 @@ constexpr uint64_t kSnapshotCatchUpEntries = 5000;  // entries kept behind a sna
 constexpr auto kReadIndexRetry = std::chrono::milliseconds(500);
 constexpr auto kLeaseRevokeWindow = std::chrono::milliseconds(500);
 
-double SecondsSince(std::chrono::steady_clock::time_point t0) {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+double SecondsSince(const Clock& clock, Clock::TimePoint t0) {
+  return std::chrono::duration<double>(clock.Now() - t0).count();
 }
 
 }  // namespace
@@ -308,14 +308,14 @@ void EtcdServer::HandleReady() {
                    {{"index", rd.snapshot.metadata().index()}});
   }
 
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = deps_.clock->Now();
   absl::Status s = wal_->Save(rd.hard_state_changed ? rd.hard_state : raftpb::HardState(),
                               rd.entries);
   if (!s.ok()) {
     FailFatal("failed to save raft entries to the WAL", s);
     return;
   }
-  if (rd.must_sync) wal_fsync_seconds_.Observe(SecondsSince(t0));
+  if (rd.must_sync) wal_fsync_seconds_.Observe(SecondsSince(*deps_.clock, t0));
   if (!rd.entries.empty()) {
     s = raft_storage_->Append(rd.entries);
     if (!s.ok()) {
@@ -414,7 +414,7 @@ EtcdServer::ConfDecision EtcdServer::DecideConfChange(const raftpb::Entry& e) {
 }
 
 void EtcdServer::TakeSnapshot(uint64_t index, const raftpb::ConfState& cs) {
-  auto t0 = std::chrono::steady_clock::now();
+  auto t0 = deps_.clock->Now();
   auto snap = raft_storage_->CreateSnapshot(index, &cs, EncodeSnapshotData(index));
   if (!snap.ok()) {
     if (!raft::IsErrSnapOutOfDate(snap.status())) {
@@ -429,7 +429,7 @@ void EtcdServer::TakeSnapshot(uint64_t index, const raftpb::ConfState& cs) {
     return;
   }
   snapshot_index_ = index;
-  snapshot_save_seconds_.Observe(SecondsSince(t0));
+  snapshot_save_seconds_.Observe(SecondsSince(*deps_.clock, t0));
   // Keep some entries behind the snapshot for slow followers.
   if (index > kSnapshotCatchUpEntries) {
     uint64_t compact_to = index - kSnapshotCatchUpEntries;

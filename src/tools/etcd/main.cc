@@ -235,7 +235,19 @@ int Run(int argc, char** argv) {
 
   bool announced = false;
   int exit_code = 0;
+  auto waiting_since = clock.Now();
+  auto next_status = waiting_since;
   for (;;) {
+    if (!announced && !member->IsReady() && clock.Now() >= next_status) {
+      // Keep a Type=notify start job alive while the member waits for quorum.
+      next_status = clock.Now() + std::chrono::seconds(5);
+      std::string st = "STATUS=waiting for the cluster: no leader yet (" +
+                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
+                                          clock.Now() - waiting_since)
+                                          .count()) +
+                       "s)\nEXTEND_TIMEOUT_USEC=10000000";
+      SdNotify(st.c_str());
+    }
     if (!announced && member->IsReady()) {
       announced = true;
       logger->Info("ready to serve client requests");
@@ -243,7 +255,7 @@ int Run(int argc, char** argv) {
         logger->Warn("serving insecure client requests, this is strongly discouraged!",
                      {{"address", u.host + ":" + std::to_string(u.port)}});
       }
-      SdNotify("READY=1");
+      SdNotify("READY=1\nSTATUS=serving client requests");
     }
     timespec ts{0, 100 * 1000 * 1000};
     siginfo_t info{};
