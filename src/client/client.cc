@@ -43,6 +43,12 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
 // One async unary call with its retries. Shared by the attempt callbacks.
 template <typename Req, typename Resp>
 struct Client::AsyncCall {
+  explicit AsyncCall(Client* c) : owner(c) { owner->CallStarted(); }
+  ~AsyncCall() { owner->CallReleased(); }
+  AsyncCall(const AsyncCall&) = delete;
+  AsyncCall& operator=(const AsyncCall&) = delete;
+
+  Client* owner;
   AsyncMethod<Req, Resp> method;
   Req req;
   Resp resp;
@@ -51,6 +57,10 @@ struct Client::AsyncCall {
   int attempt = 0;
   size_t index = 0;
   std::unique_ptr<grpc::ClientContext> ctx;
+  // Contexts of finished attempts. A retry starts from inside the previous attempt's
+  // completion callback, where that attempt's context must not be destroyed yet (gRPC
+  // still releases the call after the callback returns); they die with the AsyncCall.
+  std::vector<std::unique_ptr<grpc::ClientContext>> retired;
 };
 
 absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
@@ -116,7 +126,21 @@ Client::Client(std::vector<Endpoint> endpoints,
   }
 }
 
-Client::~Client() = default;
+Client::~Client() {
+  absl::MutexLock lock(&inflight_mu_);
+  inflight_mu_.Await(absl::Condition(
+      +[](int* n) { return *n == 0; }, &inflight_));
+}
+
+void Client::CallStarted() {
+  absl::MutexLock lock(&inflight_mu_);
+  ++inflight_;
+}
+
+void Client::CallReleased() {
+  absl::MutexLock lock(&inflight_mu_);
+  --inflight_;
+}
 
 int Client::MaxAttempts() const {
   if (options_.max_attempts > 0) return options_.max_attempts;
@@ -193,7 +217,7 @@ absl::StatusOr<Resp> Client::CallSync(SyncMethod<Req, Resp> method, const Req& r
 template <typename Req, typename Resp>
 void Client::CallAsync(AsyncMethod<Req, Resp> method, Req req, bool mutating,
                        Callback<Resp> done) {
-  auto call = std::make_shared<AsyncCall<Req, Resp>>();
+  auto call = std::make_shared<AsyncCall<Req, Resp>>(this);
   call->method = method;
   call->req = std::move(req);
   call->mutating = mutating;
@@ -204,6 +228,7 @@ void Client::CallAsync(AsyncMethod<Req, Resp> method, Req req, bool mutating,
 
 template <typename Req, typename Resp>
 void Client::StartAttempt(std::shared_ptr<AsyncCall<Req, Resp>> call) {
+  if (call->ctx) call->retired.push_back(std::move(call->ctx));
   call->ctx = std::make_unique<grpc::ClientContext>();
   PrepareContext(call->ctx.get(), true);
   call->resp.Clear();

@@ -155,6 +155,13 @@ class Client {
   const ClientOptions options_;
   std::vector<Conn> conns_;
   std::atomic<uint64_t> next_{0};
+  // Async calls whose AsyncCall object is still alive (gRPC releases it after the
+  // completion callback returns); ~Client waits for 0 so no call outlives its channel.
+  absl::Mutex inflight_mu_;
+  int inflight_ ABSL_GUARDED_BY(inflight_mu_) = 0;
+  void CallStarted();
+  void CallReleased();
+
   mutable absl::Mutex token_mu_;
   std::string token_ ABSL_GUARDED_BY(token_mu_);
 };

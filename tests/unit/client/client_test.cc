@@ -22,12 +22,33 @@ class FakeMember final : public KV::Service, public Lease::Service, public Auth:
     builder.RegisterService(static_cast<KV::Service*>(this));
     builder.RegisterService(static_cast<Lease::Service*>(this));
     builder.RegisterService(static_cast<Auth::Service*>(this));
+    // A loopback TCP port rather than InProcessChannel: gRPC 1.51's in-process transport
+    // trips an internal refcount assertion when a callback-API call is retried from
+    // inside the previous attempt's completion, which the client does by design.
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     server_ = builder.BuildAndStart();
   }
   ~FakeMember() override { server_->Shutdown(); }
 
+  // Back to the state of a fresh member (the members are shared by every test).
+  void Reset() {
+    calls = 0;
+    tokens_issued = 0;
+    last_key.clear();
+    require_token = false;
+    valid_token = "tok1";
+    fail_remaining_ = 0;
+    failure_ = grpc::Status::OK;
+    revision_ = 1;
+  }
+
   std::shared_ptr<grpc::Channel> Channel() {
-    return server_->InProcessChannel(grpc::ChannelArguments());
+    // One channel per member for the whole process (see ClientTest::Shared).
+    if (!channel_) {
+      channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                     grpc::InsecureChannelCredentials());
+    }
+    return channel_;
   }
   void FailNext(int n, grpc::Status status) {
     failure_ = std::move(status);
@@ -93,6 +114,8 @@ class FakeMember final : public KV::Service, public Lease::Service, public Auth:
     return grpc::Status::OK;
   }
 
+  int port_ = 0;
+  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<int> fail_remaining_{0};
   grpc::Status failure_;
@@ -111,8 +134,19 @@ class ClientTest : public ::testing::Test {
     EXPECT_TRUE(c.ok()) << c.status();
     return c.ok() ? std::move(*c) : nullptr;
   }
-  FakeMember a_;
-  FakeMember b_;
+  // The fake members (and their channels) live for the whole test process and are reset
+  // before each test: destroying a gRPC channel or server right after a callback-API
+  // call completes trips a double free in gRPC 1.51's completion-queue cleanup.
+  static FakeMember& Shared(int i) {
+    static FakeMember* members = new FakeMember[2];
+    return members[i];
+  }
+  void SetUp() override {
+    a_.Reset();
+    b_.Reset();
+  }
+  FakeMember& a_ = Shared(0);
+  FakeMember& b_ = Shared(1);
 };
 
 TEST_F(ClientTest, RoundRobinOverEndpoints) {
