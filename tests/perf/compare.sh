@@ -8,7 +8,7 @@
 set -u
 BUILD=${1:-build}
 CAND=$(readlink -f "$BUILD/src/tools/etcd/etcd")
-BENCH=$(readlink -f "$BUILD/src/tools/benchmark/benchmark")
+BENCH=$(readlink -f "$BUILD/src/tools/benchmark/etcd-benchmark")
 REF=${REF:-/usr/bin/etcd}
 ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
 PORT=${PORT:-46379}
@@ -23,7 +23,8 @@ start() {  # BIN DATADIR
     --initial-cluster "perf=http://127.0.0.1:$((PORT + 1))" --quota-backend-bytes 8589934592 >>"$TMP/server.log" 2>&1 &
   pid=$!
 }
-# Seconds from exec to the first answered /health (polling every 2 ms, at most 30 s).
+# Starts BIN and sets STARTUP to the seconds from exec to the first answered /health
+# (polling every 2 ms, at most 30 s). Not in a subshell: it must set `pid`.
 start_timed() {
   local t0 t1
   t0=$(date +%s.%N)
@@ -46,7 +47,7 @@ while time.time() < deadline:
 sys.exit(1)
 PY
   t1=$(date +%s.%N)
-  python3 -c "print(f'{$t1 - $t0:.3f}')"
+  STARTUP=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
 }
 stop() { [ -n "$pid" ] && { kill -TERM "$pid"; for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; }; }
 trap 'stop; rm -rf "$TMP"' EXIT
@@ -68,7 +69,7 @@ declare -A R
 run_server() {  # LABEL BIN
   local label=$1 bin=$2 dir="$TMP/$1"
   rm -rf "$dir"
-  R[$label,start]=$(start_timed "$bin" "$dir/data")
+  start_timed "$bin" "$dir/data"; R[$label,start]=$STARTUP
   read -r R[$label,put1000] R[$label,put1000cpu] < <(bench --conns 100 --clients 1000 put --total "$N_MANY" --key-size 8 --val-size 256)
   read -r R[$label,put1] R[$label,put1cpu] < <(bench --conns 1 --clients 1 put --total "$N_ONE" --key-size 8 --val-size 256)
   "$BENCH" --endpoints "$EP" --conns 10 --clients 10 put --total 1 --key-size 3 --val-size 16 >/dev/null 2>&1
@@ -81,7 +82,7 @@ run_server() {  # LABEL BIN
   "$BENCH" --endpoints "$EP" --conns 50 --clients 200 put --total "$N_KEYS" --key-size 16 --val-size 256 --sequential-keys --key-space-size "$N_KEYS" >/dev/null 2>>"$TMP/bench.err"
   R[$label,rss]=$(rss_kb)
   stop
-  R[$label,restart]=$(start_timed "$bin" "$dir/data")
+  start_timed "$bin" "$dir/data"; R[$label,restart]=$STARTUP
   stop
 }
 
