@@ -664,6 +664,23 @@ void EtcdServer::CheckQuorum(int timeout_ms, std::function<void(absl::Status)> d
                    std::move(done));
 }
 
+int64_t EtcdServer::KeyCount() const {
+  // Counting walks the key index, so scrapes reuse a count for a few seconds.
+  const Clock::TimePoint now = deps_.clock->Now();
+  absl::MutexLock lock(&key_count_mu_);
+  const int64_t rev = kv_->CommittedRev();
+  const bool never = key_count_at_ == Clock::TimePoint{};
+  if (never || (rev != key_count_rev_ && now - key_count_at_ >= std::chrono::seconds(5))) {
+    mvcc::RangeOptions o;
+    o.count_only = true;
+    auto r = kv_->Range(std::string(1, '\0'), std::string(1, '\0'), o);
+    if (r.ok()) key_count_ = r->count;
+    key_count_rev_ = rev;
+    key_count_at_ = now;
+  }
+  return key_count_;
+}
+
 std::string EtcdServer::MetricsText() const {
   std::string out;
   using metrics::AppendCounter;
@@ -673,12 +690,7 @@ std::string EtcdServer::MetricsText() const {
   AppendGauge(&out, "etcd_cluster_version", "Which version is running. 1 for 'cluster_version' label with current cluster version",
               1, cluster_version.empty() ? "cluster_version=\"\"" : "cluster_version=\"" + cluster_version.substr(0, cluster_version.rfind('.')) + "\"");
   AppendGauge(&out, "etcd_debugging_mvcc_keys_total", "Total number of keys.",
-              [&] {
-                mvcc::RangeOptions o;
-                o.count_only = true;
-                auto r = kv_->Range(std::string(1, '\0'), std::string(1, '\0'), o);
-                return r.ok() ? static_cast<double>(r->count) : 0.0;
-              }());
+              static_cast<double>(KeyCount()));
   backend_commit_seconds_.Append(&out, "etcd_disk_backend_commit_duration_seconds",
                                  "The latency distributions of commit called by backend.");
   snapshot_save_seconds_.Append(&out, "etcd_disk_backend_snapshot_duration_seconds",

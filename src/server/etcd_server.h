@@ -198,6 +198,7 @@ class EtcdServer final : public ServerApi {
   std::string MetricsText() const override;
 
  private:
+  int64_t KeyCount() const;
   // A proposal queued for the raft loop. wait_id 0: nobody waits (timers).
   struct Proposal {
     uint64_t wait_id = 0;
@@ -391,6 +392,10 @@ class EtcdServer final : public ServerApi {
   std::atomic<bool> is_learner_{false};
 
   // Metrics.
+  mutable absl::Mutex key_count_mu_;
+  mutable int64_t key_count_ ABSL_GUARDED_BY(key_count_mu_) = 0;
+  mutable int64_t key_count_rev_ ABSL_GUARDED_BY(key_count_mu_) = -1;
+  mutable Clock::TimePoint key_count_at_ ABSL_GUARDED_BY(key_count_mu_){};
   std::atomic<uint64_t> leader_changes_{0};
   std::atomic<uint64_t> read_index_requests_{0};
   std::atomic<int64_t> proposals_pending_{0};

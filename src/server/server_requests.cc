@@ -166,6 +166,23 @@ void EtcdServer::LeaseRenew(const RequestContext& ctx,
                                                : errors::Err::kNotLeader));
   }
   auto ttl = lessor_->Renew(req.id());
+  if (!ttl.ok() && errors::Is(ttl.status(), errors::Err::kNotLeader)) {
+    // Just elected: the lessor is promoted when this term's first entry is applied,
+    // which a read barrier waits for; then renew once more.
+    LinearizableRead(RequestDeadline(), [this, id = req.id(), resp, done](absl::Status s) mutable {
+      if (!s.ok()) return done(s);
+      auto again = lessor_->Renew(id);
+      if (again.ok()) {
+        resp.set_ttl(*again);
+      } else if (errors::Is(again.status(), errors::Err::kLeaseNotFound)) {
+        resp.set_ttl(0);
+      } else {
+        return done(again.status());
+      }
+      done(std::move(resp));
+    });
+    return;
+  }
   if (ttl.ok()) {
     resp.set_ttl(*ttl);
   } else if (errors::Is(ttl.status(), errors::Err::kLeaseNotFound)) {
