@@ -516,6 +516,8 @@ void EtcdServer::RequestSelfStop(absl::Status why) {
     self_stop_requested_ = true;
   }
   stop_cv_.SignalAll();
+  // Nothing pending can be acknowledged any more.
+  waits_.CancelAll(errors::Make(errors::Err::kStopped));
 }
 
 // ---------------- worker ----------------

@@ -673,5 +673,25 @@ TEST_F(CrashTest, AcknowledgedWritesSurviveAPowerCut) {
   }
 }
 
+TEST_F(CrashTest, FailedWalSyncStopsTheMemberWithoutAcknowledging) {
+  auto s = StartServer();
+  ASSERT_NE(s, nullptr);
+  ASSERT_TRUE(Put(s.get(), "before", "1").ok());
+  fault_.SetFaultFilter("/member/wal/");
+  fault_.FailNextSyncs(1);
+  auto r = Put(s.get(), "lost", "x");
+  EXPECT_TRUE(errors::Is(r.status(), errors::Err::kStopped)) << r.status();
+  EXPECT_TRUE(s->SelfStopped());
+  EXPECT_FALSE(s->StopError().ok());
+  s->Stop();
+  s.reset();
+  fault_.SetFaultFilter("");
+  ASSERT_TRUE(fault_.DropUnsyncedData().ok());
+  auto again = StartServer();
+  ASSERT_NE(again, nullptr);
+  EXPECT_EQ(Value(again.get(), "before"), "1");
+  EXPECT_TRUE(Put(again.get(), "after", "2").ok());
+}
+
 }  // namespace
 }  // namespace etcd::server
