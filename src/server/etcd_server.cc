@@ -215,6 +215,12 @@ absl::Status EtcdServer::BootstrapNew() {
         "joining an existing cluster (--initial-cluster-state existing) needs the peer "
         "transport, which this build does not have yet");
   }
+  if (!cfg_.discovery.empty() || !cfg_.discovery_srv.empty()) {
+    // Refuse rather than silently bootstrapping a one-member cluster.
+    return absl::UnimplementedError(
+        "bootstrapping through --discovery / --discovery-srv is not supported by this build "
+        "yet; use --initial-cluster");
+  }
   std::vector<std::pair<std::string, std::vector<std::string>>> ic;
   for (const auto& [name, urls] : cfg_.initial_cluster) ic.emplace_back(name, UrlStrings(urls));
   if (ic.empty()) {

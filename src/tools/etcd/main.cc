@@ -124,6 +124,12 @@ int Run(int argc, char** argv) {
   auto logger = std::make_shared<log::Logger>(std::make_shared<log::JsonLinesSink>(2), level);
   log::SetDefault(logger);
   for (const auto& w : parsed->warnings) logger->Warn(w);
+  if (cfg.force_new_cluster) {
+    logger->Warn("--force-new-cluster is not supported by this build yet and is ignored");
+  }
+  if (cfg.enable_v2) {
+    logger->Warn("--enable-v2: the v2 API is not served by this build yet");
+  }
 
   logger->Info("running etcd", {{"etcd-version", ETCD_VERSION},
                                 {"git-sha", "not provided"},
