@@ -528,12 +528,14 @@ void EtcdServer::RequestSelfStop(absl::Status why) {
 
 // ---------------- worker ----------------
 
-void EtcdServer::RunOnWorker(std::function<void()> fn) {
+bool EtcdServer::RunOnWorker(std::function<void()> fn) {
   {
     absl::MutexLock lock(&work_mu_);
+    if (work_stop_) return false;
     work_.push_back(std::move(fn));
   }
   work_cv_.Signal();
+  return true;
 }
 
 void EtcdServer::WorkerLoop() {

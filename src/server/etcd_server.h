@@ -241,7 +241,8 @@ class EtcdServer final : public ServerApi {
   void ProposeConfChange(raftpb::ConfChange cc, WaitFn fn);
   // Runs fn(OK) on the worker once a read barrier passed (or fn(error)).
   void LinearizableRead(Clock::TimePoint deadline, std::function<void(absl::Status)> fn);
-  void RunOnWorker(std::function<void()> fn);
+  // False (fn dropped) once the worker stopped.
+  bool RunOnWorker(std::function<void()> fn);
   absl::Status QuotaCheck(size_t cost);
   void FillHeaderIds(etcdserverpb::ResponseHeader* header) const;
   template <typename Resp>

@@ -389,7 +389,9 @@ void EtcdServer::Alarm(const RequestContext& ctx, const etcdserverpb::AlarmReque
 void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::DefragmentRequest&,
                             Done<etcdserverpb::DefragmentResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  RunOnWorker([this, done = std::move(done)] {
+  auto shared_done = std::make_shared<Done<etcdserverpb::DefragmentResponse>>(std::move(done));
+  bool queued = RunOnWorker([this, shared_done] {
+    auto& done = *shared_done;
     logger().Info("starting defragmentation", {{"db-size", backend_->SizeBytes()}});
     absl::Status s = backend_->Defragment();
     if (!s.ok()) {
@@ -401,6 +403,7 @@ void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::Defra
     FillHeader(resp.mutable_header());
     done(std::move(resp));
   });
+  if (!queued) (*shared_done)(errors::Make(errors::Err::kStopped));
 }
 
 void EtcdServer::Hash(const RequestContext& ctx, const etcdserverpb::HashRequest&,
