@@ -34,11 +34,13 @@ absl::StatusOr<std::unique_ptr<RaftCluster>> RaftCluster::FromInitialCluster(
   // Group the URLs by name, keeping first-seen name order.
   std::vector<std::pair<std::string, std::vector<std::string>>> grouped;
   std::set<std::string> seen_urls;
-  for (const auto& [name, urls] : initial_cluster) {
+  for (const auto& entry : initial_cluster) {
+    const std::string& name = entry.first;
+    const std::vector<std::string>& urls = entry.second;
     if (name.empty()) return absl::InvalidArgumentError("member name is empty");
     if (urls.empty()) return absl::InvalidArgumentError("member " + name + " has no peer URL");
     auto it = std::find_if(grouped.begin(), grouped.end(),
-                           [&](const auto& g) { return g.first == name; });
+                           [&name](const auto& g) { return g.first == name; });
     if (it == grouped.end()) {
       grouped.emplace_back(name, std::vector<std::string>{});
       it = grouped.end() - 1;
@@ -160,22 +162,6 @@ absl::Status RaftCluster::ValidateConfChange(raftpb::ConfChangeType type, uint64
   absl::MutexLock lock(&mu_);
   if (removed_.count(node_id)) return errors::Make(errors::Err::kMemberNotFound);
   auto it = members_.find(node_id);
-  auto url_taken = [&](const Member& m, bool skip_self) {
-    for (const auto& [id, other] : members_) {
-      if (skip_self && id == m.id) continue;
-      for (const auto& u : other.peer_urls) {
-        if (std::find(m.peer_urls.begin(), m.peer_urls.end(), u) != m.peer_urls.end()) {
-          return true;
-        }
-      }
-    }
-    return false;
-  };
-  auto learners = [&] {
-    int n = 0;
-    for (const auto& [id, m] : members_) n += m.is_learner ? 1 : 0;
-    return n;
-  };
   switch (type) {
     case raftpb::CONF_CHANGE_ADD_NODE:
       if (it != members_.end()) {
@@ -184,20 +170,20 @@ absl::Status RaftCluster::ValidateConfChange(raftpb::ConfChangeType type, uint64
         return absl::OkStatus();
       }
       if (!member.has_value()) return errors::Make(errors::Err::kMemberBadURLs);
-      if (url_taken(*member, false)) return errors::Make(errors::Err::kPeerURLExist);
+      if (UrlTakenLocked(*member, false)) return errors::Make(errors::Err::kPeerURLExist);
       return absl::OkStatus();
     case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
       if (it != members_.end()) return errors::Make(errors::Err::kMemberExist);
       if (!member.has_value()) return errors::Make(errors::Err::kMemberBadURLs);
-      if (url_taken(*member, false)) return errors::Make(errors::Err::kPeerURLExist);
-      if (learners() >= kMaxLearners) return errors::Make(errors::Err::kTooManyLearners);
+      if (UrlTakenLocked(*member, false)) return errors::Make(errors::Err::kPeerURLExist);
+      if (LearnersLocked() >= kMaxLearners) return errors::Make(errors::Err::kTooManyLearners);
       return absl::OkStatus();
     case raftpb::CONF_CHANGE_REMOVE_NODE:
       if (it == members_.end()) return errors::Make(errors::Err::kMemberNotFound);
       return absl::OkStatus();
     case raftpb::CONF_CHANGE_UPDATE_NODE:
       if (it == members_.end()) return errors::Make(errors::Err::kMemberNotFound);
-      if (member.has_value() && url_taken(*member, true)) {
+      if (member.has_value() && UrlTakenLocked(*member, true)) {
         return errors::Make(errors::Err::kPeerURLExist);
       }
       return absl::OkStatus();
@@ -206,14 +192,26 @@ absl::Status RaftCluster::ValidateConfChange(raftpb::ConfChangeType type, uint64
   }
 }
 
+bool RaftCluster::UrlTakenLocked(const Member& m, bool skip_self) const {
+  for (const auto& [id, other] : members_) {
+    if (skip_self && id == m.id) continue;
+    for (const auto& u : other.peer_urls) {
+      if (std::find(m.peer_urls.begin(), m.peer_urls.end(), u) != m.peer_urls.end()) return true;
+    }
+  }
+  return false;
+}
+
+int RaftCluster::LearnersLocked() const {
+  int n = 0;
+  for (const auto& [id, m] : members_) n += m.is_learner ? 1 : 0;
+  return n;
+}
+
 void RaftCluster::PersistMemberLocked(const Member& m, storage::Backend* backend) {
   if (backend == nullptr) return;
   backend->Put(storage::Bucket::kMembers, MemberKey(m.id), m.ToProto().SerializeAsString());
-  backend->Put(storage::Bucket::kCluster, kClusterIdKey, [&] {
-    std::string s(8, '\0');
-    for (int i = 0; i < 8; ++i) s[i] = static_cast<char>(cluster_id_ >> (56 - 8 * i));
-    return s;
-  }());
+  backend->Put(storage::Bucket::kCluster, kClusterIdKey, BigEndian64(cluster_id_));
 }
 
 void RaftCluster::AddMember(const Member& m, storage::Backend* backend) {

@@ -83,6 +83,9 @@ class RaftCluster {
  private:
   void PersistMemberLocked(const Member& m, storage::Backend* backend)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Another member (or, without skip_self, any member) already uses one of m's URLs.
+  bool UrlTakenLocked(const Member& m, bool skip_self) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  int LearnersLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   mutable absl::Mutex mu_;
   uint64_t cluster_id_ ABSL_GUARDED_BY(mu_) = 0;
