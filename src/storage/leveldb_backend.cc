@@ -106,7 +106,10 @@ absl::StatusOr<std::unique_ptr<LevelDbBackend>> LevelDbBackend::OpenDb(
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.filter_policy = b->filter_.get();
   lo.compression = leveldb::kSnappyCompression;
-  lo.reuse_logs = true;  // open without rewriting the last log into a table
+  // Never reuse_logs: after a torn log tail LevelDB would append new records behind the
+  // torn bytes and drop them at the next recovery (synced data lost; reproduced with
+  // FaultEnv). Reopening rewrites the last log into a table instead.
+  lo.reuse_logs = false;
   leveldb::DB* db = nullptr;
   RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir, &db)));
   b->db_.reset(db);
