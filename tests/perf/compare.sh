@@ -11,7 +11,7 @@ CAND=$(readlink -f "$BUILD/src/tools/etcd/etcd")
 BENCH=$(readlink -f "$BUILD/src/tools/benchmark/etcd-benchmark")
 REF=${REF:-/usr/bin/etcd}
 ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
-PORT=${PORT:-46379}
+PORT=${PORT:-26379}
 EP=127.0.0.1:$PORT
 TMP=$(mktemp -d /tmp/etcd-perf-XXXXXX)
 if [ -n "${QUICK:-}" ]; then N_MANY=20000; N_ONE=500; N_RANGE=20000; N_KEYS=20000; else N_MANY=100000; N_ONE=2000; N_RANGE=100000; N_KEYS=100000; fi
