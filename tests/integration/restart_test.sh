@@ -5,7 +5,6 @@ ETCD=$1; PORT=$2
 . "$(dirname "$0")/lib.sh"
 EP=127.0.0.1:$PORT
 start_etcd r1 "$TMP/data" "$PORT" $((PORT + 1))
-for i in $(seq 1 50); do echo "put k$i v$i"; done | sed 's/^/ /' >/dev/null
 for i in $(seq 1 50); do ctl "$EP" put "k$i" "v$i" >/dev/null || fail "put k$i"; done
 ctl "$EP" del k7 >/dev/null || fail "del"
 lease=$(ctl "$EP" lease grant 600 | awk '{print $2}')
