@@ -13,6 +13,8 @@ PKGS=(
   etcd-server etcd-client
   # runtime helpers used by tests
   iproute2 procps
+  # Ansible role lint (ansible/; tests/ansible)
+  ansible-core ansible-lint
 )
 missing=()
 for p in "${PKGS[@]}"; do
