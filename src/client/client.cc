@@ -4,6 +4,10 @@
 #include <sstream>
 #include <thread>
 
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_certificate_verifier.h>
+#include <grpcpp/security/tls_credentials_options.h>
+
 #include "client/status.h"
 
 namespace etcd::client {
@@ -23,6 +27,33 @@ absl::StatusOr<std::string> ReadFile(const std::string& path) {
 absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
     const Endpoint& ep, const std::optional<TlsFiles>& tls) {
   if (!ep.secure && !tls.has_value()) return grpc::InsecureChannelCredentials();
+  if (tls.has_value() && tls->insecure_skip_verify) {
+    // No chain or name check: the TLS credentials API with a no-op verifier.
+    std::string roots, cert, key;
+    if (!tls->ca_file.empty()) {
+      ASSIGN_OR_RETURN(roots, ReadFile(tls->ca_file));
+    }
+    if (!tls->cert_file.empty()) {
+      ASSIGN_OR_RETURN(cert, ReadFile(tls->cert_file));
+    }
+    if (!tls->key_file.empty()) {
+      ASSIGN_OR_RETURN(key, ReadFile(tls->key_file));
+    }
+    grpc::experimental::TlsChannelCredentialsOptions opts;
+    std::vector<grpc::experimental::IdentityKeyCertPair> pairs;
+    if (!cert.empty() && !key.empty()) pairs.push_back({key, cert});
+    if (!roots.empty() || !pairs.empty()) {
+      opts.set_certificate_provider(
+          std::make_shared<grpc::experimental::StaticDataCertificateProvider>(roots, pairs));
+      if (!roots.empty()) opts.watch_root_certs();
+      if (!pairs.empty()) opts.watch_identity_key_cert_pairs();
+    }
+    opts.set_verify_server_certs(false);
+    opts.set_check_call_host(false);
+    opts.set_certificate_verifier(
+        std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+    return grpc::experimental::TlsCredentials(opts);
+  }
   grpc::SslCredentialsOptions ssl;
   if (tls.has_value()) {
     if (!tls->ca_file.empty()) {
@@ -78,6 +109,16 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
     args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+    if (options.keepalive_time.count() > 0) {
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, static_cast<int>(options.keepalive_time.count()));
+    }
+    if (options.keepalive_timeout.count() > 0) {
+      args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS,
+                  static_cast<int>(options.keepalive_timeout.count()));
+    }
+    if (options.tls.has_value() && !options.tls->server_name.empty()) {
+      args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options.tls->server_name);
+    }
     channels.push_back(grpc::CreateCustomChannel(ep.target, creds, args));
     endpoints.push_back(std::move(ep));
   }
@@ -151,6 +192,10 @@ void Client::PrepareContext(grpc::ClientContext* ctx, bool with_deadline) const 
   if (with_deadline && options_.request_timeout.count() > 0) {
     ctx->set_deadline(std::chrono::system_clock::now() + options_.request_timeout);
   }
+  AddToken(ctx);
+}
+
+void Client::AddToken(grpc::ClientContext* ctx) const {
   absl::MutexLock lock(&token_mu_);
   if (!token_.empty()) ctx->AddMetadata("token", token_);
 }
@@ -167,6 +212,10 @@ absl::Status Client::Authenticate() {
     }
     AuthenticateResponse resp;
     last = FromGrpcStatus(conns_[i].auth->Authenticate(&ctx, req, &resp));
+    // clientv3 ignores this one: credentials given to a cluster without auth.
+    if (!last.ok() && last.message() == "etcdserver: authentication is not enabled") {
+      return absl::OkStatus();
+    }
     if (last.ok()) {
       absl::MutexLock lock(&token_mu_);
       token_ = resp.token();
@@ -179,13 +228,30 @@ absl::Status Client::Authenticate() {
 
 template <typename Req, typename Resp>
 absl::StatusOr<Resp> Client::CallOn(size_t index, SyncMethod<Req, Resp> method, const Req& req) {
+  return CallOnUntil(index, method, req, CallDeadline());
+}
+
+std::optional<std::chrono::system_clock::time_point> Client::CallDeadline() const {
+  if (options_.request_timeout.count() <= 0) return std::nullopt;
+  return std::chrono::system_clock::now() + options_.request_timeout;
+}
+
+template <typename Req, typename Resp>
+absl::StatusOr<Resp> Client::CallOnUntil(
+    size_t index, SyncMethod<Req, Resp> method, const Req& req,
+    std::optional<std::chrono::system_clock::time_point> deadline) {
   bool reauthenticated = false;
   for (;;) {
     grpc::ClientContext ctx;
-    PrepareContext(&ctx, true);
+    if (deadline.has_value()) ctx.set_deadline(*deadline);
+    AddToken(&ctx);
     Resp resp;
     absl::Status s = FromGrpcStatus(method(conns_[index], &ctx, req, &resp));
     if (s.ok()) return resp;
+    if (options_.retry_until_deadline && s.code() == absl::StatusCode::kDeadlineExceeded &&
+        deadline.has_value() && std::chrono::system_clock::now() >= *deadline) {
+      return absl::DeadlineExceededError("context deadline exceeded");
+    }
     if (!reauthenticated && !options_.username.empty() &&
         s.code() == absl::StatusCode::kUnauthenticated &&
         s.message() == "etcdserver: invalid auth token") {
@@ -199,6 +265,22 @@ absl::StatusOr<Resp> Client::CallOn(size_t index, SyncMethod<Req, Resp> method, 
 template <typename Req, typename Resp>
 absl::StatusOr<Resp> Client::CallSync(SyncMethod<Req, Resp> method, const Req& req,
                                       bool mutating) {
+  const auto deadline = CallDeadline();
+  if (options_.retry_until_deadline && deadline.has_value()) {
+    size_t index = NextIndex();
+    for (size_t attempt = 1;; ++attempt) {
+      auto result = CallOnUntil(index, method, req, deadline);
+      if (result.ok() || !IsRetriable(result.status(), mutating)) return result;
+      index = (index + 1) % conns_.size();
+      if (attempt % conns_.size() == 0) {
+        const auto now = std::chrono::system_clock::now();
+        if (now + options_.retry_backoff >= *deadline) {
+          return absl::DeadlineExceededError("context deadline exceeded");
+        }
+        std::this_thread::sleep_for(options_.retry_backoff);
+      }
+    }
+  }
   const int attempts = MaxAttempts();
   size_t index = NextIndex();
   absl::Status last;
@@ -408,6 +490,118 @@ absl::StatusOr<MemberListResponse> Client::MemberList() {
         return c.cluster->MemberList(ctx, r, out);
       },
       MemberListRequest(), false);
+}
+
+// --- Cluster / Maintenance / Auth: plain unary calls ---
+
+// Defines Client::NAME(args) sending REQ built by BUILD on stub STUB, method METHOD.
+#define ETCD_CLIENT_UNARY(NAME, PARAMS, STUB, METHOD, REQ, RESP, MUTATING, BUILD) \
+  absl::StatusOr<RESP> Client::NAME PARAMS {                                       \
+    REQ req;                                                                        \
+    BUILD;                                                                          \
+    return CallSync<REQ, RESP>(                                                     \
+        [](Conn& c, grpc::ClientContext* ctx, const REQ& r, RESP* out) {            \
+          return c.STUB->METHOD(ctx, r, out);                                       \
+        },                                                                          \
+        req, MUTATING);                                                             \
+  }
+
+ETCD_CLIENT_UNARY(MemberAdd, (const MemberAddRequest& in), cluster, MemberAdd,
+                  MemberAddRequest, MemberAddResponse, true, req = in)
+ETCD_CLIENT_UNARY(MemberRemove, (uint64_t id), cluster, MemberRemove, MemberRemoveRequest,
+                  MemberRemoveResponse, true, req.set_id(id))
+ETCD_CLIENT_UNARY(MemberUpdate, (const MemberUpdateRequest& in), cluster, MemberUpdate,
+                  MemberUpdateRequest, MemberUpdateResponse, true, req = in)
+ETCD_CLIENT_UNARY(MemberPromote, (uint64_t id), cluster, MemberPromote, MemberPromoteRequest,
+                  MemberPromoteResponse, true, req.set_id(id))
+ETCD_CLIENT_UNARY(Alarm, (const AlarmRequest& in), maintenance, Alarm, AlarmRequest,
+                  AlarmResponse, in.action() != AlarmRequest::GET, req = in)
+ETCD_CLIENT_UNARY(AuthEnable, (), auth, AuthEnable, AuthEnableRequest, AuthEnableResponse, true,
+                  (void)req)
+ETCD_CLIENT_UNARY(AuthDisable, (), auth, AuthDisable, AuthDisableRequest, AuthDisableResponse,
+                  true, (void)req)
+ETCD_CLIENT_UNARY(AuthStatus, (), auth, AuthStatus, AuthStatusRequest, AuthStatusResponse, false,
+                  (void)req)
+ETCD_CLIENT_UNARY(UserAdd, (const AuthUserAddRequest& in), auth, UserAdd, AuthUserAddRequest,
+                  AuthUserAddResponse, true, req = in)
+ETCD_CLIENT_UNARY(UserGet, (const std::string& name), auth, UserGet, AuthUserGetRequest,
+                  AuthUserGetResponse, false, req.set_name(name))
+ETCD_CLIENT_UNARY(UserList, (), auth, UserList, AuthUserListRequest, AuthUserListResponse, false,
+                  (void)req)
+ETCD_CLIENT_UNARY(UserDelete, (const std::string& name), auth, UserDelete, AuthUserDeleteRequest,
+                  AuthUserDeleteResponse, true, req.set_name(name))
+ETCD_CLIENT_UNARY(UserChangePassword, (const std::string& name, const std::string& password),
+                  auth, UserChangePassword, AuthUserChangePasswordRequest,
+                  AuthUserChangePasswordResponse, true,
+                  (req.set_name(name), req.set_password(password)))
+ETCD_CLIENT_UNARY(UserGrantRole, (const std::string& user, const std::string& role), auth,
+                  UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse, true,
+                  (req.set_user(user), req.set_role(role)))
+ETCD_CLIENT_UNARY(UserRevokeRole, (const std::string& user, const std::string& role), auth,
+                  UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse, true,
+                  (req.set_name(user), req.set_role(role)))
+ETCD_CLIENT_UNARY(RoleAdd, (const std::string& name), auth, RoleAdd, AuthRoleAddRequest,
+                  AuthRoleAddResponse, true, req.set_name(name))
+ETCD_CLIENT_UNARY(RoleGet, (const std::string& name), auth, RoleGet, AuthRoleGetRequest,
+                  AuthRoleGetResponse, false, req.set_role(name))
+ETCD_CLIENT_UNARY(RoleList, (), auth, RoleList, AuthRoleListRequest, AuthRoleListResponse, false,
+                  (void)req)
+ETCD_CLIENT_UNARY(RoleDelete, (const std::string& name), auth, RoleDelete, AuthRoleDeleteRequest,
+                  AuthRoleDeleteResponse, true, req.set_role(name))
+ETCD_CLIENT_UNARY(RoleGrantPermission, (const AuthRoleGrantPermissionRequest& in), auth,
+                  RoleGrantPermission, AuthRoleGrantPermissionRequest,
+                  AuthRoleGrantPermissionResponse, true, req = in)
+ETCD_CLIENT_UNARY(RoleRevokePermission, (const AuthRoleRevokePermissionRequest& in), auth,
+                  RoleRevokePermission, AuthRoleRevokePermissionRequest,
+                  AuthRoleRevokePermissionResponse, true, req = in)
+
+#undef ETCD_CLIENT_UNARY
+
+absl::StatusOr<DefragmentResponse> Client::Defragment(size_t endpoint_index) {
+  if (endpoint_index >= conns_.size()) return absl::InvalidArgumentError("no such endpoint");
+  return CallOn<DefragmentRequest, DefragmentResponse>(
+      endpoint_index,
+      [](Conn& c, grpc::ClientContext* ctx, const DefragmentRequest& r, DefragmentResponse* out) {
+        return c.maintenance->Defragment(ctx, r, out);
+      },
+      DefragmentRequest());
+}
+
+absl::StatusOr<MoveLeaderResponse> Client::MoveLeader(size_t endpoint_index, uint64_t target_id) {
+  if (endpoint_index >= conns_.size()) return absl::InvalidArgumentError("no such endpoint");
+  MoveLeaderRequest req;
+  req.set_targetid(target_id);
+  return CallOn<MoveLeaderRequest, MoveLeaderResponse>(
+      endpoint_index,
+      [](Conn& c, grpc::ClientContext* ctx, const MoveLeaderRequest& r, MoveLeaderResponse* out) {
+        return c.maintenance->MoveLeader(ctx, r, out);
+      },
+      req);
+}
+
+absl::Status Client::Snapshot(size_t endpoint_index,
+                              const std::function<bool(const SnapshotResponse&)>& on_chunk,
+                              std::chrono::milliseconds timeout) {
+  if (endpoint_index >= conns_.size()) return absl::InvalidArgumentError("no such endpoint");
+  grpc::ClientContext ctx;
+  if (timeout.count() > 0) ctx.set_deadline(std::chrono::system_clock::now() + timeout);
+  AddToken(&ctx);
+  auto reader = conns_[endpoint_index].maintenance->Snapshot(&ctx, SnapshotRequest());
+  SnapshotResponse resp;
+  while (reader->Read(&resp)) {
+    if (!on_chunk(resp)) {
+      ctx.TryCancel();
+      while (reader->Read(&resp)) {
+      }
+      (void)reader->Finish();
+      return absl::CancelledError("snapshot stopped by the caller");
+    }
+  }
+  absl::Status s = FromGrpcStatus(reader->Finish());
+  if (s.code() == absl::StatusCode::kDeadlineExceeded && options_.retry_until_deadline) {
+    return absl::DeadlineExceededError("context deadline exceeded");
+  }
+  return s;
 }
 
 // --- Streams ---

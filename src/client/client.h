@@ -42,6 +42,12 @@ struct TlsFiles {
   std::string ca_file;    // PEM roots; empty: the system roots
   std::string cert_file;  // client certificate (PEM), optional
   std::string key_file;   // its private key (PEM), optional
+  // Do not verify the server's certificate chain or name (etcdctl
+  // --insecure-skip-tls-verify). Testing only.
+  bool insecure_skip_verify = false;
+  // The name the server certificate must carry, when it differs from the endpoint's
+  // host (etcdctl uses the --discovery-srv domain).
+  std::string server_name;
 };
 
 struct ClientOptions {
@@ -60,6 +66,15 @@ struct ClientOptions {
   // gRPC receive limit (etcd's responses may be large); send limit as clientv3 (2 MiB).
   int max_receive_bytes = INT32_MAX;
   int max_send_bytes = 2 * 1024 * 1024;
+  // gRPC keepalive pings (clientv3 DialKeepAliveTime/DialKeepAliveTimeout); 0: off.
+  std::chrono::milliseconds keepalive_time{0};
+  std::chrono::milliseconds keepalive_timeout{0};
+  // clientv3 semantics, as etcdctl needs them: request_timeout bounds the whole sync
+  // call including its retries; retriable errors (IsRetriable) are retried on the next
+  // endpoint, backing off retry_backoff after each round, until that deadline instead
+  // of max_attempts; a call that runs out of time fails with DeadlineExceeded "context
+  // deadline exceeded" (clientv3's text). Without request_timeout, max_attempts holds.
+  bool retry_until_deadline = false;
 };
 
 template <typename Resp>
@@ -108,6 +123,47 @@ class Client {
   absl::StatusOr<etcdserverpb::StatusResponse> Status(size_t endpoint_index);
   absl::StatusOr<etcdserverpb::HashKVResponse> HashKV(size_t endpoint_index, int64_t revision);
   absl::StatusOr<etcdserverpb::MemberListResponse> MemberList();
+  absl::StatusOr<etcdserverpb::MemberAddResponse> MemberAdd(
+      const etcdserverpb::MemberAddRequest& req);
+  absl::StatusOr<etcdserverpb::MemberRemoveResponse> MemberRemove(uint64_t id);
+  absl::StatusOr<etcdserverpb::MemberUpdateResponse> MemberUpdate(
+      const etcdserverpb::MemberUpdateRequest& req);
+  absl::StatusOr<etcdserverpb::MemberPromoteResponse> MemberPromote(uint64_t id);
+  // Alarm list/activate/deactivate (any member).
+  absl::StatusOr<etcdserverpb::AlarmResponse> Alarm(const etcdserverpb::AlarmRequest& req);
+  absl::StatusOr<etcdserverpb::DefragmentResponse> Defragment(size_t endpoint_index);
+  absl::StatusOr<etcdserverpb::MoveLeaderResponse> MoveLeader(size_t endpoint_index,
+                                                               uint64_t target_id);
+  // Streams a snapshot from one member: `on_chunk` gets every response in order and
+  // returns false to stop early (the call is then cancelled). The call's deadline is
+  // `timeout` (0: none).
+  absl::Status Snapshot(size_t endpoint_index,
+                        const std::function<bool(const etcdserverpb::SnapshotResponse&)>& on_chunk,
+                        std::chrono::milliseconds timeout);
+
+  // --- Auth ---
+  absl::StatusOr<etcdserverpb::AuthEnableResponse> AuthEnable();
+  absl::StatusOr<etcdserverpb::AuthDisableResponse> AuthDisable();
+  absl::StatusOr<etcdserverpb::AuthStatusResponse> AuthStatus();
+  absl::StatusOr<etcdserverpb::AuthUserAddResponse> UserAdd(
+      const etcdserverpb::AuthUserAddRequest& req);
+  absl::StatusOr<etcdserverpb::AuthUserGetResponse> UserGet(const std::string& name);
+  absl::StatusOr<etcdserverpb::AuthUserListResponse> UserList();
+  absl::StatusOr<etcdserverpb::AuthUserDeleteResponse> UserDelete(const std::string& name);
+  absl::StatusOr<etcdserverpb::AuthUserChangePasswordResponse> UserChangePassword(
+      const std::string& name, const std::string& password);
+  absl::StatusOr<etcdserverpb::AuthUserGrantRoleResponse> UserGrantRole(
+      const std::string& user, const std::string& role);
+  absl::StatusOr<etcdserverpb::AuthUserRevokeRoleResponse> UserRevokeRole(
+      const std::string& user, const std::string& role);
+  absl::StatusOr<etcdserverpb::AuthRoleAddResponse> RoleAdd(const std::string& name);
+  absl::StatusOr<etcdserverpb::AuthRoleGetResponse> RoleGet(const std::string& name);
+  absl::StatusOr<etcdserverpb::AuthRoleListResponse> RoleList();
+  absl::StatusOr<etcdserverpb::AuthRoleDeleteResponse> RoleDelete(const std::string& name);
+  absl::StatusOr<etcdserverpb::AuthRoleGrantPermissionResponse> RoleGrantPermission(
+      const etcdserverpb::AuthRoleGrantPermissionRequest& req);
+  absl::StatusOr<etcdserverpb::AuthRoleRevokePermissionResponse> RoleRevokePermission(
+      const etcdserverpb::AuthRoleRevokePermissionRequest& req);
 
   // --- Streams (started on the next endpoint round-robin; no retry) ---
   // The stream delivers responses to `on_message` and its end to `on_done`, both on
@@ -127,6 +183,7 @@ class Client {
     std::unique_ptr<etcdserverpb::Cluster::Stub> cluster;
     std::unique_ptr<etcdserverpb::Auth::Stub> auth;
   };
+
   template <typename Req, typename Resp>
   using SyncMethod = grpc::Status (*)(Conn&, grpc::ClientContext*, const Req&, Resp*);
   template <typename Req, typename Resp>
@@ -141,6 +198,11 @@ class Client {
   size_t NextIndex() { return next_.fetch_add(1, std::memory_order_relaxed) % conns_.size(); }
   int MaxAttempts() const;
   void PrepareContext(grpc::ClientContext* ctx, bool with_deadline) const;
+  void AddToken(grpc::ClientContext* ctx) const;
+  std::optional<std::chrono::system_clock::time_point> CallDeadline() const;
+  template <typename Req, typename Resp>
+  absl::StatusOr<Resp> CallOnUntil(size_t index, SyncMethod<Req, Resp> method, const Req& req,
+                                   std::optional<std::chrono::system_clock::time_point> deadline);
   absl::Status Authenticate();
   template <typename Req, typename Resp>
   absl::StatusOr<Resp> CallSync(SyncMethod<Req, Resp> method, const Req& req, bool mutating);
