@@ -97,8 +97,15 @@ Entry Lookup(Err e) {
     case Err::kUnhealthy: return {C::kUnavailable, "etcdserver: unhealthy cluster"};
     case Err::kLearnerNotSupported:
       return {C::kUnavailable, "etcdserver: rpc not supported for learner"};
+    case Err::kTimeoutLeaderTransfer:
+      return {C::kUnavailable, "etcdserver: request timed out, leader transfer took too long"};
     case Err::kCorrupt: return {C::kDataLoss, "etcdserver: corrupt cluster"};
     case Err::kWatchCanceled: return {C::kCancelled, "etcdserver: watch canceled"};
+    case Err::kAuthRawPermissionDenied: return {C::kUnknown, "auth: permission denied"};
+    case Err::kAuthRawUserEmpty: return {C::kUnknown, "auth: user name is empty"};
+    case Err::kAuthRawUserNotFound: return {C::kUnknown, "auth: user name not found"};
+    case Err::kAuthNoPasswordUser:
+      return {C::kUnknown, "auth: authentication failed, password was given for no password user"};
   }
   return {C::kUnknown, "etcdserver: unknown error"};
 }
@@ -115,6 +122,19 @@ const char* Message(Err e) { return Lookup(e).message; }
 bool Is(const absl::Status& s, Err e) {
   Entry entry = Lookup(e);
   return s.code() == entry.code && s.message() == entry.message;
+}
+
+std::string GrpcErrorText(Err e) {
+  static const char* const kCodeNames[] = {
+      "OK",       "Canceled",         "Unknown",           "InvalidArgument",
+      "DeadlineExceeded", "NotFound", "AlreadyExists",     "PermissionDenied",
+      "ResourceExhausted", "FailedPrecondition", "Aborted", "OutOfRange",
+      "Unimplemented", "Internal",     "Unavailable",       "DataLoss",
+      "Unauthenticated"};
+  Entry entry = Lookup(e);
+  int code = static_cast<int>(entry.code);
+  std::string name = code >= 0 && code <= 16 ? kCodeNames[code] : "Unknown";
+  return "rpc error: code = " + name + " desc = " + entry.message;
 }
 
 absl::Status MessageTooLarge(size_t got, size_t max) {

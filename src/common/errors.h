@@ -4,6 +4,8 @@
 // and gateway layers put code and message on the wire as they are.
 #pragma once
 
+#include <string>
+
 #include "common/status.h"
 
 namespace etcd::errors {
@@ -31,10 +33,14 @@ enum class Err {
   // Unavailable
   kNoLeader, kLeaderChanged, kNotCapable, kStopped, kTimeout, kTimeoutDueToLeaderFail,
   kTimeoutDueToConnectionLost, kTimeoutWaitAppliedIndex, kUnhealthy, kLearnerNotSupported,
+  kTimeoutLeaderTransfer,
   // DataLoss
   kCorrupt,
   // Canceled
   kWatchCanceled,
+  // Unknown: errors of etcd's auth package that reach clients unmapped (maintenance
+  // RPCs and Authenticate of a no-password user answer them with code Unknown).
+  kAuthRawPermissionDenied, kAuthRawUserEmpty, kAuthRawUserNotFound, kAuthNoPasswordUser,
 };
 
 // The Status for `e`: etcd's gRPC code and its exact message ("etcdserver: ...").
@@ -46,6 +52,10 @@ const char* Message(Err e);
 
 // True when `s` is exactly error `e` (same code and message).
 bool Is(const absl::Status& s, Err e);
+
+// Go's text of the gRPC error for `e`, as etcd embeds it in watch cancel reasons:
+// "rpc error: code = PermissionDenied desc = etcdserver: permission denied".
+std::string GrpcErrorText(Err e);
 
 // gRPC's own size-limit error: "grpc: received message larger than max (N vs. M)".
 absl::Status MessageTooLarge(size_t got, size_t max);
