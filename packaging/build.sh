@@ -1,0 +1,153 @@
+#!/bin/bash
+# Builds the RPM and the DEB packages of this tree, version from meson.build's project().
+#
+#   packaging/build.sh [--rpm|--deb] [--release N] [--nocheck] [--worktree] [--out DIR]
+#
+#   --rpm / --deb   build only one kind (default: both)
+#   --release N     package release (RPM Release:, DEB revision); default 1 (PKG_RELEASE)
+#   --nocheck       skip the unit tests in %check / dh_auto_test (and do not compile them)
+#   --worktree      package the working tree (tracked + untracked, not ignored files)
+#                   instead of the committed HEAD (the default: other people's half-done
+#                   edits in a shared tree never end up in a package)
+#   --out DIR       output directory (default: build-packages/ in the tree; PKG_OUT)
+#
+# Output: DIR/rpm/*.rpm, DIR/deb/*.deb, DIR/etcd-VERSION.tar.gz (with etcd.spec inside,
+# so `rpmbuild -ta` works on an EL host), DIR/etcd.spec. docs/packaging.md explains the
+# choices (compile once for both kinds through ccache, %check runs the unit suite, ...).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/.." && pwd)
+
+OUT=${PKG_OUT:-$top/build-packages}
+RELEASE=${PKG_RELEASE:-1}
+do_rpm=1 do_deb=1 check=1 from=head
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --rpm) do_deb=0 ;;
+    --deb) do_rpm=0 ;;
+    --release) RELEASE=$2; shift ;;
+    --nocheck) check=0 ;;
+    --worktree) from=worktree ;;
+    --out) OUT=$2; shift ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
+  esac
+  shift
+done
+case "$RELEASE" in ''|*[!0-9a-z.~+]*) echo "build.sh: bad release '$RELEASE'" >&2; exit 2 ;; esac
+mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
+
+VERSION=$(sed -n "/^project(/,/)/s/^ *version: *'\([^']*\)'.*/\1/p" "$top/meson.build" | head -n1)
+[ -n "$VERSION" ] || { echo "build.sh: no version in meson.build" >&2; exit 1; }
+NV=etcd-$VERSION
+log() { echo "== packaging: $*"; }
+
+# Never more than two compile jobs on this machine (shared by several engineers); ccache
+# shared with everybody's build directories (debhelper resets HOME, so name the cache).
+JOBS=${PKG_JOBS:-2}
+if command -v ccache >/dev/null; then
+  CCACHE_DIR=${CCACHE_DIR:-$(ccache -k cache_dir 2>/dev/null || echo "$HOME/.cache/ccache")}
+  export CCACHE_DIR
+fi
+
+# ---- 1. the source: HEAD (default) or the working tree, staged at OUT/src/etcd-VERSION ----
+# Both package builds compile in this same directory (the RPM's %_builddir is OUT/src and
+# %_vpath_builddir matches debhelper's), with the same flags: the second build's compiles
+# are ccache hits, so both packages cost one compile of the tree.
+src=$OUT/src/$NV
+rm -rf "$OUT/src"; mkdir -p "$OUT/src"
+if [ "$from" = head ]; then
+  log "source: $NV from HEAD $(git -C "$top" rev-parse --short HEAD)"
+  git -C "$top" archive --format=tar --prefix="$NV/" HEAD | tar -C "$OUT/src" -xf -
+else
+  log "source: $NV from the working tree"
+  mkdir -p "$src"
+  (cd "$top" && git ls-files -z -co --exclude-standard --deduplicate |
+     tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$src" -xf -
+fi
+REV=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
+DATE_R=$(git -C "$top" log -1 --format=%cD 2>/dev/null || date -R)
+RPM_DATE=$(LC_ALL=C date -d "$DATE_R" '+%a %b %d %Y')
+
+# What this tree has: etcdctl/etcdutl only once they exist.
+has() { [ -f "$src/src/tools/$1/meson.build" ] && echo 1 || echo 0; }
+HAVE_ETCDCTL=$(has etcdctl); HAVE_ETCDUTL=$(has etcdutl); HAVE_BENCHMARK=$(has benchmark)
+
+# ---- 2. the spec, from its template; put into the tarball too (rpmbuild -ta) ----
+# The %pre fallback creates the user from the same sysusers.d lines the package installs.
+SYSUSERS=$(grep -v '^[[:space:]]*\(#\|$\)' "$src/systemd/etcd.sysusers" 2>/dev/null ||
+           echo 'u etcd - "etcd key-value store" /var/lib/etcd /usr/sbin/nologin')
+DOCS=
+for f in README.md docs/packaging.md docs/systemd.md docs/configuration.md docs/compatibility.md; do
+  [ -f "$src/$f" ] && DOCS="$DOCS $f"
+done
+SYSUSERS=$SYSUSERS awk -v version="$VERSION" -v release="$RELEASE" -v rev="$REV" \
+    -v rpmdate="$RPM_DATE" -v docs="${DOCS# }" -v etcdctl="$HAVE_ETCDCTL" \
+    -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" '
+  $0 == "@SYSUSERS@" { print ENVIRON["SYSUSERS"]; next }
+  { gsub(/@VERSION@/, version); gsub(/@RELEASE@/, release); gsub(/@GITREV@/, rev)
+    gsub(/@RPMDATE@/, rpmdate); gsub(/@DOCS@/, docs); gsub(/@HAVE_ETCDCTL@/, etcdctl)
+    gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); print }' \
+  "$here/rpm/etcd.spec.in" > "$src/etcd.spec"
+if grep -n '@[A-Z]*@' "$src/etcd.spec"; then echo "build.sh: unfilled template field" >&2; exit 1; fi
+cp "$src/etcd.spec" "$OUT/etcd.spec"
+tar -C "$OUT/src" --sort=name --owner=0 --group=0 --numeric-owner -czf "$OUT/$NV.tar.gz" "$NV"
+log "source tarball $OUT/$NV.tar.gz"
+
+# ---- 3. DEB: packaging/deb becomes debian/ ----
+if [ "$do_deb" = 1 ]; then
+  rm -rf "$src/debian"; cp -a "$here/deb" "$src/debian"; rm -f "$src/debian/meson.build"
+  d=$src/debian
+  sed -e "s/@VERSION@/$VERSION/g" -e "s/@RELEASE@/$RELEASE/g" -e "s/@GITREV@/$REV/g" \
+      -e "s/@DATE@/$DATE_R/g" "$d/changelog.in" > "$d/changelog"; rm "$d/changelog.in"
+  # etcd-client (Debian's etcdctl) is provided only when this tree ships etcdctl; until
+  # then Debian's etcd-client can be installed beside this package.
+  if [ "$HAVE_ETCDCTL" = 1 ]; then
+    sed -i -e 's/@CLIENT_RELATIONS@/, etcd-client/' "$d/control"
+    echo usr/bin/etcdctl >> "$d/etcd.install"
+  else
+    sed -i -e 's/@CLIENT_RELATIONS@//' "$d/control"
+  fi
+  [ "$HAVE_ETCDUTL" = 1 ] && echo usr/bin/etcdutl >> "$d/etcd.install"
+  if [ "$HAVE_BENCHMARK" = 0 ]; then
+    sed -i '/^Package: etcd-tools$/,$d' "$d/control"; rm -f "$d"/etcd-tools.*
+  fi
+  rm -f "$OUT/src/"*.deb "$OUT/src/"*.ddeb
+  opts="parallel=$JOBS"; [ "$check" = 1 ] || opts="$opts nocheck"
+  log "dpkg-buildpackage ($opts)"
+  profiles=(); [ "$check" = 1 ] || profiles=(-Pnocheck)
+  (cd "$src" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b "${profiles[@]}")
+  mkdir -p "$OUT/deb"
+  rm -f "$OUT/deb/"*"_$VERSION-${RELEASE}_"*
+  mv "$OUT/src/"*.deb "$OUT/src/"*.changes "$OUT/src/"*.buildinfo "$OUT/deb/"
+  ls -l "$OUT/deb/"*"_$VERSION-${RELEASE}_"*.deb
+fi
+
+# ---- 4. RPM ----
+if [ "$do_rpm" = 1 ]; then
+  rpmdefs=(--define "_topdir $OUT/rpmbuild" --define "_builddir $OUT/src"
+           --define "_sourcedir $OUT" --define "_srcrpmdir $OUT/rpm"
+           --define "_rpmdir $OUT/rpmbuild/RPMS" --define "_smp_build_ncpus $JOBS")
+  rpmargs=()
+  if [ "$(rpm --eval '%{?meson:yes}')" != yes ]; then
+    # Not an EL/Fedora host (Debian): EL directory layout, the systemd and meson macros,
+    # and the same compiler flags as the DEB build (docs/packaging.md).
+    rpmargs+=(--nodeps --load "$here/rpm/macros.el-on-debian")
+    rpmdefs+=(--define "_pkgconfig_el $here/rpm/el-pkgconfig")
+    if command -v dpkg-buildflags >/dev/null; then
+      export DEB_BUILD_MAINT_OPTIONS="hardening=+all"
+      CPPFLAGS=$(cd "$src" && dpkg-buildflags --get CPPFLAGS)
+      CXXFLAGS=$(cd "$src" && dpkg-buildflags --get CXXFLAGS)
+      LDFLAGS=$(cd "$src" && dpkg-buildflags --get LDFLAGS)
+      export CPPFLAGS CXXFLAGS LDFLAGS
+    fi
+  fi
+  [ "$check" = 1 ] || rpmargs+=(--nocheck --without check)
+  mkdir -p "$OUT/rpmbuild" "$OUT/rpm"
+  rm -f "$OUT/rpm/"*"-$VERSION-$RELEASE."*
+  log "rpmbuild ${rpmargs[*]}"
+  rpmbuild -bb "${rpmargs[@]}" "${rpmdefs[@]}" "$src/etcd.spec"
+  find "$OUT/rpmbuild/RPMS" -name "*-$VERSION-$RELEASE.*.rpm" -exec mv -t "$OUT/rpm/" {} +
+  ls -l "$OUT/rpm/"*"-$VERSION-$RELEASE."*.rpm
+fi
+log "done: $OUT"
