@@ -81,6 +81,10 @@ std::string JsonLinesSink::Format(const Record& record, std::string_view timesta
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
+JsonLinesSink::~JsonLinesSink() {
+  if (owns_fd_ && fd_ >= 0) ::close(fd_);
+}
+
 void JsonLinesSink::Write(const Record& record) {
   std::string line = Format(record, NowTimestamp());
   // One write(2) per line keeps lines whole when several threads log at once.

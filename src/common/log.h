@@ -55,14 +55,31 @@ class Sink {
 
 // Writes one JSON object per line, like etcd's zap logger:
 // {"level":"info","ts":"2026-11-21T11:30:00.123Z","caller":"server/server.cc:88","msg":"...",...}
+// With `owns_fd`, the descriptor is closed when the sink is destroyed (log files).
 class JsonLinesSink final : public Sink {
  public:
-  explicit JsonLinesSink(int fd) : fd_(fd) {}
+  explicit JsonLinesSink(int fd, bool owns_fd = false) : fd_(fd), owns_fd_(owns_fd) {}
+  ~JsonLinesSink() override;
+  JsonLinesSink(const JsonLinesSink&) = delete;
+  JsonLinesSink& operator=(const JsonLinesSink&) = delete;
   void Write(const Record& record) override;
   static std::string Format(const Record& record, std::string_view timestamp);
 
  private:
   int fd_;
+  bool owns_fd_;
+};
+
+// Writes every record to each of several sinks (--log-outputs=stderr,/var/log/x.log).
+class TeeSink final : public Sink {
+ public:
+  explicit TeeSink(std::vector<std::shared_ptr<Sink>> sinks) : sinks_(std::move(sinks)) {}
+  void Write(const Record& record) override {
+    for (const auto& s : sinks_) s->Write(record);
+  }
+
+ private:
+  const std::vector<std::shared_ptr<Sink>> sinks_;
 };
 
 class Logger {
