@@ -13,6 +13,8 @@ PKGS=(
   etcd-server etcd-client
   # runtime helpers used by tests
   iproute2 procps
+  # DNS SRV bootstrap tests (a dnsmasq in a network namespace; dig)
+  dnsmasq-base bind9-dnsutils
   # Ansible role lint (ansible/; tests/ansible)
   ansible-core ansible-lint
 )
