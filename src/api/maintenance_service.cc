@@ -1,19 +1,9 @@
 #include "api/maintenance_service.h"
 
 #include "api/grpc_call.h"
+#include "api/snapshot_stream.h"
 
 namespace etcd::api {
-namespace {
-
-// A server stream that ends at once with a fixed status.
-template <typename Resp>
-class FinishedWriter final : public grpc::ServerWriteReactor<Resp> {
- public:
-  explicit FinishedWriter(const grpc::Status& status) { this->Finish(status); }
-  void OnDone() override { delete this; }
-};
-
-}  // namespace
 
 using server::ServerApi;
 
@@ -49,8 +39,8 @@ grpc::ServerUnaryReactor* MaintenanceService::HashKV(grpc::CallbackServerContext
 
 grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Snapshot(
     grpc::CallbackServerContext* ctx, const etcdserverpb::SnapshotRequest* req) {
-  return new FinishedWriter<etcdserverpb::SnapshotResponse>(
-      grpc::Status(grpc::StatusCode::UNIMPLEMENTED, kSnapshotUnimplemented));
+  (void)req;
+  return StartSnapshotStream(api_, ContextFromMetadata(*ctx));
 }
 
 grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(

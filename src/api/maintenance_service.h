@@ -1,7 +1,6 @@
 // etcdserverpb.Maintenance over gRPC's callback API. Status, Alarm, Defragment, Hash,
-// HashKV and MoveLeader go to the server; Snapshot is not implemented yet (it needs a
-// streaming snapshot source from the server: a later issue) and answers UNIMPLEMENTED;
-// Downgrade (3.5 only) is UNIMPLEMENTED as on a 3.4 server.
+// HashKV and MoveLeader go to the server; Snapshot streams ServerApi::OpenSnapshot
+// (api/snapshot_stream.h); Downgrade (3.5 only) is UNIMPLEMENTED as on a 3.4 server.
 //
 // Thread safety: stateless apart from the ServerApi pointer; any gRPC thread.
 #pragma once
@@ -12,7 +11,7 @@
 namespace etcd::api {
 
 inline constexpr char kSnapshotUnimplemented[] =
-    "etcdserver: snapshot over the client API is not implemented yet";
+    "etcdserver: snapshot is not supported by this member";
 
 class MaintenanceService final : public etcdserverpb::Maintenance::CallbackService {
  public:

@@ -190,6 +190,9 @@ class EtcdServer final : public ServerApi {
               Done<etcdserverpb::HashKVResponse> done) override;
   void MoveLeader(const RequestContext& ctx, const etcdserverpb::MoveLeaderRequest& req,
                   Done<etcdserverpb::MoveLeaderResponse> done) override;
+  // snapshot_source.cc: a BackendImageReader over a backend read view.
+  absl::StatusOr<std::unique_ptr<SnapshotReader>> OpenSnapshot(
+      const RequestContext& ctx) override;
 
   mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
 

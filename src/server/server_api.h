@@ -37,6 +37,19 @@ struct RequestContext {
   bool require_leader = false;  // "hasleader=true" metadata
 };
 
+// Maintenance.Snapshot: a point-in-time image of the backend followed by its SHA-256
+// (docs/design/snapshot-file.md), read in chunks. Next() reads the disk: call it off
+// the gRPC threads. One owner.
+class SnapshotReader {
+ public:
+  virtual ~SnapshotReader() = default;
+  // Image bytes, without the 32-byte SHA-256 that follows them (etcd's snapshot size,
+  // the base of remaining_bytes).
+  virtual uint64_t ImageBytes() const = 0;
+  // Up to `max` next bytes; empty when everything (image and SHA-256) was read.
+  virtual absl::StatusOr<std::string> Next(size_t max) = 0;
+};
+
 struct HealthInfo {
   bool has_leader = false;
   std::vector<etcdserverpb::AlarmMember> alarms;
@@ -112,6 +125,12 @@ class ServerApi {
                       Done<etcdserverpb::HashKVResponse> done) = 0;
   virtual void MoveLeader(const RequestContext& ctx, const etcdserverpb::MoveLeaderRequest& req,
                           Done<etcdserverpb::MoveLeaderResponse> done) = 0;
+  // Opens a consistent snapshot of this member's backend (Maintenance.Snapshot). May
+  // scan the whole backend once (to learn the size): call it off the gRPC threads.
+  virtual absl::StatusOr<std::unique_ptr<SnapshotReader>> OpenSnapshot(
+      const RequestContext& /*ctx*/) {
+    return absl::UnimplementedError("etcdserver: snapshot is not supported by this member");
+  }
 
   // --- Watch ---
   // The store the Watch service opens streams on (mvcc/watchable_store.h).
