@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/client_port.h"
+#include "api/election_service.h"
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/log.h"
@@ -214,6 +215,7 @@ int Run(int argc, char** argv) {
   std::unique_ptr<server::EtcdServer> member = std::move(*created);
 
   api::WatchService watch_service(member.get());
+  api::CoordServices coord_services(member.get());  // Lock, Election
   api::ClientPortOptions popts;
   popts.addresses = ToListenAddresses(cfg.listen_client_urls);
   popts.max_request_bytes = cfg.max_request_bytes;
@@ -225,7 +227,7 @@ int Run(int argc, char** argv) {
   popts.enable_pprof = cfg.enable_pprof;
   popts.cors = cfg.cors;
   popts.host_whitelist = cfg.host_whitelist;
-  auto port = api::ClientPort::Start(member.get(), popts, {&watch_service});
+  auto port = api::ClientPort::Start(member.get(), popts, {&watch_service, coord_services.lock(), coord_services.election()});
   if (!port.ok()) {
     logger->Log(log::Level::kFatal, std::string(port.status().message()));
     member->Stop();
