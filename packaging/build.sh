@@ -72,6 +72,7 @@ RPM_DATE=$(LC_ALL=C date -d "$DATE_R" '+%a %b %d %Y')
 # What this tree has: etcdctl/etcdutl only once they exist.
 has() { [ -f "$src/src/tools/$1/meson.build" ] && echo 1 || echo 0; }
 HAVE_ETCDCTL=$(has etcdctl); HAVE_ETCDUTL=$(has etcdutl); HAVE_BENCHMARK=$(has benchmark)
+HAVE_DNSMASQ=$([ -f "$src/config/dnsmasq/meson.build" ] && echo 1 || echo 0)
 
 # ---- 2. the spec, from its template; put into the tarball too (rpmbuild -ta) ----
 # The %pre fallback creates the user from the same sysusers.d lines the package installs.
@@ -83,11 +84,11 @@ for f in README.md docs/packaging.md docs/systemd.md docs/configuration.md docs/
 done
 SYSUSERS=$SYSUSERS awk -v version="$VERSION" -v release="$RELEASE" -v rev="$REV" \
     -v rpmdate="$RPM_DATE" -v docs="${DOCS# }" -v etcdctl="$HAVE_ETCDCTL" \
-    -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" '
+    -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" -v dnsmasq="$HAVE_DNSMASQ" '
   $0 == "@SYSUSERS@" { print ENVIRON["SYSUSERS"]; next }
   { gsub(/@VERSION@/, version); gsub(/@RELEASE@/, release); gsub(/@GITREV@/, rev)
     gsub(/@RPMDATE@/, rpmdate); gsub(/@DOCS@/, docs); gsub(/@HAVE_ETCDCTL@/, etcdctl)
-    gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); print }' \
+    gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); gsub(/@HAVE_DNSMASQ@/, dnsmasq); print }' \
   "$here/rpm/etcd.spec.in" > "$src/etcd.spec"
 if grep -n '@[A-Z]*@' "$src/etcd.spec"; then echo "build.sh: unfilled template field" >&2; exit 1; fi
 cp "$src/etcd.spec" "$OUT/etcd.spec"
@@ -109,6 +110,7 @@ if [ "$do_deb" = 1 ]; then
     sed -i -e 's/@CLIENT_RELATIONS@//' "$d/control"
   fi
   [ "$HAVE_ETCDUTL" = 1 ] && echo usr/bin/etcdutl >> "$d/etcd.install"
+  [ "$HAVE_DNSMASQ" = 1 ] && echo usr/share/etcd >> "$d/etcd.install"
   if [ "$HAVE_BENCHMARK" = 0 ]; then
     sed -i '/^Package: etcd-tools$/,$d' "$d/control"; rm -f "$d"/etcd-tools.*
   fi

@@ -108,7 +108,9 @@ check "release 1 published in the local yum and apt repositories" eval "publish_
 
 # ---- hosts ----
 echo "== hosts ($(elapsed))"
-etcdctl_shipped=$(dpkg-deb -c $(pkgs deb 1 | head -n1) | grep -c '/usr/bin/etcdctl$')
+deb_contents=$(dpkg-deb -c $(pkgs deb 1 | grep '/etcd_'))
+etcdctl_shipped=$(grep -c '/usr/bin/etcdctl$' <<< "$deb_contents")
+dnsmasq_shipped=$(grep -c '/usr/share/etcd/dnsmasq/.' <<< "$deb_contents")
 e2e_net_up || exit 1
 e2e_host_create el1 "$E2E_NET.11" "$IMG" --bind-ro="$REPO/rpm:/srv/repo"
 e2e_host_create deb1 "$E2E_NET.12" "$IMG" --bind-ro="$REPO/deb:/srv/debrepo"
@@ -182,10 +184,13 @@ scenario() {
     "$(e2e_host_exec "$h" ls -A /var/lib/etcd)"
   check_eq "$h: /etc/etcd/etcd.conf is 0644 root:root" "644 root root" \
     "$(e2e_host_exec "$h" stat -c '%a %U %G' /etc/etcd/etcd.conf)"
-  check "$h: unit, sysusers.d, tmpfiles.d and dnsmasq template installed" \
+  check "$h: unit, template unit, sysusers.d and tmpfiles.d entries installed" \
     e2e_host_sh "$h" 'systemctl cat etcd.service >/dev/null && systemctl cat etcd@.service >/dev/null &&
-      test -f /usr/lib/sysusers.d/etcd.conf && test -f /usr/lib/tmpfiles.d/etcd.conf &&
-      test -f /usr/share/etcd/dnsmasq/etcd-srv.conf'
+      test -f /usr/lib/sysusers.d/etcd.conf && test -f /usr/lib/tmpfiles.d/etcd.conf'
+  if [ "$dnsmasq_shipped" -gt 0 ]; then
+    check "$h: dnsmasq SRV template under /usr/share/etcd/dnsmasq" \
+      e2e_host_sh "$h" 'ls /usr/share/etcd/dnsmasq/ | grep -q .'
+  fi
   check "$h: etcd --version runs" e2e_host_exec "$h" /usr/bin/etcd --version
   check "$h: etcd-benchmark (etcd-tools) runs" e2e_host_exec "$h" /usr/bin/etcd-benchmark --help
   check_eq "$h: installing did not start etcd" inactive \
