@@ -105,7 +105,8 @@ e2e_host_create() {
   : > "$r/etc/machine-id"                # empty: systemd makes a fresh one at boot
   printf '127.0.0.1 localhost\n127.0.1.1 %s\n' "$n" > "$r/etc/hosts"
   mkdir -p "$r/etc/systemd/network"
-  cat > "$r/etc/systemd/network/80-e2e-host0.network" <<N
+  # Same name as systemd's own DHCP file for containers, so that this one replaces it.
+  cat > "$r/etc/systemd/network/80-container-host0.network" <<N
 [Match]
 Name=host0
 [Network]
@@ -167,6 +168,12 @@ e2e_host_start() {
     degraded) e2e_log "$n: degraded: $(e2e_host_exec "$n" systemctl --failed --plain --no-legend | tr '\n' ' ')" ;;
     *) e2e_log "$n: boot did not finish (state '$st')"; return 1 ;;
   esac
+  local ip; ip=$(cat "$d/ip")
+  for i in $(seq 1 100); do   # networkd sets the address shortly after boot
+    e2e_host_exec "$n" ip -4 -o addr show dev host0 2>/dev/null | grep -q "inet $ip/" && return 0
+    sleep 0.1
+  done
+  e2e_log "$n: host0 did not get $ip"; return 1
 }
 
 # e2e_host_exec NAME CMD...: runs CMD in every namespace of the host, as root, with the
