@@ -10,6 +10,7 @@
 #                   instead of the committed HEAD (the default: other people's half-done
 #                   edits in a shared tree never end up in a package)
 #   --out DIR       output directory (default: build-packages/ in the tree; PKG_OUT)
+#   --source-only   stop after making DIR/etcd.spec and DIR/etcd-VERSION.tar.gz
 #
 # Output: DIR/rpm/*.rpm, DIR/deb/*.deb, DIR/etcd-VERSION.tar.gz (with etcd.spec inside,
 # so `rpmbuild -ta` works on an EL host), DIR/etcd.spec. docs/packaging.md explains the
@@ -29,7 +30,8 @@ while [ $# -gt 0 ]; do
     --nocheck) check=0 ;;
     --worktree) from=worktree ;;
     --out) OUT=$2; shift ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --source-only) do_rpm=0 do_deb=0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
