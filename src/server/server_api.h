@@ -27,13 +27,17 @@ class WatchableStore;  // mvcc/watchable_store.h
 
 namespace etcd::server {
 
+class AuthApi;  // server/auth_api.h
+
 template <typename T>
 using Done = std::function<void(absl::StatusOr<T>)>;
 
-// Caller identity and request metadata extracted by the api layer (auth comes with
-// issue 8; until then `token` is only checked for being absent).
+// Caller identity and request metadata extracted by the api layer.
 struct RequestContext {
   std::string token;        // "token" gRPC metadata / Authorization header
+  // Common name of the client's verified TLS certificate (empty without one). With
+  // --client-cert-auth and no token it is the user name (docs/security.md).
+  std::string cert_common_name;
   bool require_leader = false;  // "hasleader=true" metadata
 };
 
@@ -135,6 +139,10 @@ class ServerApi {
   // --- Watch ---
   // The store the Watch service opens streams on (mvcc/watchable_store.h).
   virtual mvcc::WatchableStore* Watchable() = 0;
+
+  // --- Auth ---
+  // The Auth service (server/auth_api.h); null when this member has no auth store.
+  virtual AuthApi* Auth() { return nullptr; }
 
   // --- health and metrics (HTTP endpoints) ---
   virtual HealthInfo Health() const = 0;
