@@ -162,6 +162,7 @@ void EtcdServer::ApplyNormal(const raftpb::Entry& e, std::vector<mvccpb::Event>*
     logger().Error("skipping an undecodable raft entry", {{"index", e.index()}});
     return;
   }
+  applying_index_ = e.index();
   ApplyResult res = ApplyRequest(r, events);
   uint64_t id = r.header().id();
   if (id == 0) return;
@@ -175,6 +176,8 @@ void EtcdServer::ApplyNormal(const raftpb::Entry& e, std::vector<mvccpb::Event>*
 
 ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftRequest& r,
                                      std::vector<mvccpb::Event>* events) {
+  // Auth: permission check with the header's identity; auth requests (auth_requests.cc).
+  if (auto a = ApplyAuth(r); a.has_value()) return std::move(*a);
   const bool nospace = alarms_.Has(etcdserverpb::NOSPACE);
   auto fail = [](absl::Status s) { return ApplyResult{std::move(s), nullptr}; };
   auto header_rev = [&](etcdserverpb::ResponseHeader* h) { h->set_revision(kv_->Rev()); };

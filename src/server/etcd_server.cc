@@ -179,6 +179,7 @@ absl::Status EtcdServer::OpenStateMachine() {
   lease_hooks_ = std::make_unique<LessorHooks>(lessor_.get());
   kv_applier_ = std::make_unique<KvApplier>(kv_.get(), lease_hooks_.get());
   RETURN_IF_ERROR(alarms_.Recover(*backend_));
+  RETURN_IF_ERROR(OpenAuthStore());
   mvcc::WatchOptions watch_options;
   watch_options.progress_notify_interval = cfg_.experimental_watch_progress_notify_interval;
   watch_options.fragment_threshold_bytes = cfg_.max_request_bytes + 512 * 1024;
@@ -575,8 +576,8 @@ Clock::TimePoint EtcdServer::RequestDeadline() const {
 
 absl::Status EtcdServer::CheckCommon(const RequestContext& ctx) const {
   if (stopping_.load()) return errors::Make(errors::Err::kStopped);
-  // Auth is not implemented yet: any token is invalid (etcd with auth disabled).
-  if (!ctx.token.empty()) return errors::Make(errors::Err::kInvalidAuthToken);
+  // A token must be valid even while auth is disabled (etcd); auth_requests.cc.
+  if (auto s = CheckAuthToken(ctx); !s.ok()) return s;
   if (ctx.require_leader && lead_.load() == 0) return errors::Make(errors::Err::kNoLeader);
   return absl::OkStatus();
 }

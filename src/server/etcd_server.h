@@ -45,12 +45,14 @@
 #include "common/rng.h"
 #include "common/status.h"
 #include "config/server_config.h"
+#include "auth/auth_store.h"
 #include "lease/lessor.h"
 #include "membership/cluster.h"
 #include "mvcc/kv_store.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/alarm_store.h"
+#include "server/auth_api.h"
 #include "server/auto_compactor.h"
 #include "server/kv_applier.h"
 #include "server/metrics.h"
@@ -84,7 +86,7 @@ bool DecodeWalMetadata(std::string_view data, uint64_t* member_id, uint64_t* clu
 // 3.x style: the backend IS the state machine's snapshot).
 std::string EncodeSnapshotData(uint64_t index);
 
-class EtcdServer final : public ServerApi {
+class EtcdServer final : public ServerApi, public AuthApi {
  public:
   // Bootstraps or restarts the member in cfg.data_dir (docs/design/server.md
   // "Bootstrap"): a new member (no WAL) from --initial-cluster, or an existing one from
@@ -196,6 +198,45 @@ class EtcdServer final : public ServerApi {
 
   mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
 
+  // --- Auth (auth_requests.cc) ---
+  AuthApi* Auth() override { return this; }
+#define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
+  void Method(const RequestContext& ctx, const etcdserverpb::Req& req,          \
+              Done<etcdserverpb::Resp> done) override;
+  ETCD_AUTH_API_METHOD(AuthEnable, AuthEnableRequest, AuthEnableResponse)
+  ETCD_AUTH_API_METHOD(AuthDisable, AuthDisableRequest, AuthDisableResponse)
+  ETCD_AUTH_API_METHOD(AuthStatus, AuthStatusRequest, AuthStatusResponse)
+  ETCD_AUTH_API_METHOD(Authenticate, AuthenticateRequest, AuthenticateResponse)
+  ETCD_AUTH_API_METHOD(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
+  ETCD_AUTH_API_METHOD(UserGet, AuthUserGetRequest, AuthUserGetResponse)
+  ETCD_AUTH_API_METHOD(UserList, AuthUserListRequest, AuthUserListResponse)
+  ETCD_AUTH_API_METHOD(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
+  ETCD_AUTH_API_METHOD(UserChangePassword, AuthUserChangePasswordRequest,
+                       AuthUserChangePasswordResponse)
+  ETCD_AUTH_API_METHOD(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
+  ETCD_AUTH_API_METHOD(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
+  ETCD_AUTH_API_METHOD(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
+  ETCD_AUTH_API_METHOD(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse)
+  ETCD_AUTH_API_METHOD(RoleList, AuthRoleListRequest, AuthRoleListResponse)
+  ETCD_AUTH_API_METHOD(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse)
+  ETCD_AUTH_API_METHOD(RoleGrantPermission, AuthRoleGrantPermissionRequest,
+                       AuthRoleGrantPermissionResponse)
+  ETCD_AUTH_API_METHOD(RoleRevokePermission, AuthRoleRevokePermissionRequest,
+                       AuthRoleRevokePermissionResponse)
+#undef ETCD_AUTH_API_METHOD
+  absl::Status AuthorizeWatch(const RequestContext& ctx,
+                              const etcdserverpb::WatchCreateRequest& req) override;
+  // Request-time auth checks for the other request files: read permission for a
+  // Range / read-only Txn, the root role (admin RPCs), the same with etcd's unmapped
+  // "auth: ..." errors (maintenance RPCs). OK while auth is disabled.
+  absl::Status AuthorizeRange(const RequestContext& ctx,
+                              const etcdserverpb::RangeRequest& req) const;
+  absl::Status AuthorizeTxn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req) const;
+  absl::Status AuthorizeAdmin(const RequestContext& ctx) const;
+  absl::Status AuthorizeMaintenance(const RequestContext& ctx) const;
+  // The auth store (null before Create finishes).
+  auth::AuthStore* auth_store() { return auth_.get(); }
+
   HealthInfo Health() const override;
   void CheckQuorum(int timeout_ms, std::function<void(absl::Status)> done) override;
   std::string MetricsText() const override;
@@ -241,6 +282,20 @@ class EtcdServer final : public ServerApi {
   absl::Status CheckCommon(const RequestContext& ctx) const;
   // Validation done: encode, size-check, register the wait, queue to the raft loop.
   void Propose(serverpb::InternalRaftRequest req, WaitFn fn);
+  // Propose with the caller's identity in the header (the applier checks permissions
+  // with it); an invalid token fails fn at once.
+  void ProposeAs(const RequestContext& ctx, serverpb::InternalRaftRequest req, WaitFn fn);
+  // --- auth (auth_requests.cc) ---
+  absl::Status OpenAuthStore();
+  absl::StatusOr<std::optional<auth::AuthInfo>> AuthInfoOf(const RequestContext& ctx) const;
+  absl::Status CheckAuthToken(const RequestContext& ctx) const;
+  template <typename Resp>
+  void ProposeAuth(const RequestContext& ctx, serverpb::InternalRaftRequest r, Done<Resp> done);
+  void AuthenticateAttempt(const etcdserverpb::AuthenticateRequest& req,
+                           Done<etcdserverpb::AuthenticateResponse> done, int attempts_left);
+  // Applier: the auth check of a proposed request and, for auth requests, their
+  // application; nullopt: not handled here (apply normally).
+  std::optional<ApplyResult> ApplyAuth(const serverpb::InternalRaftRequest& r);
   void ProposeConfChange(raftpb::ConfChange cc, WaitFn fn);
   // Runs fn(OK) on the worker once a read barrier passed (or fn(error)).
   void LinearizableRead(Clock::TimePoint deadline, std::function<void(absl::Status)> fn);
@@ -305,6 +360,8 @@ class EtcdServer final : public ServerApi {
   std::unique_ptr<KvApplier> kv_applier_;
   std::unique_ptr<mvcc::WatchableStore> watchable_;
   std::unique_ptr<membership::RaftCluster> cluster_;
+  std::unique_ptr<auth::AuthStore> auth_;
+  uint64_t applying_index_ = 0;  // applier only: index of the entry being applied
   AlarmStore alarms_;
   WaitRegistry waits_;
 

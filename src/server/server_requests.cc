@@ -61,6 +61,7 @@ void EtcdServer::Range(const RequestContext& ctx, const etcdserverpb::RangeReque
                        Done<etcdserverpb::RangeResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (auto s = ValidateRange(req); !s.ok()) return done(s);
+  if (auto s = AuthorizeRange(ctx, req); !s.ok()) return done(s);
   auto run = [this, req, done] {
     auto resp = kv_applier_->Range(req);
     if (!resp.ok()) return done(resp.status());
@@ -81,7 +82,7 @@ void EtcdServer::Put(const RequestContext& ctx, const etcdserverpb::PutRequest& 
   if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_put() = req;
-  Propose(std::move(r), Complete<etcdserverpb::PutResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::PutResponse>(std::move(done)));
 }
 
 void EtcdServer::DeleteRange(const RequestContext& ctx,
@@ -91,7 +92,7 @@ void EtcdServer::DeleteRange(const RequestContext& ctx,
   if (auto s = ValidateDeleteRange(req); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_delete_range() = req;
-  Propose(std::move(r), Complete<etcdserverpb::DeleteRangeResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::DeleteRangeResponse>(std::move(done)));
 }
 
 void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
@@ -99,6 +100,7 @@ void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& 
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (auto s = ValidateTxn(req, cfg_.max_txn_ops); !s.ok()) return done(s);
   if (KvApplier::IsReadOnly(req)) {
+    if (auto s = AuthorizeTxn(ctx, req); !s.ok()) return done(s);
     auto run = [this, req, done] {
       auto resp = kv_applier_->ReadOnlyTxn(req);
       if (!resp.ok()) return done(resp.status());
@@ -115,7 +117,7 @@ void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& 
   if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_txn() = req;
-  Propose(std::move(r), Complete<etcdserverpb::TxnResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::TxnResponse>(std::move(done)));
 }
 
 void EtcdServer::Compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
@@ -124,7 +126,7 @@ void EtcdServer::Compact(const RequestContext& ctx, const etcdserverpb::Compacti
   if (auto s = ValidateCompaction(req); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_compaction() = req;
-  Propose(std::move(r), Complete<etcdserverpb::CompactionResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::CompactionResponse>(std::move(done)));
 }
 
 // ---------------- Lease ----------------
@@ -141,7 +143,7 @@ void EtcdServer::LeaseGrant(const RequestContext& ctx,
     absl::MutexLock lock(&lease_rng_mu_);
     r.mutable_lease_grant()->set_id(lease::Lessor::NextId(&lease_rng_, member_id_));
   }
-  Propose(std::move(r), Complete<etcdserverpb::LeaseGrantResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::LeaseGrantResponse>(std::move(done)));
 }
 
 void EtcdServer::LeaseRevoke(const RequestContext& ctx,
@@ -150,7 +152,7 @@ void EtcdServer::LeaseRevoke(const RequestContext& ctx,
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_lease_revoke() = req;
-  Propose(std::move(r), Complete<etcdserverpb::LeaseRevokeResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::LeaseRevokeResponse>(std::move(done)));
 }
 
 void EtcdServer::LeaseRenew(const RequestContext& ctx,
@@ -383,12 +385,13 @@ void EtcdServer::Alarm(const RequestContext& ctx, const etcdserverpb::AlarmReque
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_alarm() = req;
-  Propose(std::move(r), Complete<etcdserverpb::AlarmResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::AlarmResponse>(std::move(done)));
 }
 
 void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::DefragmentRequest&,
                             Done<etcdserverpb::DefragmentResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = AuthorizeMaintenance(ctx); !s.ok()) return done(s);
   auto shared_done = std::make_shared<Done<etcdserverpb::DefragmentResponse>>(std::move(done));
   bool queued = RunOnWorker([this, shared_done] {
     auto& done = *shared_done;
@@ -409,6 +412,7 @@ void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::Defra
 void EtcdServer::Hash(const RequestContext& ctx, const etcdserverpb::HashRequest&,
                       Done<etcdserverpb::HashResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = AuthorizeMaintenance(ctx); !s.ok()) return done(s);
   auto h = kv_->Hash();
   if (!h.ok()) return done(h.status());
   etcdserverpb::HashResponse resp;
@@ -420,6 +424,7 @@ void EtcdServer::Hash(const RequestContext& ctx, const etcdserverpb::HashRequest
 void EtcdServer::HashKV(const RequestContext& ctx, const etcdserverpb::HashKVRequest& req,
                         Done<etcdserverpb::HashKVResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = AuthorizeMaintenance(ctx); !s.ok()) return done(s);
   auto h = kv_->HashKV(req.revision());
   if (!h.ok()) return done(h.status());
   etcdserverpb::HashKVResponse resp;

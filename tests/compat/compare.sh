@@ -8,7 +8,12 @@
 # the real etcdctl 3.4 from Debian's etcd-client), PORT (client port, default 23790; the peer
 # port is PORT+1), OUT (where transcripts and diffs go, default a temp dir), STRICT_IDS=1 to
 # compare member/cluster IDs literally, CAND_ETCDCTL (an etcdctl for the candidate's runs,
-# default ETCDCTL: with REF and CANDIDATE the same server, this compares two etcdctls).
+# default ETCDCTL: with REF and CANDIDATE the same server, this compares two etcdctls),
+# CTL_CANDIDATE (a candidate etcdctl, e.g. ours) with RUNS (space-separated, default
+# "cand"): which runs to compare with the reference run (REF server + ETCDCTL):
+#   cand      CANDIDATE server + CAND_ETCDCTL (or ETCDCTL)     -> diff.txt
+#   ctl-ref   REF server + CTL_CANDIDATE                        -> diff-ctl-ref.txt
+#   ctl-cand  CANDIDATE server + CTL_CANDIDATE                  -> diff-ctl-cand.txt
 # Needs: apt-get install etcd-server etcd-client python3
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
@@ -67,16 +72,27 @@ run_scenario() {  # BIN SCENARIO DIR CTL
   WORKDIR=$dir python3 "$here/normalize.py" <"$dir/raw.txt" >"$dir/norm.txt"
 }
 
+RUNS=${RUNS:-cand}
+case " $RUNS " in *" ctl-"*) [ -n "${CTL_CANDIDATE:-}" ] || { echo "RUNS=$RUNS needs CTL_CANDIDATE" >&2; exit 2; };; esac
+[ -z "${CTL_CANDIDATE:-}" ] || CTL_CANDIDATE=$(readlink -f "$CTL_CANDIDATE")
 pass=0 fail=0
 for sc in "${scenarios[@]}"; do
   name=$(basename "$sc" .sh)
   run_scenario "$REF" "$sc" "$OUT/$name/ref" "$ETCDCTL"
-  run_scenario "$CAND" "$sc" "$OUT/$name/cand" "${CAND_ETCDCTL:-$ETCDCTL}"
-  if diff -u "$OUT/$name/ref/norm.txt" "$OUT/$name/cand/norm.txt" >"$OUT/$name/diff.txt"; then
-    pass=$((pass + 1)); echo "ok    $name"
-  else
-    fail=$((fail + 1)); echo "FAIL  $name   (diff: $OUT/$name/diff.txt)"
-  fi
+  for r in $RUNS; do
+    case $r in
+      cand) dir=cand diff=diff.txt; run_scenario "$CAND" "$sc" "$OUT/$name/cand" "${CAND_ETCDCTL:-$ETCDCTL}" ;;
+      ctl-ref) dir=ctl-ref diff=diff-ctl-ref.txt; run_scenario "$REF" "$sc" "$OUT/$name/$dir" "$CTL_CANDIDATE" ;;
+      ctl-cand) dir=ctl-cand diff=diff-ctl-cand.txt; run_scenario "$CAND" "$sc" "$OUT/$name/$dir" "$CTL_CANDIDATE" ;;
+      *) echo "unknown run $r" >&2; exit 2 ;;
+    esac
+    label=$name; [ "$r" = cand ] || label="$name ($r)"
+    if diff -u "$OUT/$name/ref/norm.txt" "$OUT/$name/$dir/norm.txt" >"$OUT/$name/$diff"; then
+      pass=$((pass + 1)); echo "ok    $label"
+    else
+      fail=$((fail + 1)); echo "FAIL  $label   (diff: $OUT/$name/$diff)"
+    fi
+  done
 done
 echo "transcripts in $OUT"
 echo "compat: $pass passed, $fail failed"
