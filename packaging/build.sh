@@ -9,6 +9,7 @@
 #   --worktree      package the working tree (tracked + untracked, not ignored files)
 #                   instead of the committed HEAD (the default: other people's half-done
 #                   edits in a shared tree never end up in a package)
+#   --ref REV       package that commit instead of HEAD
 #   --out DIR       output directory (default: build-packages/ in the tree; PKG_OUT)
 #   --source-only   stop after making DIR/etcd.spec and DIR/etcd-VERSION.tar.gz
 #
@@ -21,7 +22,7 @@ top=$(cd "$here/.." && pwd)
 
 OUT=${PKG_OUT:-$top/build-packages}
 RELEASE=${PKG_RELEASE:-1}
-do_rpm=1 do_deb=1 check=1 from=head
+do_rpm=1 do_deb=1 check=1 from=head ref=HEAD
 while [ $# -gt 0 ]; do
   case "$1" in
     --rpm) do_deb=0 ;;
@@ -29,9 +30,10 @@ while [ $# -gt 0 ]; do
     --release) RELEASE=$2; shift ;;
     --nocheck) check=0 ;;
     --worktree) from=worktree ;;
+    --ref) ref=$2; shift ;;
     --out) OUT=$2; shift ;;
     --source-only) do_rpm=0 do_deb=0 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -59,22 +61,24 @@ fi
 src=$OUT/src/$NV
 rm -rf "$OUT/src"; mkdir -p "$OUT/src"
 if [ "$from" = head ]; then
-  log "source: $NV from HEAD $(git -C "$top" rev-parse --short HEAD)"
-  git -C "$top" archive --format=tar --prefix="$NV/" HEAD | tar -C "$OUT/src" -xf -
+  log "source: $NV from $ref $(git -C "$top" rev-parse --short "$ref")"
+  git -C "$top" archive --format=tar --prefix="$NV/" "$ref" | tar -C "$OUT/src" -xf -
 else
   log "source: $NV from the working tree"
   mkdir -p "$src"
   (cd "$top" && git ls-files -z -co --exclude-standard --deduplicate |
      tar --null -T - --ignore-failed-read -cf - 2>/dev/null) | tar -C "$src" -xf -
 fi
-REV=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
-DATE_R=$(git -C "$top" log -1 --format=%cD 2>/dev/null || date -R)
+[ "$from" = head ] || ref=HEAD
+REV=$(git -C "$top" rev-parse --short "$ref" 2>/dev/null || echo unknown)
+DATE_R=$(git -C "$top" log -1 --format=%cD "$ref" 2>/dev/null || date -R)
 RPM_DATE=$(LC_ALL=C date -d "$DATE_R" '+%a %b %d %Y')
 
 # What this tree has: etcdctl/etcdutl only once they exist.
 has() { [ -f "$src/src/tools/$1/meson.build" ] && echo 1 || echo 0; }
 HAVE_ETCDCTL=$(has etcdctl); HAVE_ETCDUTL=$(has etcdutl); HAVE_BENCHMARK=$(has benchmark)
-HAVE_DNSMASQ=$([ -f "$src/config/dnsmasq/meson.build" ] && echo 1 || echo 0)
+HAVE_DNSMASQ=0    # DNS SRV templates (config/dnsmasq/; packaging/dnsmasq/ in older trees)
+[ -f "$src/config/dnsmasq/meson.build" ] || [ -d "$src/packaging/dnsmasq" ] && HAVE_DNSMASQ=1
 
 # ---- 2. the spec, from its template; put into the tarball too (rpmbuild -ta) ----
 # The %pre fallback creates the user from the same sysusers.d lines the package installs.

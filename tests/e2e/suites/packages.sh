@@ -88,7 +88,7 @@ make_compat_rpm() {
   local d=$E2E_RUN/compat reqs
   rm -rf "$d"; mkdir -p "$d/SPECS"
   reqs=$(for f in $(pkgs rpm 1) $(pkgs rpm 2); do rpm -qpR "$f"; done | awk '{print $1}' |
-         grep -v -e '^rpmlib(' -e '^etcd\b' -e '^etcd(' -e '^etcd-tools' | sort -u)
+         grep -v -e '^rpmlib(' -e '^config(' -e '^etcd$' -e '^etcd(' -e '^etcd-tools' | sort -u)
   {
     echo "Name: e2e-debian-compat"; echo "Version: 1"; echo "Release: 1"
     echo "Summary: Declares the Debian userland of the e2e host to rpm"; echo "License: MIT"
