@@ -425,14 +425,15 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
     if (a == "--") break;
     if (a.size() > 1 && a[0] == '-') {
       FlagSet fs = MergedFlags(*cmd, nullptr);
+      // As cobra: a flag not known to be a bool is taken to have its value next.
       if (absl::StartsWith(a, "--")) {
         if (a.find('=') == std::string::npos) {
           const Flag* f = fs.Lookup(a.substr(2));
-          if (f != nullptr && f->type != FlagType::kBool) ++i;
+          if (f == nullptr || f->type != FlagType::kBool) ++i;
         }
       } else if (a.size() == 2) {
         const Flag* f = fs.LookupShort(a[1]);
-        if (f != nullptr && f->type != FlagType::kBool) ++i;
+        if (f == nullptr || f->type != FlagType::kBool) ++i;
       }
       continue;
     }
@@ -447,15 +448,18 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
   }
   if (cmd == root.get() && have_positional) {
     std::string msg = absl::StrCat("unknown command ", GoQuote(first_positional), " for \"etcdctl\"");
+    std::vector<std::string> names;
+    for (const auto& c : root->children) names.push_back(c->Name());
+    std::sort(names.begin(), names.end());
     std::string suggestions;
-    for (const auto& c : root->children) {
-      if (Levenshtein(first_positional, c->Name()) <= 2 ||
-          absl::StartsWith(c->Name(), first_positional)) {
-        suggestions += "\t" + c->Name() + "\n";
+    for (const auto& name : names) {
+      if (Levenshtein(first_positional, name) <= 2 ||
+          absl::StartsWith(absl::AsciiStrToLower(name), absl::AsciiStrToLower(first_positional))) {
+        suggestions += "\t" + name + "\n";
       }
     }
+    if (!suggestions.empty()) msg += "\n\nDid you mean this?\n" + suggestions;
     err << "Error: " << msg << "\n";
-    if (!suggestions.empty()) err << "\nDid you mean this?\n" << suggestions << "\n";
     err << "Run 'etcdctl --help' for usage.\n";
     err << "Error: " << msg << "\n";
     return kExitError;
