@@ -211,11 +211,6 @@ absl::StatusOr<std::unique_ptr<raft::RawNode>> EtcdServer::NewRawNode(uint64_t a
 }
 
 absl::Status EtcdServer::BootstrapNew() {
-  if (cfg_.initial_cluster_state == config::ClusterState::kExisting) {
-    return absl::UnimplementedError(
-        "joining an existing cluster (--initial-cluster-state existing) needs the peer "
-        "transport, which this build does not have yet");
-  }
   if (!cfg_.discovery.empty() || !cfg_.discovery_srv.empty()) {
     // Refuse rather than silently bootstrapping a one-member cluster.
     return absl::UnimplementedError(
@@ -228,6 +223,9 @@ absl::Status EtcdServer::BootstrapNew() {
     std::vector<std::string> urls = UrlStrings(cfg_.initial_advertise_peer_urls);
     if (urls.empty()) urls.push_back("http://localhost:2380");
     ic.emplace_back(cfg_.name, urls);
+  }
+  if (cfg_.initial_cluster_state == config::ClusterState::kExisting) {
+    return BootstrapJoin(ic);  // member_join.cc
   }
   ASSIGN_OR_RETURN(cluster_, membership::RaftCluster::FromInitialCluster(
                                  cfg_.initial_cluster_token, ic));
@@ -263,13 +261,6 @@ absl::Status EtcdServer::BootstrapNew() {
 }
 
 absl::Status EtcdServer::RestartFromDisk() {
-  if (cfg_.initial_cluster_given || cfg_.initial_cluster_state == config::ClusterState::kExisting ||
-      !cfg_.discovery.empty() || !cfg_.discovery_srv.empty()) {
-    logger().Warn(
-        "the data directory already holds a member: --initial-cluster, "
-        "--initial-cluster-state, --initial-cluster-token and discovery settings are ignored",
-        {{"data-dir", cfg_.data_dir}, {"wal-dir", cfg_.WalDir()}});
-  }
   auto t_start = deps_.clock->Now();
   auto ms_since = [this](Clock::TimePoint t) {
     return std::chrono::duration<double, std::milli>(deps_.clock->Now() - t).count();
@@ -324,6 +315,7 @@ absl::Status EtcdServer::RestartFromDisk() {
   cluster_ = std::make_unique<membership::RaftCluster>();
   RETURN_IF_ERROR(cluster_->Recover(*backend_));
   cluster_->SetId(cluster_id);
+  LogIgnoredBootstrapSettings();  // member_join.cc
 
   raft_storage_ = std::make_unique<raft::MemoryStorage>();
   if (snap.metadata().index() > 0) {
@@ -370,6 +362,7 @@ absl::Status EtcdServer::RestartFromDisk() {
 void EtcdServer::Start() {
   if (started_.exchange(true)) return;
   watchable_->Start();
+  AddTransportPeers();  // membership_apply.cc
   next_tick_ = deps_.clock->Now() + cfg_.heartbeat_interval;
   {
     absl::MutexLock lock(&in_mu_);
@@ -399,6 +392,7 @@ void EtcdServer::Stop() {
     while (!stop_done_) stop_cv_.Wait(&stop_mu_);
     return;
   }
+  TransferLeadershipOnStop();  // a leader hands over first (membership_apply.cc)
   stopping_ = true;
   if (started_.load()) {
     {
@@ -574,8 +568,9 @@ Clock::TimePoint EtcdServer::RequestDeadline() const {
   return deps_.clock->Now() + request_timeout_;
 }
 
-absl::Status EtcdServer::CheckCommon(const RequestContext& ctx) const {
+absl::Status EtcdServer::CheckCommon(const RequestContext& ctx, bool learner_ok) const {
   if (stopping_.load()) return errors::Make(errors::Err::kStopped);
+  if (!learner_ok && is_learner_.load()) return errors::Make(errors::Err::kLearnerNotSupported);
   // A token must be valid even while auth is disabled (etcd); auth_requests.cc.
   if (auto s = CheckAuthToken(ctx); !s.ok()) return s;
   if (ctx.require_leader && lead_.load() == 0) return errors::Make(errors::Err::kNoLeader);

@@ -56,10 +56,12 @@
 #include "server/auto_compactor.h"
 #include "server/kv_applier.h"
 #include "server/metrics.h"
+#include "server/reconfig_check.h"
 #include "server/request_id.h"
 #include "server/server_api.h"
 #include "server/transport.h"
 #include "server/wait.h"
+#include "peerpb/peer.pb.h"
 #include "serverpb/internal.pb.h"
 #include "storage/backend.h"
 #include "wal/snapshotter.h"
@@ -75,6 +77,11 @@ struct ServerDeps {
   uint64_t seed = 0;             // seeds the Rng (election jitter, lease IDs, WAL nonce)
   Transport* transport = nullptr;  // null: NoopTransport
   const log::Logger* logger = nullptr;  // null: log::Default()
+  // --initial-cluster-state existing: asks the peers at the given URLs for the member
+  // list (etcd's GetClusterFromRemotePeers). Null: the peer gRPC Members call
+  // (transport::FetchMembers). Tests inject a fake (server/member_join.h).
+  std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>
+      fetch_members;
 };
 
 // The WAL metadata record of a member: its member ID and cluster ID (16 bytes, both
@@ -198,6 +205,20 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
 
+  // --- peers (membership_apply.cc / member_requests.cc) ---
+  // An inbound Raft message from another member (the transport's RaftHandler::Process):
+  // queued for the raft loop; never blocks.
+  void ProcessPeerMessage(raftpb::Message msg);
+  // Leader side of a MemberPromote forwarded by a follower (Transport::ForwardPromote):
+  // checks the learner's progress here, proposes the promotion, answers with the member
+  // list once applied, or with kNotLeader / an etcd error.
+  void PromoteMemberOnLeader(uint64_t learner_id, Transport::PromoteDone done);
+  bool IsLearner() const { return is_learner_.load(); }
+  // A peer refused us because this member was removed (RaftHandler::
+  // OnRemovedFromCluster, e.g. a removed member restarted on its old data dir): log as
+  // etcd does and stop serving; main exits 0.
+  void HandleRemovedFromCluster(uint64_t reported_by);
+
   // --- Auth (auth_requests.cc) ---
   AuthApi* Auth() override { return this; }
 #define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
@@ -279,7 +300,9 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   // --- request plumbing ---
   Clock::TimePoint RequestDeadline() const;
-  absl::Status CheckCommon(const RequestContext& ctx) const;
+  // Stopped, learner (kLearnerNotSupported unless `learner_ok`: etcd lets a learner
+  // serve only serializable Range and Status), auth token, require-leader.
+  absl::Status CheckCommon(const RequestContext& ctx, bool learner_ok = false) const;
   // Validation done: encode, size-check, register the wait, queue to the raft loop.
   void Propose(serverpb::InternalRaftRequest req, WaitFn fn);
   // Propose with the caller's identity in the header (the applier checks permissions
@@ -333,6 +356,29 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   // --- worker ---
   void WorkerLoop();
+
+  // --- membership (membership_apply.cc, member_join.cc, member_requests.cc) ---
+  // Joins a running cluster (--initial-cluster-state existing): fetch, check, adopt IDs.
+  absl::Status BootstrapJoin(
+      const std::vector<std::pair<std::string, std::vector<std::string>>>& initial_cluster);
+  // Restart: logs each bootstrap setting that the stored membership overrides.
+  void LogIgnoredBootstrapSettings();
+  // Start(): tells the transport about every other known member.
+  void AddTransportPeers();
+  // Raft loop, right after ApplyConfChange of an accepted change: transport peer set,
+  // this member's learner flag.
+  void OnConfChangeDecided(const ConfDecision& d);
+  // A promotion (ADD_NODE without context): kMemberNotFound / kMemberNotLearner.
+  absl::Status ValidatePromotion(uint64_t id) const;
+  // Raft loop, each turn: the leader's replication progress for promote checks.
+  void PublishRaftProgress();
+  std::optional<std::map<uint64_t, uint64_t>> LeaderMatch() const;
+  ReconfigView View() const;
+  // Stop(): a leader hands leadership to the most caught-up voter first (bounded).
+  void TransferLeadershipOnStop();
+  // Queues a leader transfer to `target` and registers `fn` under a fresh wait
+  // (answered when `target` leads, kTimeoutLeaderTransfer after the request timeout).
+  void StartLeaderTransfer(uint64_t target, WaitFn fn);
 
   class LessorHooks;
 
@@ -441,6 +487,11 @@ class EtcdServer final : public ServerApi, public AuthApi {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> started_{false};
   std::atomic<bool> self_stop_requested_{false};
+
+  // Membership (membership_apply.cc).
+  std::vector<membership::Member> join_peers_;  // joining member: the fetched members
+  mutable absl::Mutex progress_mu_;
+  std::optional<std::map<uint64_t, uint64_t>> leader_match_ ABSL_GUARDED_BY(progress_mu_);
 
   // Shared observable state.
   std::atomic<uint64_t> lead_{0};

@@ -117,6 +117,7 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   RunLeaderTimers(now);
 
   if (node_->HasReady()) HandleReady();
+  PublishRaftProgress();
   // Bootstrap conf changes are applied now: a single voter can campaign next turn.
   const bool retry_campaign = single_voter && !is_leader_.load() && !campaign_retried_;
   if (retry_campaign) campaign_retried_ = true;
@@ -372,6 +373,8 @@ EtcdServer::ConfDecision EtcdServer::DecideConfChange(const raftpb::Entry& e) {
   if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && existing.has_value() && d.member.has_value() &&
       !existing->is_learner && existing->peer_urls == d.member->peer_urls) {
     d.status = absl::OkStatus();  // a bootstrap entry re-adding an initial member
+  } else if (cc.type() == raftpb::CONF_CHANGE_ADD_NODE && cc.context().empty()) {
+    d.status = ValidatePromotion(cc.node_id());  // MemberPromote (membership_apply.cc)
   } else {
     d.status = cluster_->ValidateConfChange(cc.type(), cc.node_id(), d.member);
   }
@@ -410,6 +413,7 @@ EtcdServer::ConfDecision EtcdServer::DecideConfChange(const raftpb::Entry& e) {
     d.member = now_member;
   }
   d.conf_state = node_->ApplyConfChange(cc);
+  OnConfChangeDecided(d);
   return d;
 }
 

@@ -10,26 +10,6 @@
 namespace etcd::server {
 namespace {
 
-// etcd's types.NewURLs rules for MemberAdd/MemberUpdate peer URLs: scheme http, https,
-// unix or unixs; host:port; no path.
-bool ValidPeerUrl(const std::string& url) {
-  auto pos = url.find("://");
-  if (pos == std::string::npos) return false;
-  std::string scheme = url.substr(0, pos);
-  if (scheme != "http" && scheme != "https" && scheme != "unix" && scheme != "unixs") {
-    return false;
-  }
-  std::string rest = url.substr(pos + 3);
-  if (rest.empty() || rest.find('/') != std::string::npos) return false;
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos || colon == 0 || colon + 1 == rest.size()) return false;
-  if (rest[0] == '[' && rest[colon - 1] != ']') return false;
-  for (size_t i = colon + 1; i < rest.size(); ++i) {
-    if (rest[i] < '0' || rest[i] > '9') return false;
-  }
-  return true;
-}
-
 // All ranges of the txn are serializable (etcd's isTxnSerializable).
 bool TxnSerializable(const etcdserverpb::TxnRequest& r) {
   for (const auto* ops : {&r.success(), &r.failure()}) {
@@ -40,26 +20,14 @@ bool TxnSerializable(const etcdserverpb::TxnRequest& r) {
   return true;
 }
 
-void FillMember(const membership::Member& m, etcdserverpb::Member* out) {
-  out->set_id(m.id);
-  out->set_name(m.name);
-  for (const auto& u : m.peer_urls) out->add_peerurls(u);
-  for (const auto& u : m.client_urls) out->add_clienturls(u);
-  out->set_islearner(m.is_learner);
-}
-
-template <typename Resp>
-void FillMembers(const membership::RaftCluster& c, Resp* resp) {
-  for (const auto& m : c.Members()) FillMember(m, resp->add_members());
-}
-
 }  // namespace
 
 // ---------------- KV ----------------
 
 void EtcdServer::Range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
                        Done<etcdserverpb::RangeResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  // A learner serves serializable ranges only.
+  if (auto s = CheckCommon(ctx, /*learner_ok=*/req.serializable()); !s.ok()) return done(s);
   if (auto s = ValidateRange(req); !s.ok()) return done(s);
   if (auto s = AuthorizeRange(ctx, req); !s.ok()) return done(s);
   auto run = [this, req, done] {
@@ -225,135 +193,7 @@ void EtcdServer::LeaseLeases(const RequestContext& ctx,
   done(std::move(resp));
 }
 
-// ---------------- Cluster ----------------
-
-void EtcdServer::MemberList(const RequestContext& ctx, const etcdserverpb::MemberListRequest&,
-                            Done<etcdserverpb::MemberListResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  etcdserverpb::MemberListResponse resp;
-  FillHeaderIds(resp.mutable_header());
-  FillMembers(*cluster_, &resp);
-  done(std::move(resp));
-}
-
-void EtcdServer::MemberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
-                           Done<etcdserverpb::MemberAddResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
-  if (urls.empty()) return done(errors::Make(errors::Err::kMemberBadURLs));
-  for (const auto& u : urls) {
-    if (!ValidPeerUrl(u)) return done(errors::Make(errors::Err::kMemberBadURLs));
-  }
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    deps_.clock->WallNow().time_since_epoch())
-                    .count();
-  membership::Member m = membership::NewMember("", urls, "", now, req.islearner());
-  if (cfg_.strict_reconfig_check && !m.is_learner) {
-    // etcd's IsReadyToAddVotingMember: enough started voters for the new quorum.
-    int nmembers = 1, nstarted = 0;
-    for (const auto& v : cluster_->Members()) {
-      if (v.is_learner) continue;
-      ++nmembers;
-      if (!v.name.empty()) ++nstarted;
-    }
-    if (!(nstarted == 1 && nmembers == 2) && nstarted < nmembers / 2 + 1) {
-      return done(errors::Make(errors::Err::kMemberNotEnoughStarted));
-    }
-  }
-  raftpb::ConfChange cc;
-  cc.set_type(m.is_learner ? raftpb::CONF_CHANGE_ADD_LEARNER_NODE : raftpb::CONF_CHANGE_ADD_NODE);
-  cc.set_node_id(m.id);
-  cc.set_context(m.ToProto().SerializeAsString());
-  ProposeConfChange(std::move(cc), [this, m, done = std::move(done)](ApplyResult r) {
-    if (!r.status.ok()) return done(r.status);
-    etcdserverpb::MemberAddResponse resp;
-    FillHeaderIds(resp.mutable_header());
-    FillMember(m, resp.mutable_member());
-    FillMembers(*cluster_, &resp);
-    done(std::move(resp));
-  });
-}
-
-void EtcdServer::MemberRemove(const RequestContext& ctx,
-                              const etcdserverpb::MemberRemoveRequest& req,
-                              Done<etcdserverpb::MemberRemoveResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  auto target = cluster_->Find(req.id());
-  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
-  if (cfg_.strict_reconfig_check && !target->is_learner) {
-    int nmembers = 0, nstarted = 0;
-    for (const auto& v : cluster_->Members()) {
-      if (v.is_learner || v.id == req.id()) continue;
-      ++nmembers;
-      if (!v.name.empty()) ++nstarted;
-    }
-    if (nstarted < nmembers / 2 + 1) {
-      return done(errors::Make(errors::Err::kMemberNotEnoughStarted));
-    }
-  }
-  raftpb::ConfChange cc;
-  cc.set_type(raftpb::CONF_CHANGE_REMOVE_NODE);
-  cc.set_node_id(req.id());
-  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
-    if (!r.status.ok()) return done(r.status);
-    etcdserverpb::MemberRemoveResponse resp;
-    FillHeaderIds(resp.mutable_header());
-    FillMembers(*cluster_, &resp);
-    done(std::move(resp));
-  });
-}
-
-void EtcdServer::MemberUpdate(const RequestContext& ctx,
-                              const etcdserverpb::MemberUpdateRequest& req,
-                              Done<etcdserverpb::MemberUpdateResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
-  if (urls.empty()) return done(errors::Make(errors::Err::kMemberBadURLs));
-  for (const auto& u : urls) {
-    if (!ValidPeerUrl(u)) return done(errors::Make(errors::Err::kMemberBadURLs));
-  }
-  auto target = cluster_->Find(req.id());
-  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
-  membership::Member m = *target;
-  m.peer_urls = urls;
-  std::sort(m.peer_urls.begin(), m.peer_urls.end());
-  raftpb::ConfChange cc;
-  cc.set_type(raftpb::CONF_CHANGE_UPDATE_NODE);
-  cc.set_node_id(req.id());
-  cc.set_context(m.ToProto().SerializeAsString());
-  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
-    if (!r.status.ok()) return done(r.status);
-    etcdserverpb::MemberUpdateResponse resp;
-    FillHeaderIds(resp.mutable_header());
-    FillMembers(*cluster_, &resp);
-    done(std::move(resp));
-  });
-}
-
-void EtcdServer::MemberPromote(const RequestContext& ctx,
-                               const etcdserverpb::MemberPromoteRequest& req,
-                               Done<etcdserverpb::MemberPromoteResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  auto target = cluster_->Find(req.id());
-  if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
-  if (!target->is_learner) return done(errors::Make(errors::Err::kMemberNotLearner));
-  // TODO(transport): check the learner's replication progress on the leader; until
-  // peers exist, a learner that never started cannot be in sync.
-  if (target->name.empty()) return done(errors::Make(errors::Err::kLearnerNotReady));
-  raftpb::ConfChange cc;
-  cc.set_type(raftpb::CONF_CHANGE_ADD_NODE);
-  cc.set_node_id(req.id());
-  membership::Member m = *target;
-  m.is_learner = false;
-  cc.set_context(m.ToProto().SerializeAsString());
-  ProposeConfChange(std::move(cc), [this, done = std::move(done)](ApplyResult r) {
-    if (!r.status.ok()) return done(r.status);
-    etcdserverpb::MemberPromoteResponse resp;
-    FillHeaderIds(resp.mutable_header());
-    FillMembers(*cluster_, &resp);
-    done(std::move(resp));
-  });
-}
+// Cluster service and MoveLeader: member_requests.cc.
 
 // ---------------- Maintenance ----------------
 
@@ -433,26 +273,6 @@ void EtcdServer::HashKV(const RequestContext& ctx, const etcdserverpb::HashKVReq
   resp.set_hash(h->hash);
   resp.set_compact_revision(h->compact_revision);
   done(std::move(resp));
-}
-
-void EtcdServer::MoveLeader(const RequestContext& ctx,
-                            const etcdserverpb::MoveLeaderRequest& req,
-                            Done<etcdserverpb::MoveLeaderResponse> done) {
-  if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
-  if (!is_leader_.load()) return done(errors::Make(errors::Err::kNotLeader));
-  auto target = cluster_->Find(req.targetid());
-  if (req.targetid() == member_id_ || !target.has_value() || target->is_learner) {
-    return done(errors::Make(errors::Err::kBadLeaderTransferee));
-  }
-  uint64_t id = ids_->Next();
-  waits_.Register(id, RequestDeadline(),
-                  Complete<etcdserverpb::MoveLeaderResponse>(std::move(done)));
-  {
-    absl::MutexLock lock(&in_mu_);
-    in_transfer_ = std::make_pair(id, req.targetid());
-    in_wake_ = true;
-  }
-  in_cv_.Signal();
 }
 
 }  // namespace etcd::server
