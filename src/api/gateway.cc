@@ -104,6 +104,21 @@ Gateway::Route Unary(ServerApi* api,
   };
 }
 
+// An Auth RPC (api/auth_service.h auth_rpc), answered when the member answers.
+template <typename Req, typename Resp>
+Gateway::Route AuthRoute(ServerApi* api, void (*fn)(ServerApi*, const RequestContext&, const Req&,
+                                                   server::Done<Resp>)) {
+  return [api, fn](const HttpRequest& http, const RequestContext& rc, HttpRespond respond) {
+    Req req;
+    if (absl::Status s = GatewayUnmarshal(http.body, &req); !s.ok()) {
+      return respond(GatewayDecodeError(s, /*streaming=*/false));
+    }
+    fn(api, rc, req, [respond](absl::StatusOr<Resp> r) {
+      respond(r.ok() ? GatewayOk(*r) : GatewayRpcError(r.status()));
+    });
+  };
+}
+
 template <typename Req, typename Resp>
 Gateway::Route Fixed(ServerApi* api, absl::Status (*answer)(ServerApi*, const Req&, Resp*)) {
   return [api, answer](const HttpRequest& http, const RequestContext&, HttpRespond respond) {
@@ -308,7 +323,7 @@ HttpResponse GatewayOk(const google::protobuf::Message& response) {
 }
 
 Gateway::Gateway(ServerApi* api) : api_(api) {
-  namespace da = disabled_auth;
+  namespace da = auth_rpc;
   auto& r = routes_;
   r["/v3/kv/range"] = Unary(api, &ServerApi::Range);
   r["/v3/kv/put"] = Unary(api, &ServerApi::Put);
@@ -342,23 +357,23 @@ Gateway::Gateway(ServerApi* api) : api_(api) {
     stream->Close();
     respond(StreamHeaders(HttpStatusFromGrpcCode(s.code()), stream));
   };
-  r["/v3/auth/enable"] = Fixed(api, &da::AuthEnable);
-  r["/v3/auth/disable"] = Fixed(api, &da::AuthDisable);
-  r["/v3/auth/status"] = Fixed(api, &da::AuthStatus);
-  r["/v3/auth/authenticate"] = Fixed(api, &da::Authenticate);
-  r["/v3/auth/user/add"] = Fixed(api, &da::UserAdd);
-  r["/v3/auth/user/get"] = Fixed(api, &da::UserGet);
-  r["/v3/auth/user/list"] = Fixed(api, &da::UserList);
-  r["/v3/auth/user/delete"] = Fixed(api, &da::UserDelete);
-  r["/v3/auth/user/changepw"] = Fixed(api, &da::UserChangePassword);
-  r["/v3/auth/user/grant"] = Fixed(api, &da::UserGrantRole);
-  r["/v3/auth/user/revoke"] = Fixed(api, &da::UserRevokeRole);
-  r["/v3/auth/role/add"] = Fixed(api, &da::RoleAdd);
-  r["/v3/auth/role/get"] = Fixed(api, &da::RoleGet);
-  r["/v3/auth/role/list"] = Fixed(api, &da::RoleList);
-  r["/v3/auth/role/delete"] = Fixed(api, &da::RoleDelete);
-  r["/v3/auth/role/grant"] = Fixed(api, &da::RoleGrantPermission);
-  r["/v3/auth/role/revoke"] = Fixed(api, &da::RoleRevokePermission);
+  r["/v3/auth/enable"] = AuthRoute(api, &da::AuthEnable);
+  r["/v3/auth/disable"] = AuthRoute(api, &da::AuthDisable);
+  r["/v3/auth/status"] = AuthRoute(api, &da::AuthStatus);
+  r["/v3/auth/authenticate"] = AuthRoute(api, &da::Authenticate);
+  r["/v3/auth/user/add"] = AuthRoute(api, &da::UserAdd);
+  r["/v3/auth/user/get"] = AuthRoute(api, &da::UserGet);
+  r["/v3/auth/user/list"] = AuthRoute(api, &da::UserList);
+  r["/v3/auth/user/delete"] = AuthRoute(api, &da::UserDelete);
+  r["/v3/auth/user/changepw"] = AuthRoute(api, &da::UserChangePassword);
+  r["/v3/auth/user/grant"] = AuthRoute(api, &da::UserGrantRole);
+  r["/v3/auth/user/revoke"] = AuthRoute(api, &da::UserRevokeRole);
+  r["/v3/auth/role/add"] = AuthRoute(api, &da::RoleAdd);
+  r["/v3/auth/role/get"] = AuthRoute(api, &da::RoleGet);
+  r["/v3/auth/role/list"] = AuthRoute(api, &da::RoleList);
+  r["/v3/auth/role/delete"] = AuthRoute(api, &da::RoleDelete);
+  r["/v3/auth/role/grant"] = AuthRoute(api, &da::RoleGrantPermission);
+  r["/v3/auth/role/revoke"] = AuthRoute(api, &da::RoleRevokePermission);
   // Services that do not exist yet answer as gRPC does for an unregistered service.
   for (const char* p : {"/v3/lock/lock", "/v3/lock/unlock"}) {
     r[p] = Error(absl::UnimplementedError("unknown service v3lockpb.Lock"));
@@ -409,6 +424,13 @@ void Gateway::Watch(const HttpRequest& request, const RequestContext& rc, HttpRe
   stream->set_on_abort([pump] { pump->Close(); });
   for (const etcdserverpb::WatchRequest& req : *requests) {
     if (req.has_create_request()) {
+      server::AuthApi* auth = api_->Auth();
+      absl::Status allowed =
+          auth != nullptr ? auth->AuthorizeWatch(rc, req.create_request()) : absl::OkStatus();
+      if (!allowed.ok()) {
+        pump->watch()->RefuseCreate(std::string(allowed.message()));
+        continue;
+      }
       pump->watch()->Create(req.create_request());
     } else if (req.has_cancel_request()) {
       pump->watch()->Cancel(req.cancel_request().watch_id());

@@ -9,6 +9,8 @@ server::RequestContext ContextFromMetadata(const grpc::ServerContextBase& ctx) {
   const auto& md = ctx.client_metadata();
   if (auto it = md.find("token"); it != md.end()) {
     rc.token.assign(it->second.data(), it->second.size());
+  } else if (auto auth = md.find("authorization"); auth != md.end()) {
+    rc.token.assign(auth->second.data(), auth->second.size());  // etcd's swagger name
   }
   if (auto it = md.find("hasleader"); it != md.end()) {
     rc.require_leader = std::string_view(it->second.data(), it->second.size()) == "true";

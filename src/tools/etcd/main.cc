@@ -214,7 +214,12 @@ int Run(int argc, char** argv) {
   }
   std::unique_ptr<server::EtcdServer> member = std::move(*created);
 
-  api::WatchService watch_service(member.get());
+  api::WatchServiceOptions watch_options;
+  watch_options.authorize = [m = member.get()](const server::RequestContext& ctx,
+                                               const etcdserverpb::WatchCreateRequest& req) {
+    return m->AuthorizeWatch(ctx, req);  // read permission at create (docs/security.md)
+  };
+  api::WatchService watch_service(member.get(), watch_options);
   api::CoordServices coord_services(member.get());  // Lock, Election
   api::ClientPortOptions popts;
   popts.addresses = ToListenAddresses(cfg.listen_client_urls);
