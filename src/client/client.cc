@@ -228,7 +228,19 @@ absl::Status Client::Authenticate() {
 
 template <typename Req, typename Resp>
 absl::StatusOr<Resp> Client::CallOn(size_t index, SyncMethod<Req, Resp> method, const Req& req) {
-  return CallOnUntil(index, method, req, CallDeadline());
+  const auto deadline = CallDeadline();
+  if (!options_.retry_until_deadline || !deadline.has_value()) {
+    return CallOnUntil(index, method, req, deadline);
+  }
+  // One member only: retry while it cannot be reached (the request was never sent).
+  for (;;) {
+    auto result = CallOnUntil(index, method, req, deadline);
+    if (result.ok() || !IsRetriable(result.status(), /*mutating=*/true)) return result;
+    if (std::chrono::system_clock::now() + options_.retry_backoff >= *deadline) {
+      return absl::DeadlineExceededError("context deadline exceeded");
+    }
+    std::this_thread::sleep_for(options_.retry_backoff);
+  }
 }
 
 std::optional<std::chrono::system_clock::time_point> Client::CallDeadline() const {

@@ -197,8 +197,6 @@ void WatchInteractive(Context& ctx, const std::string& env_key, const std::strin
     // Print whatever arrived while waiting for input.
     while (auto r = session.Next(absl::ZeroDuration())) HandleResponse(ctx, session, *r);
     if (!std::getline(ctx.in(), line)) {
-      // Let in-flight responses out before failing, as etcdctl's goroutines would.
-      while (auto r = session.Next(absl::Milliseconds(200))) HandleResponse(ctx, session, *r);
       ExitWithError(kExitInvalidInput, "Error reading watch request line: EOF");
     }
     std::vector<std::string> args = Argify(line);
