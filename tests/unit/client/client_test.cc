@@ -83,6 +83,10 @@ class FakeMember final : public KV::Service, public Lease::Service, public Auth:
   }
   grpc::Status Authenticate(grpc::ServerContext*, const AuthenticateRequest* req,
                             AuthenticateResponse* resp) override {
+    if (req->name() == "noauth") {  // a cluster with auth disabled
+      return grpc::Status(grpc::StatusCode::FAILED_PRECONDITION,
+                          "etcdserver: authentication is not enabled");
+    }
     if (req->name() != "root" || req->password() != "pw") {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                           "etcdserver: authentication failed, invalid user ID or password");
@@ -330,6 +334,55 @@ TEST(ClientConnectTest, ValidatesOptions) {
   auto tls = Client::Connect(
       ClientOptions{.endpoints = {"https://h:1"}, .tls = TlsFiles{"/nonexistent/ca.pem", "", ""}});
   EXPECT_EQ(tls.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+
+TEST_F(ClientTest, RetryUntilDeadlineGivesContextDeadlineExceeded) {
+  ClientOptions o;
+  o.retry_until_deadline = true;
+  o.request_timeout = std::chrono::milliseconds(300);
+  auto c = MakeClient(o);
+  a_.FailNext(1000000, kRefused);
+  b_.FailNext(1000000, kRefused);
+  RangeRequest req;
+  req.set_key("k");
+  auto r = c->Range(req);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(r.status().message(), "context deadline exceeded");
+  EXPECT_GT(a_.calls.load() + b_.calls.load(), 4);  // kept retrying, not max_attempts
+  // A single-member call retries the same way.
+  auto st = c->Status(0);
+  EXPECT_FALSE(st.ok());
+}
+
+TEST_F(ClientTest, RetryUntilDeadlineSucceedsOnceReachable) {
+  ClientOptions o;
+  o.retry_until_deadline = true;
+  o.request_timeout = std::chrono::seconds(5);
+  o.max_attempts = 1;  // ignored: the deadline bounds the retries
+  auto c = MakeClient(o);
+  a_.FailNext(5, kRefused);
+  b_.FailNext(5, kRefused);
+  PutRequest req;
+  req.set_key("k");
+  auto r = c->Put(req);
+  ASSERT_TRUE(r.ok()) << r.status();
+  // An ambiguous write failure still is not retried.
+  a_.FailNext(1, kTimedOut);
+  b_.FailNext(1, kTimedOut);
+  EXPECT_EQ(c->Put(req).status().message(), "etcdserver: request timed out");
+}
+
+TEST_F(ClientTest, CredentialsForAClusterWithoutAuthAreIgnored) {
+  ClientOptions o;
+  o.username = "noauth";
+  o.password = "x";
+  auto c = MakeClient(o);
+  ASSERT_NE(c, nullptr);
+  RangeRequest req;
+  req.set_key("k");
+  EXPECT_TRUE(c->Range(req).ok());
 }
 
 }  // namespace
