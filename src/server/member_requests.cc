@@ -69,6 +69,7 @@ void EtcdServer::MemberAdd(const RequestContext& ctx, const etcdserverpb::Member
                            Done<etcdserverpb::MemberAddResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (auto s = ValidPeerUrls(req.peerurls()); !s.ok()) return done(s);
+  if (auto s = AuthorizeAdmin(ctx); !s.ok()) return done(s);  // root only (auth)
   std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
   // etcd mixes the current time into the ID of a runtime addition (no cluster token).
   int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
@@ -100,6 +101,7 @@ void EtcdServer::MemberRemove(const RequestContext& ctx,
                               const etcdserverpb::MemberRemoveRequest& req,
                               Done<etcdserverpb::MemberRemoveResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = AuthorizeAdmin(ctx); !s.ok()) return done(s);  // root only (auth)
   if (auto s = MayRemoveMember(View(), cfg_.strict_reconfig_check, req.id()); !s.ok()) {
     logger().Warn("rejecting member remove request",
                   {{"local-member-id", membership::IdToHex(member_id_)},
@@ -129,6 +131,7 @@ void EtcdServer::MemberUpdate(const RequestContext& ctx,
                               Done<etcdserverpb::MemberUpdateResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (auto s = ValidPeerUrls(req.peerurls()); !s.ok()) return done(s);
+  if (auto s = AuthorizeAdmin(ctx); !s.ok()) return done(s);  // root only (auth)
   auto target = cluster_->Find(req.id());
   if (!target.has_value()) return done(errors::Make(errors::Err::kMemberNotFound));
   membership::Member m = *target;
@@ -151,6 +154,7 @@ void EtcdServer::MemberPromote(const RequestContext& ctx,
                                const etcdserverpb::MemberPromoteRequest& req,
                                Done<etcdserverpb::MemberPromoteResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
+  if (auto s = AuthorizeAdmin(ctx); !s.ok()) return done(s);  // root only (auth)
   auto answer = [this, done](absl::StatusOr<std::vector<serverpb::Member>> r) {
     if (!r.ok()) return done(r.status());
     etcdserverpb::MemberPromoteResponse resp;
