@@ -265,27 +265,36 @@ std::vector<std::string> Context::EndpointsFromFlags() {
 
 namespace {
 
-std::string AskPassword(const std::string& prompt, std::ostream& out, std::istream& in) {
+}  // namespace
+
+std::string AskPassword(const std::string& prompt, std::ostream& out, std::ostream& err,
+                        std::istream& in) {
   out << prompt << std::flush;
   const bool tty = isatty(STDIN_FILENO) == 1;
+  // Like speakeasy: echo is switched off with stty, which complains when stdin is not a
+  // terminal; the line is read either way.
+  constexpr char kNoTty[] = "stty: 'standard input': Inappropriate ioctl for device\n";
   struct termios old_t;
   if (tty) {
     tcgetattr(STDIN_FILENO, &old_t);
     struct termios t = old_t;
     t.c_lflag &= ~static_cast<tcflag_t>(ECHO);
     tcsetattr(STDIN_FILENO, TCSANOW, &t);
+  } else {
+    err << kNoTty << std::flush;
   }
   std::string line;
   std::getline(in, line);
   if (tty) {
     tcsetattr(STDIN_FILENO, TCSANOW, &old_t);
-    out << "\n";
+  } else {
+    err << kNoTty << std::flush;
   }
+  out << "\n" << std::flush;
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
 
-}  // namespace
 
 ClientConfig Context::Config() {
   if (config_done_) return config_;
@@ -315,7 +324,7 @@ ClientConfig Context::Config() {
       const size_t colon = user.find(':');
       if (colon == std::string::npos) {
         c.username = user;
-        c.password = AskPassword("Password: ", out_, in_);
+        c.password = AskPassword("Password: ", out_, err_, in_);
       } else {
         c.username = user.substr(0, colon);
         c.password = user.substr(colon + 1);

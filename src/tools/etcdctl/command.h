@@ -110,6 +110,11 @@ class Context {
 int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& err,
          std::istream& in);
 
+// speakeasy.Ask as etcdctl uses it: `prompt` on out, the line read from `in` with echo
+// off on a terminal (stty's complaint on err otherwise), then a newline.
+std::string AskPassword(const std::string& prompt, std::ostream& out, std::ostream& err,
+                        std::istream& in);
+
 // The command tree (commands.cc).
 std::unique_ptr<Command> NewRootCommand();
 // The usage text of a command (our own words).

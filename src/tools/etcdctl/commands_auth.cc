@@ -51,16 +51,8 @@ void AuthStatus(Context& ctx) {
   ctx.Display().AuthStatus(*r);
 }
 
-// speakeasy-style prompt: needs a terminal.
 std::string Ask(Context& ctx, const std::string& prompt) {
-  if (isatty(STDIN_FILENO) != 1) {
-    ExitWithError(kExitBadArgs, "failed to ask password: inappropriate ioctl for device");
-  }
-  ctx.out() << prompt << std::flush;
-  std::string line;
-  std::getline(ctx.in(), line);
-  ctx.out() << "\n";
-  return line;
+  return AskPassword(prompt, ctx.out(), ctx.err(), ctx.in());
 }
 
 std::string ReadPasswordInteractive(Context& ctx, const std::string& name) {
