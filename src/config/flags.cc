@@ -446,8 +446,9 @@ std::vector<FlagSpec> BuildTable() {
         "Log format: 'capnslog' (text) or 'zap' (structured JSON).", SetString(&SC::logger),
         "expected \"capnslog\" or \"zap\"");
   b.Add("log-outputs", K::kList, "'default'",
-        "Where logs go: 'default', 'stderr', 'stdout', or (zap only) a comma-separated "
-        "list of files.",
+        "Where logs go: 'default' (the systemd journal when stderr is connected to it, "
+        "otherwise stderr), 'stderr', 'stdout', or (zap only) a comma-separated list of "
+        "'systemd/journal' and file paths.",
         SetList(&SC::log_outputs, /*unique_sorted=*/true));
   b.Add("log-level", K::kString, "'info'",
         "Lowest level logged: debug, info, warn, error, panic or fatal.", SetString(&SC::log_level),
