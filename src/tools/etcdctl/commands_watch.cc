@@ -1,7 +1,10 @@
 // watch: one key, a range or a prefix; interactive mode (-i, "watch ..." and
 // "progress" lines on stdin); exec mode (`watch k -- cmd args`, run once per event
 // with ETCD_WATCH_* in its environment).
+#include <atomic>
+#include <cstdlib>
 #include <deque>
+#include <thread>
 #include <map>
 
 #include "absl/strings/str_cat.h"
@@ -192,10 +195,31 @@ bool HandleResponse(Context& ctx, WatchSession& session, const WatchResponse& r)
 void WatchInteractive(Context& ctx, const std::string& env_key, const std::string& env_range) {
   auto cli = ctx.MustClient();
   WatchSession session(cli.get());
+  // Responses are printed as they come while this thread reads the next line (etcdctl
+  // prints from one goroutine per watch).
+  std::atomic<bool> stop{false};
+  std::thread printer([&] {
+    try {
+      while (!stop.load()) {
+        if (auto r = session.Next(absl::Milliseconds(50))) HandleResponse(ctx, session, *r);
+      }
+    } catch (const CtlExit& e) {
+      ctx.out() << std::flush;
+      if (!e.silent) ctx.err() << "Error: " << e.message << "\n";
+      ctx.err() << std::flush;
+      std::_Exit(e.code);
+    }
+  });
+  struct Joiner {
+    std::atomic<bool>* stop;
+    std::thread* t;
+    ~Joiner() {
+      stop->store(true);
+      t->join();
+    }
+  } joiner{&stop, &printer};
   std::string line;
   for (;;) {
-    // Print whatever arrived while waiting for input.
-    while (auto r = session.Next(absl::ZeroDuration())) HandleResponse(ctx, session, *r);
     if (!std::getline(ctx.in(), line)) {
       ExitWithError(kExitInvalidInput, "Error reading watch request line: EOF");
     }
