@@ -149,6 +149,8 @@ if [ "$do_rpm" = 1 ]; then
       LDFLAGS=$(cd "$src" && dpkg-buildflags --get LDFLAGS)
       export CPPFLAGS CXXFLAGS LDFLAGS
     fi
+    # debhelper runs ninja with LC_ALL=C.UTF-8 and ccache hashes the locale variables.
+    export LC_ALL=C.UTF-8
   fi
   [ "$check" = 1 ] || rpmargs+=(--nocheck --without check)
   mkdir -p "$OUT/rpmbuild" "$OUT/rpm"
