@@ -1,0 +1,25 @@
+// Discovery bootstrap in the composition root: when the member has no data yet and
+// --discovery-srv or --discovery is set, turn it into the member's --initial-cluster
+// before the member is created (docs/discovery.md). DNS through the system resolver
+// (res_nquery: /etc/resolv.conf decides, e.g. a dnsmasq), the discovery URL through
+// libcurl with etcd's retry policy; progress goes to `status` (STATUS= lines, logs).
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/log.h"
+#include "config/server_config.h"
+
+namespace etcd::tools {
+
+absl::Status ResolveDiscovery(config::ServerConfig* cfg, const log::Logger& logger,
+                              const std::function<void(const std::string&)>& status);
+
+// --check-config with --discovery-srv: prints the SRV lookups and the match table to
+// stdout; returns the exit code (0 when this member is found in the records, else 1).
+// Without --discovery-srv prints nothing and returns 0.
+int CheckSrvRecords(const config::ServerConfig& cfg);
+
+}  // namespace etcd::tools
