@@ -54,6 +54,12 @@ if command -v ccache >/dev/null; then
   export CCACHE_DIR
 fi
 
+# ccache hashes LANG, LC_ALL, LC_CTYPE and LC_MESSAGES. rpmbuild sets LANG=C in its scripts
+# and debhelper runs ninja with LC_ALL=C.UTF-8: give both builds exactly that locale so the
+# second build's compiles hit the first one's cache entries.
+export LANG=C LC_ALL=C.UTF-8
+unset LC_CTYPE LC_MESSAGES LANGUAGE
+
 # ---- 1. the source: HEAD (default) or the working tree, staged at OUT/src/etcd-VERSION ----
 # Both package builds compile in this same directory (the RPM's %_builddir is OUT/src and
 # %_vpath_builddir matches debhelper's), with the same flags: the second build's compiles
@@ -149,8 +155,6 @@ if [ "$do_rpm" = 1 ]; then
       LDFLAGS=$(cd "$src" && dpkg-buildflags --get LDFLAGS)
       export CPPFLAGS CXXFLAGS LDFLAGS
     fi
-    # debhelper runs ninja with LC_ALL=C.UTF-8 and ccache hashes the locale variables.
-    export LC_ALL=C.UTF-8
   fi
   [ "$check" = 1 ] || rpmargs+=(--nocheck --without check)
   mkdir -p "$OUT/rpmbuild" "$OUT/rpm"
