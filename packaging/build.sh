@@ -10,6 +10,7 @@
 #                   instead of the committed HEAD (the default: other people's half-done
 #                   edits in a shared tree never end up in a package)
 #   --ref REV       package that commit instead of HEAD
+#   --from-tarball F  package the source tarball F (an etcd-VERSION.tar.gz this script made)
 #   --out DIR       output directory (default: build-packages/ in the tree; PKG_OUT)
 #   --source-only   stop after making DIR/etcd.spec and DIR/etcd-VERSION.tar.gz
 #
@@ -31,9 +32,10 @@ while [ $# -gt 0 ]; do
     --nocheck) check=0 ;;
     --worktree) from=worktree ;;
     --ref) ref=$2; shift ;;
+    --from-tarball) from=tarball; tarball=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --out) OUT=$2; shift ;;
     --source-only) do_rpm=0 do_deb=0 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -69,6 +71,10 @@ rm -rf "$OUT/src"; mkdir -p "$OUT/src"
 if [ "$from" = head ]; then
   log "source: $NV from $ref $(git -C "$top" rev-parse --short "$ref")"
   git -C "$top" archive --format=tar --prefix="$NV/" "$ref" | tar -C "$OUT/src" -xf -
+elif [ "$from" = tarball ]; then
+  log "source: $NV from $tarball"
+  tar -C "$OUT/src" -xzf "$tarball"
+  [ -d "$src" ] || { echo "build.sh: $tarball has no $NV/" >&2; exit 1; }
 else
   log "source: $NV from the working tree"
   mkdir -p "$src"
