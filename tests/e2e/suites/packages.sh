@@ -11,7 +11,8 @@
 #      upgrade to release 2 (config kept, running member restarted, data kept), removal
 #      (stopped; data kept), purge on Debian (config gone, data kept).
 # Environment: E2E_REUSE_PACKAGES=1 uses already built packages (release 1 and 2) in
-# PKG_OUT (default build-packages/); E2E_PKG_CHECK=1 runs the unit suite in the package
+# PKG_OUT (default build-packages/); E2E_REF=REV / E2E_WORKTREE=1 choose the source
+# (default HEAD, see packaging/build.sh); E2E_PKG_CHECK=1 runs the unit suite in the package
 # builds (off by default: `packaging/build.sh` alone runs it); E2E_BR / E2E_NET choose the
 # bridge and subnet (default e2epkg0, 10.231.5.0/24).
 set -uo pipefail
@@ -55,14 +56,20 @@ echo "== image (background) and packages"
 image_job=$!
 
 VERSION=$(sed -n "/^project(/,/)/s/^ *version: *'\([^']*\)'.*/\1/p" "$top/meson.build" | head -n1)
-build_args=(--out "$PKG_OUT"); [ "${E2E_PKG_CHECK:-0}" = 1 ] || build_args+=(--nocheck)
+build_args=(--out "$PKG_OUT")
 [ -n "${E2E_WORKTREE:-}" ] && build_args+=(--worktree)
+[ -n "${E2E_REF:-}" ] && build_args+=(--ref "$E2E_REF")
 if [ "${E2E_REUSE_PACKAGES:-0}" != 1 ]; then
+  # Release 2 (the upgrade) is built from exactly the source of release 1: its compiles
+  # are ccache hits, only links and packaging cost time.
   for rel in 1 2; do
-    "$top/packaging/build.sh" --release $rel "${build_args[@]}" \
-      > "$E2E_ARTIFACTS/build-release$rel.log" 2>&1
+    args=("${build_args[@]}")
+    [ $rel = 2 ] && args=(--out "$PKG_OUT" --from-tarball "$E2E_RUN/source.tar.gz")
+    [ "${E2E_PKG_CHECK:-0}" = 1 ] || args+=(--nocheck)
+    "$top/packaging/build.sh" --release $rel "${args[@]}" > "$E2E_ARTIFACTS/build-release$rel.log" 2>&1
     check "packaging/build.sh --release $rel builds the RPM and the DEB ($(elapsed))" test $? -eq 0 ||
       { tail -n 30 "$E2E_ARTIFACTS/build-release$rel.log"; exit 1; }
+    [ $rel = 1 ] && cp "$PKG_OUT/etcd-$VERSION.tar.gz" "$E2E_RUN/source.tar.gz"
   done
 fi
 pkgs() {   # pkgs rpm|deb RELEASE -> the package files of that release
