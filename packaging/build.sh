@@ -56,10 +56,11 @@ if command -v ccache >/dev/null; then
   export CCACHE_DIR
 fi
 
-# ccache hashes LANG, LC_ALL, LC_CTYPE and LC_MESSAGES. rpmbuild sets LANG=C in its scripts
-# and debhelper runs ninja with LC_ALL=C.UTF-8: give both builds exactly that locale so the
-# second build's compiles hit the first one's cache entries.
-export LANG=C LC_ALL=C.UTF-8
+# ccache hashes LANG, LC_ALL, LC_CTYPE and LC_MESSAGES: both builds compile with exactly
+# LANG=C.UTF-8 LC_ALL=C.UTF-8 (debhelper sets LC_ALL for ninja; rpmbuild forces LANG=C in
+# its scripts, so macros.el-on-debian sets the locale again for meson), so the second
+# build's compiles hit the first one's cache entries.
+export LANG=C.UTF-8 LC_ALL=C.UTF-8
 unset LC_CTYPE LC_MESSAGES LANGUAGE
 
 # ---- 1. the source: HEAD (default) or the working tree, staged at OUT/src/etcd-VERSION ----

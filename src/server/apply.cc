@@ -24,6 +24,7 @@ std::shared_ptr<google::protobuf::Message> Share(T&& msg) {
 void EtcdServer::ApplyLoop() {
   for (;;) {
     std::vector<ApplyTask> tasks;
+    std::shared_ptr<SnapshotInstall> install;
     {
       absl::MutexLock lock(&apply_mu_);
       while (apply_queue_.empty() && !apply_stop_ && !apply_wake_) {
@@ -32,10 +33,23 @@ void EtcdServer::ApplyLoop() {
       }
       apply_wake_ = false;
       while (!apply_queue_.empty()) {
+        // A leader's snapshot is installed after everything queued before it.
+        if (apply_queue_.front().install != nullptr) {
+          if (tasks.empty()) {
+            install = std::move(apply_queue_.front().install);
+            apply_queue_.pop_front();
+          }
+          break;
+        }
         tasks.push_back(std::move(apply_queue_.front()));
         apply_queue_.pop_front();
       }
-      if (tasks.empty() && apply_stop_) return;
+      if (install != nullptr || !apply_queue_.empty()) apply_wake_ = true;
+      if (tasks.empty() && install == nullptr && apply_stop_) return;
+    }
+    if (install != nullptr) {
+      ApplySnapshotInstall(install);  // cluster_peer.cc
+      continue;
     }
     if (self_stop_requested_.load() && tasks.empty()) continue;
     ApplyGroup(std::move(tasks));
@@ -52,7 +66,9 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
   compacted_rev_.reset();
   const auto warn_after = cfg_.experimental_warning_apply_duration;
 
+  std::vector<raftpb::Message> snap_sends;
   for (auto& task : tasks) {
+    for (auto& m : task.snap_sends) snap_sends.push_back(std::move(m));
     for (const auto& e : task.entries) {
       if (e.index() <= last_index) continue;  // already in the backend (WAL replay)
       auto t0 = deps_.clock->Now();
@@ -110,6 +126,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
     }
   }
   applied_cv_.SignalAll();
+  if (!snap_sends.empty()) DumpForSnapshots(std::move(snap_sends));  // cluster_peer.cc
   if (!reads.empty()) {
     RunOnWorker([this, ids = std::move(reads)] {
       for (uint64_t id : ids) waits_.Trigger(id, ApplyResult{absl::OkStatus(), nullptr});

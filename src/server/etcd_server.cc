@@ -268,6 +268,7 @@ absl::Status EtcdServer::RestartFromDisk() {
   // The backend first: its consistent index decides which snapshot to start from.
   auto t_sm = deps_.clock->Now();
   RETURN_IF_ERROR(OpenStateMachine());
+  RETURN_IF_ERROR(InstallPendingSnapshotDb());  // cluster_peer.cc
   double state_ms = ms_since(t_sm);
   const uint64_t ci = backend_->ConsistentIndex();
 

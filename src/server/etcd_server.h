@@ -219,6 +219,19 @@ class EtcdServer final : public ServerApi, public AuthApi {
   // etcd does and stop serving; main exits 0.
   void HandleRemovedFromCluster(uint64_t reported_by);
 
+  // --- peers: the rest of the transport's inbound side (cluster_peer.cc) ---
+  // Delivery failures, queued for the raft loop (RawNode::ReportUnreachable /
+  // ReportSnapshot); never block.
+  void ReportUnreachable(uint64_t id);
+  void ReportSnapshot(uint64_t id, bool failed);
+  bool IsRemovedMember(uint64_t id) const;
+  // The membership for the peer Members call, sorted by ID.
+  std::vector<serverpb::Member> PeerMembers() const;
+  // Leader side of a keep-alive forwarded by a follower: the TTL, or kNotLeader,
+  // kLeaseNotFound, kTimeout (a just-elected leader waits, bounded by `deadline`, for
+  // its lessor to be promoted).
+  absl::StatusOr<int64_t> RenewLeaseForPeer(int64_t id, absl::Time deadline);
+
   // --- Auth (auth_requests.cc) ---
   AuthApi* Auth() override { return this; }
 #define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
@@ -278,11 +291,16 @@ class EtcdServer final : public ServerApi, public AuthApi {
     std::optional<membership::Member> member;
     raftpb::ConfState conf_state;
   };
+  struct SnapshotInstall;  // cluster_peer.cc
   // One hand-off from the raft loop to the applier.
   struct ApplyTask {
     std::vector<raftpb::Entry> entries;
     std::map<uint64_t, ConfDecision> conf;  // by entry index
     uint64_t commit_term = 0;
+    // MSG_SNAPs to complete with a backend dump taken after this group (cluster_peer.cc).
+    std::vector<raftpb::Message> snap_sends;
+    // A leader's snapshot to install instead of entries (cluster_peer.cc).
+    std::shared_ptr<SnapshotInstall> install;
   };
   // A linearizable-read batch waiting for applied >= index.
   struct ReadBatch {
@@ -356,6 +374,27 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   // --- worker ---
   void WorkerLoop();
+
+  // --- replication across members (cluster_peer.cc) ---
+  // Raft loop: sends rd.messages; MSG_SNAPs go to the applier for a backend dump.
+  void SendMessages(std::vector<raftpb::Message> msgs);
+  // Raft loop: hands queued unreachable/snapshot reports to the RawNode.
+  void DrainPeerReports();
+  // Raft loop: persists a snapshot received from the leader (dump file, .snap, WAL
+  // marker), has the applier install it, then updates the MemoryStorage. False after
+  // a fatal error.
+  bool InstallSnapshotFromLeader(const raftpb::Snapshot& snap);
+  // Applier: replaces the state machine with a received dump.
+  void ApplySnapshotInstall(const std::shared_ptr<SnapshotInstall>& install);
+  // Applier, right after a group's commit: dumps a read view for each MSG_SNAP.
+  void DumpForSnapshots(std::vector<raftpb::Message> msgs);
+  // Restart: a received dump that was persisted but not yet installed is installed.
+  absl::Status InstallPendingSnapshotDb();
+  // After the backend's content was replaced: KV index, lessor, alarms, membership.
+  absl::Status ReloadStateMachine();
+  // A follower forwards a keep-alive to the leader.
+  void ForwardLeaseRenew(int64_t id, etcdserverpb::LeaseKeepAliveResponse resp,
+                         Done<etcdserverpb::LeaseKeepAliveResponse> done);
 
   // --- membership (membership_apply.cc, member_join.cc, member_requests.cc) ---
   // Joins a running cluster (--initial-cluster-state existing): fetch, check, adopt IDs.
@@ -445,6 +484,8 @@ class EtcdServer final : public ServerApi, public AuthApi {
   std::optional<std::pair<uint64_t, raftpb::ConfState>> in_snapshot_ ABSL_GUARDED_BY(in_mu_);
   std::optional<std::pair<uint64_t, uint64_t>> in_transfer_ ABSL_GUARDED_BY(in_mu_);
   std::optional<std::pair<int64_t, bool>> in_compact_result_ ABSL_GUARDED_BY(in_mu_);
+  std::vector<uint64_t> in_unreachable_ ABSL_GUARDED_BY(in_mu_);
+  std::vector<std::pair<uint64_t, bool>> in_snap_status_ ABSL_GUARDED_BY(in_mu_);
   bool in_wake_ ABSL_GUARDED_BY(in_mu_) = false;
   bool raft_stop_ ABSL_GUARDED_BY(in_mu_) = false;
 

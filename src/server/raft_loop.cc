@@ -67,6 +67,7 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
     absl::Status s = node_->Step(m);
     (void)s;  // stale or unknown-peer messages are dropped by Raft
   }
+  DrainPeerReports();  // cluster_peer.cc
 
   // A single voter elects itself at once instead of waiting an election timeout.
   bool single_voter = false;
@@ -302,12 +303,7 @@ void EtcdServer::HandleReady() {
   }
   if (rd.hard_state_changed) term_ = rd.hard_state.term();
 
-  if (rd.has_snapshot) {
-    // Installing a leader's snapshot needs the peer transport's snapshot stream (the
-    // backend travels with it); a single member never receives one.
-    logger().Error("received a raft snapshot; snapshot installation is not supported yet",
-                   {{"index", rd.snapshot.metadata().index()}});
-  }
+  if (rd.has_snapshot && !InstallSnapshotFromLeader(rd.snapshot)) return;  // cluster_peer.cc
 
   auto t0 = deps_.clock->Now();
   absl::Status s = wal_->Save(rd.hard_state_changed ? rd.hard_state : raftpb::HardState(),
@@ -326,7 +322,7 @@ void EtcdServer::HandleReady() {
   }
   if (rd.hard_state_changed) (void)raft_storage_->SetHardState(rd.hard_state);
 
-  if (!rd.messages.empty()) transport_->Send(rd.messages);
+  if (!rd.messages.empty()) SendMessages(rd.messages);  // cluster_peer.cc
 
   // Published before the hand-off so that applied <= committed is always observed.
   committed_index_ = std::max(committed_index_.load(), rd.hard_state.commit());
@@ -435,8 +431,11 @@ void EtcdServer::TakeSnapshot(uint64_t index, const raftpb::ConfState& cs) {
   snapshot_index_ = index;
   snapshot_save_seconds_.Observe(SecondsSince(*deps_.clock, t0));
   // Keep some entries behind the snapshot for slow followers.
-  if (index > kSnapshotCatchUpEntries) {
-    uint64_t compact_to = index - kSnapshotCatchUpEntries;
+  // (never more than --snapshot-count of them, so a small count really compacts).
+  const uint64_t keep = std::min<uint64_t>(kSnapshotCatchUpEntries,
+                                           std::max<uint64_t>(cfg_.snapshot_count, 1));
+  if (index > keep) {
+    uint64_t compact_to = index - keep;
     auto first = raft_storage_->FirstIndex();
     if (first.ok() && compact_to > *first) (void)raft_storage_->Compact(compact_to);
   }

@@ -130,11 +130,7 @@ void EtcdServer::LeaseRenew(const RequestContext& ctx,
   etcdserverpb::LeaseKeepAliveResponse resp;
   FillHeader(resp.mutable_header());  // etcd fills the header before renewing
   resp.set_id(req.id());
-  if (!is_leader_.load()) {
-    // Forwarding keep-alives to the leader needs the peer transport.
-    return done(errors::Make(lead_.load() == 0 ? errors::Err::kNoLeader
-                                               : errors::Err::kNotLeader));
-  }
+  if (!is_leader_.load()) return ForwardLeaseRenew(req.id(), std::move(resp), std::move(done));
   auto ttl = lessor_->Renew(req.id());
   if (!ttl.ok() && errors::Is(ttl.status(), errors::Err::kNotLeader)) {
     // Just elected: the lessor is promoted when this term's first entry is applied,
