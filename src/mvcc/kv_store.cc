@@ -99,6 +99,11 @@ absl::StatusOr<std::unique_ptr<KvStore>> KvStore::Open(storage::Backend* backend
 
 KvStore::~KvStore() = default;
 
+absl::Status KvStore::Reload() {
+  job_ = CompactionJob{};
+  return Restore();
+}
+
 absl::Status KvStore::Restore() {
   ASSIGN_OR_RETURN(int64_t scheduled, ReadMetaInt(*backend_, kScheduledCompactKey));
   ASSIGN_OR_RETURN(int64_t finished, ReadMetaInt(*backend_, kFinishedCompactKey));

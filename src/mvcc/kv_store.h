@@ -177,6 +177,9 @@ class KvStore final : public EventHistory {
   // CompactionStep calls after that.
   absl::Status Compact(int64_t rev);
   bool HasCompactionWork() const { return job_.active; }
+  // The backend's content was replaced wholesale (a Raft snapshot from the leader was
+  // installed): rebuilds the key index and revisions from it, as Open does.
+  absl::Status Reload();
   // Deletes up to compaction_batch_limit obsolete revisions into the pending batch; the
   // last step records the compaction as finished (visible after the next commit +
   // OnCommitted).
