@@ -101,12 +101,13 @@ DOCS=
 for f in README.md docs/packaging.md docs/systemd.md docs/configuration.md docs/compatibility.md; do
   [ -f "$src/$f" ] && DOCS="$DOCS $f"
 done
+TOOLS_DOCS=README.md; [ -f "$src/docs/benchmark.md" ] && TOOLS_DOCS=docs/benchmark.md
 SYSUSERS=$SYSUSERS awk -v version="$VERSION" -v release="$RELEASE" -v rev="$REV" \
-    -v rpmdate="$RPM_DATE" -v docs="${DOCS# }" -v etcdctl="$HAVE_ETCDCTL" \
+    -v rpmdate="$RPM_DATE" -v docs="${DOCS# }" -v tdocs="$TOOLS_DOCS" -v etcdctl="$HAVE_ETCDCTL" \
     -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" -v dnsmasq="$HAVE_DNSMASQ" '
   $0 == "@SYSUSERS@" { print ENVIRON["SYSUSERS"]; next }
   { gsub(/@VERSION@/, version); gsub(/@RELEASE@/, release); gsub(/@GITREV@/, rev)
-    gsub(/@RPMDATE@/, rpmdate); gsub(/@DOCS@/, docs); gsub(/@HAVE_ETCDCTL@/, etcdctl)
+    gsub(/@RPMDATE@/, rpmdate); gsub(/@DOCS@/, docs); gsub(/@TOOLS_DOCS@/, tdocs); gsub(/@HAVE_ETCDCTL@/, etcdctl)
     gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); gsub(/@HAVE_DNSMASQ@/, dnsmasq); print }' \
   "$here/rpm/etcd.spec.in" > "$src/etcd.spec"
 if grep -n '@[A-Z]*@' "$src/etcd.spec"; then echo "build.sh: unfilled template field" >&2; exit 1; fi
@@ -154,7 +155,7 @@ if [ "$do_rpm" = 1 ]; then
     # Not an EL/Fedora host (Debian): EL directory layout, the systemd and meson macros,
     # and the same compiler flags as the DEB build (docs/packaging.md).
     rpmargs+=(--nodeps --load "$here/rpm/macros.el-on-debian")
-    rpmdefs+=(--define "_pkgconfig_el $here/rpm/el-pkgconfig")
+    rpmdefs+=(--define "_pkgconfig_el $here/rpm/el-pkgconfig" --define "_el_on_debian_dir $here/rpm")
     if command -v dpkg-buildflags >/dev/null; then
       export DEB_BUILD_MAINT_OPTIONS="hardening=+all"
       CPPFLAGS=$(cd "$src" && dpkg-buildflags --get CPPFLAGS)
@@ -164,6 +165,9 @@ if [ "$do_rpm" = 1 ]; then
     fi
   fi
   [ "$check" = 1 ] || rpmargs+=(--nocheck --without check)
+  # The build host's identity, as a distribution's build system sets it (not in the spec).
+  [ -n "$(rpm --eval '%{?packager}')" ] ||
+    rpmdefs+=(--define "packager etcd C++ maintainers <maintainers@users.noreply.h-seed-ff2caf34.example>")
   mkdir -p "$OUT/rpmbuild" "$OUT/rpm"
   rm -f "$OUT/rpm/"*"-$VERSION-$RELEASE."*
   log "rpmbuild ${rpmargs[*]}"
