@@ -662,6 +662,7 @@ absl::Status EtcdServer::QuotaCheck(size_t cost) {
 HealthInfo EtcdServer::Health() const {
   HealthInfo h;
   h.has_leader = lead_.load() != 0;
+  h.is_learner = is_learner_.load();
   h.alarms = alarms_.List();
   return h;
 }

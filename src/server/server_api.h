@@ -57,6 +57,8 @@ class SnapshotReader {
 struct HealthInfo {
   bool has_leader = false;
   std::vector<etcdserverpb::AlarmMember> alarms;
+  // A learner refuses every stream (etcd's stream interceptor).
+  bool is_learner = false;
 };
 
 class ServerApi {

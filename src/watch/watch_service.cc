@@ -242,6 +242,10 @@ grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(
       registry_->ArmLocked();
     }
   }
+  if (api_->Health().is_learner) {  // etcd: a learner serves no stream
+    reactor->FinishWith(errors::Make(errors::Err::kLearnerNotSupported));
+    return reactor;
+  }
   if (require_leader && !api_->Health().has_leader) {
     reactor->FinishWith(errors::Make(errors::Err::kNoLeader));
     return reactor;
