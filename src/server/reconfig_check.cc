@@ -76,6 +76,13 @@ absl::Status MayPromoteMember(const ReconfigView& v, bool strict, uint64_t id,
                               const std::optional<std::map<uint64_t, uint64_t>>& match) {
   if (!match.has_value()) return errors::Make(errors::Err::kNotLeader);
   auto learner = match->find(id);
+  // A learner the tracker does not show yet (the progress published by the raft loop
+  // can trail the membership by one turn) has not caught up either.
+  for (const auto& m : v.members) {
+    if (m.id == id && m.is_learner && learner == match->end()) {
+      return errors::Make(errors::Err::kLearnerNotReady);
+    }
+  }
   if (learner != match->end()) {
     auto leader = match->find(v.self);
     uint64_t leader_match = leader != match->end() ? leader->second : 0;

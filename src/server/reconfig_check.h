@@ -12,7 +12,8 @@
 //    otherwise the connected voters minus the removed one must still be a quorum ->
 //    kUnhealthy.
 //  * MayPromoteMember: on the leader only (nullopt progress -> kNotLeader); the learner
-//    must have replicated >= 90% of the leader's log -> kLearnerNotReady; with strict,
+//    must have replicated >= 90% of the leader's log (a learner missing from the
+//    progress counts as not caught up) -> kLearnerNotReady; with strict,
 //    counting the learner as a started voter, the started voters must be a quorum ->
 //    kMemberNotEnoughStarted. Unknown members and voters pass here; the applier refuses
 //    them (kMemberNotFound / kMemberNotLearner).

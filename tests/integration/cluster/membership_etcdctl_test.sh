@@ -79,6 +79,8 @@ step "learner: linearizable get" ctl "$EP4" get foo
 step "learner: put" ctl "$EP4" put foo bar
 step "learner: serializable get" ctl "$EP4" get --consistency=s foo
 step "learner: endpoint status" ctl "$EP4" endpoint status
+step "learner: member list" ctl "$EP4" member list
+step "learner: watch" timeout 5 env ETCDCTL_API=3 "$ETCDCTL" --endpoints="$EP4" watch foo
 until_ok 20 ctl "$EPS" member promote "$ID4" || { tail -20 "$TMP/m4.log"; fail "promote never succeeded"; }
 step "member list after promote" ctl "$EPS" member list -w table
 step "put through the promoted member" ctl "$EP4" put foo bar

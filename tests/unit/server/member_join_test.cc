@@ -49,7 +49,8 @@ TEST(MemberJoinTest, JoinAsVoterAfterMemberAdd) {
   ASSERT_TRUE(a.ok()) << a.status();
   c.SetId(3, a->member().id());
   c.SetFetch(c.FetchFrom(l));
-  ASSERT_TRUE(c.StartWith(3, c.Config(3, /*existing=*/true)).ok());
+  auto started = c.StartWith(3, c.Config(3, /*existing=*/true));
+  ASSERT_TRUE(started.ok()) << started;
   EXPECT_FALSE(c.S(3)->IsLearner());
   ASSERT_TRUE(c.WaitHealthy());
   ASSERT_TRUE(c.WaitConverged());
@@ -78,6 +79,7 @@ TEST(MemberJoinTest, JoinWithDifferentUrlsIsRefused) {
   ASSERT_TRUE(c.WaitHealthy());
   auto a = c.Add(c.Leader(), TestCluster::PeerUrl(3), /*learner=*/true);
   ASSERT_TRUE(a.ok()) << a.status();
+  ASSERT_TRUE(c.WaitConverged());
   c.SetFetch(c.FetchFrom(0));
   // Started advertising another URL than the one given to member add (etcd E9b).
   config::ServerConfig cfg = c.Config(3, /*existing=*/true);

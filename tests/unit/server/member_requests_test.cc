@@ -34,7 +34,8 @@ void AddAndStartLearner(TestCluster& c, int via, int i) {
   ASSERT_TRUE(a.ok()) << a.status();
   c.SetId(i, a->member().id());
   c.SetFetch(c.FetchFrom(via));
-  ASSERT_TRUE(c.StartWith(i, c.Config(i, /*existing=*/true)).ok());
+  auto started = c.StartWith(i, c.Config(i, /*existing=*/true));
+  ASSERT_TRUE(started.ok()) << started;
   ASSERT_TRUE(c.WaitUntil([&] { return c.S(i)->IsReady(); }));
   ASSERT_TRUE(c.WaitConverged());
 }
@@ -86,8 +87,10 @@ TEST(MemberRequestsTest, LearnerJoinsServesOnlySerializableReadsAndIsPromoted) {
   EXPECT_TRUE(Has(second.status(), errors::Err::kTooManyLearners)) << second.status();
 
   c.SetId(3, lid);
+  ASSERT_TRUE(c.WaitConverged());  // the follower asked below knows the learner
   c.SetFetch(c.FetchFrom((l + 1) % 3));
-  ASSERT_TRUE(c.StartWith(3, c.Config(3, /*existing=*/true)).ok());
+  auto started = c.StartWith(3, c.Config(3, /*existing=*/true));
+  ASSERT_TRUE(started.ok()) << started;
   EXPECT_TRUE(c.S(3)->IsLearner());
   EXPECT_EQ(c.S(3)->MemberId(), lid);
   EXPECT_EQ(c.S(3)->ClusterId(), c.S(0)->ClusterId());
@@ -118,9 +121,15 @@ TEST(MemberRequestsTest, LearnerJoinsServesOnlySerializableReadsAndIsPromoted) {
   auto ml = c.MoveLeader(l, lid);
   EXPECT_TRUE(Has(ml.status(), errors::Err::kBadLeaderTransferee)) << ml.status();
 
-  // Promote through a follower: forwarded to the leader, which checks the progress.
+  // Promote through a follower: forwarded to the leader, which checks the progress
+  // (the leader learns the learner's match index from its append responses: retry as
+  // an operator would while it says "not in sync").
   int f = (l + 1) % 3;
-  auto p = c.Promote(f, lid);
+  absl::StatusOr<etcdserverpb::MemberPromoteResponse> p;
+  ASSERT_TRUE(c.WaitUntil([&] {
+    p = c.Promote(f, lid);
+    return !Has(p.status(), errors::Err::kLearnerNotReady);
+  }, 50));
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_NE(FindMember(*p, lid), nullptr);
   EXPECT_FALSE(FindMember(*p, lid)->islearner());
@@ -343,12 +352,16 @@ TEST(MemberRequestsTest, MembershipChangesSurviveRestart) {
   int l = c.Leader();
   AddAndStartLearner(c, l, 3);
   uint64_t lid = c.S(3)->MemberId();
+  absl::Status last;
   ASSERT_TRUE(c.WaitUntil(
       [&] {
         int leader = c.Leader();
-        return leader >= 0 && c.Promote(leader, lid).ok();
+        if (leader < 0) return false;
+        last = c.Promote(leader, lid).status();
+        return last.ok();
       },
-      50));
+      100))
+      << last;
   l = c.Leader();
   int victim = (l + 1) % 3;
   uint64_t vid = c.S(victim)->MemberId();

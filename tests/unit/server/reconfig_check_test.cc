@@ -93,8 +93,11 @@ TEST(ReconfigCheckTest, PromoteLearner) {
   EXPECT_TRUE(IsErr(MayPromoteMember(v, false, 4, match), errors::Err::kLearnerNotReady));
   // Not the leader: no progress to look at.
   EXPECT_TRUE(IsErr(MayPromoteMember(v, true, 4, std::nullopt), errors::Err::kNotLeader));
-  // Unknown to the progress tracker: left to the applier.
+  // Unknown member: left to the applier (kMemberNotFound there).
   EXPECT_TRUE(MayPromoteMember(v, true, 9, match).ok());
+  // A known learner missing from the progress (published a turn late): not ready.
+  match.erase(4);
+  EXPECT_TRUE(IsErr(MayPromoteMember(v, true, 4, match), errors::Err::kLearnerNotReady));
   // Strict: with the learner counted as started, 2 started of 5 are not enough.
   auto weak = View({M(1), M(2, false), M(3, false), M(4, false), M(5, true, true)}, {});
   std::map<uint64_t, uint64_t> all{{1, 10}, {5, 10}};
