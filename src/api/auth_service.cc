@@ -89,11 +89,46 @@ absl::Status RoleRevokePermission(server::ServerApi*, const AuthRoleRevokePermis
 
 }  // namespace disabled_auth
 
+namespace auth_rpc {
+#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                                               \
+  void Method(server::ServerApi* api, const server::RequestContext& ctx,                 \
+              const etcdserverpb::Req& req, server::Done<etcdserverpb::Resp> done) {     \
+    if (server::AuthApi* a = api->Auth()) return a->Method(ctx, req, std::move(done));   \
+    etcdserverpb::Resp resp;                                                             \
+    absl::Status s = disabled_auth::Method(api, req, &resp);                            \
+    if (!s.ok()) return done(s);                                                         \
+    done(std::move(resp));                                                               \
+  }
+ETCD_AUTH_RPC_FN(AuthEnable, AuthEnableRequest, AuthEnableResponse)
+ETCD_AUTH_RPC_FN(AuthDisable, AuthDisableRequest, AuthDisableResponse)
+ETCD_AUTH_RPC_FN(AuthStatus, AuthStatusRequest, AuthStatusResponse)
+ETCD_AUTH_RPC_FN(Authenticate, AuthenticateRequest, AuthenticateResponse)
+ETCD_AUTH_RPC_FN(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
+ETCD_AUTH_RPC_FN(UserGet, AuthUserGetRequest, AuthUserGetResponse)
+ETCD_AUTH_RPC_FN(UserList, AuthUserListRequest, AuthUserListResponse)
+ETCD_AUTH_RPC_FN(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
+ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest,
+                 AuthUserChangePasswordResponse)
+ETCD_AUTH_RPC_FN(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
+ETCD_AUTH_RPC_FN(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
+ETCD_AUTH_RPC_FN(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
+ETCD_AUTH_RPC_FN(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse)
+ETCD_AUTH_RPC_FN(RoleList, AuthRoleListRequest, AuthRoleListResponse)
+ETCD_AUTH_RPC_FN(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse)
+ETCD_AUTH_RPC_FN(RoleGrantPermission, AuthRoleGrantPermissionRequest,
+                 AuthRoleGrantPermissionResponse)
+ETCD_AUTH_RPC_FN(RoleRevokePermission, AuthRoleRevokePermissionRequest,
+                 AuthRoleRevokePermissionResponse)
+#undef ETCD_AUTH_RPC_FN
+}  // namespace auth_rpc
+
 #define ETCD_AUTH_RPC(Method, Req, Resp)                                                 \
   grpc::ServerUnaryReactor* AuthService::Method(grpc::CallbackServerContext* ctx,       \
                                                 const etcdserverpb::Req* req,            \
                                                 etcdserverpb::Resp* resp) {              \
-    return FinishNow(ctx, disabled_auth::Method(api_, *req, resp));                     \
+    auto* call = new UnaryCall<etcdserverpb::Resp>(resp);                                \
+    auth_rpc::Method(api_, ContextFromMetadata(*ctx), *req, call->MakeDone());          \
+    return call;                                                                         \
   }
 ETCD_AUTH_RPC(AuthEnable, AuthEnableRequest, AuthEnableResponse)
 ETCD_AUTH_RPC(AuthDisable, AuthDisableRequest, AuthDisableResponse)

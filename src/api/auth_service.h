@@ -1,16 +1,18 @@
-// etcdserverpb.Auth while the server has no auth store (auth is a later issue). It
-// answers as a fresh etcd 3.4 with auth disabled and no users or roles does (checked
-// against etcd 3.4.23): Authenticate -> "authentication is not enabled", AuthEnable ->
-// "root user does not exist", AuthDisable/UserList/RoleList -> empty success, lookups of
-// a user or role -> "user name not found" / "role name not found". Only UserAdd and
-// RoleAdd, which would have to store something, answer UNIMPLEMENTED.
+// etcdserverpb.Auth. Each RPC goes to the member's AuthApi (server/auth_api.h) when it
+// has one (EtcdServer does). A member without an auth store (tests' fakes) answers as a
+// fresh etcd 3.4 with auth disabled and no users or roles does (disabled_auth below):
+// Authenticate -> "authentication is not enabled", AuthEnable -> "root user does not
+// exist", AuthDisable/UserList/RoleList -> empty success, lookups of a user or role ->
+// "user name not found" / "role name not found"; UserAdd and RoleAdd, which would have
+// to store something, answer UNIMPLEMENTED.
 //
-// The answers are plain functions so the JSON gateway gives the same ones.
+// The answers are plain functions (auth_rpc) so the JSON gateway gives the same ones.
 //
 // Thread safety: stateless apart from the ServerApi pointer; any gRPC thread.
 #pragma once
 
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "server/auth_api.h"
 #include "server/server_api.h"
 
 namespace etcd::api {
@@ -60,6 +62,34 @@ absl::Status RoleRevokePermission(server::ServerApi* api,
                                   const etcdserverpb::AuthRoleRevokePermissionRequest& req,
                                   etcdserverpb::AuthRoleRevokePermissionResponse* resp);
 }  // namespace disabled_auth
+
+// One Auth RPC: the member's AuthApi, or the disabled_auth answer without one.
+namespace auth_rpc {
+#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                                       \
+  void Method(server::ServerApi* api, const server::RequestContext& ctx,         \
+              const etcdserverpb::Req& req, server::Done<etcdserverpb::Resp> done);
+ETCD_AUTH_RPC_FN(AuthEnable, AuthEnableRequest, AuthEnableResponse)
+ETCD_AUTH_RPC_FN(AuthDisable, AuthDisableRequest, AuthDisableResponse)
+ETCD_AUTH_RPC_FN(AuthStatus, AuthStatusRequest, AuthStatusResponse)
+ETCD_AUTH_RPC_FN(Authenticate, AuthenticateRequest, AuthenticateResponse)
+ETCD_AUTH_RPC_FN(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
+ETCD_AUTH_RPC_FN(UserGet, AuthUserGetRequest, AuthUserGetResponse)
+ETCD_AUTH_RPC_FN(UserList, AuthUserListRequest, AuthUserListResponse)
+ETCD_AUTH_RPC_FN(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
+ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest,
+                 AuthUserChangePasswordResponse)
+ETCD_AUTH_RPC_FN(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
+ETCD_AUTH_RPC_FN(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
+ETCD_AUTH_RPC_FN(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
+ETCD_AUTH_RPC_FN(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse)
+ETCD_AUTH_RPC_FN(RoleList, AuthRoleListRequest, AuthRoleListResponse)
+ETCD_AUTH_RPC_FN(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse)
+ETCD_AUTH_RPC_FN(RoleGrantPermission, AuthRoleGrantPermissionRequest,
+                 AuthRoleGrantPermissionResponse)
+ETCD_AUTH_RPC_FN(RoleRevokePermission, AuthRoleRevokePermissionRequest,
+                 AuthRoleRevokePermissionResponse)
+#undef ETCD_AUTH_RPC_FN
+}  // namespace auth_rpc
 
 class AuthService final : public etcdserverpb::Auth::CallbackService {
  public:

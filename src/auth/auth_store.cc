@@ -37,18 +37,15 @@ AuthStore::AuthStore(storage::Backend* backend, std::unique_ptr<TokenProvider> t
                      int bcrypt_cost)
     : backend_(backend), tokens_(std::move(tokens)), bcrypt_cost_(bcrypt_cost) {}
 
-absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(storage::Backend* backend,
-                                                           std::unique_ptr<TokenProvider> tokens,
-                                                           int bcrypt_cost) {
-  std::unique_ptr<AuthStore> store(new AuthStore(backend, std::move(tokens), bcrypt_cost));
+absl::StatusOr<std::shared_ptr<AuthState>> AuthStore::Load() const {
   auto st = std::make_shared<AuthState>();
-  ASSIGN_OR_RETURN(auto enabled, backend->Get(Bucket::kAuth, kEnabledKey));
+  ASSIGN_OR_RETURN(auto enabled, backend_->Get(Bucket::kAuth, kEnabledKey));
   st->enabled = enabled.has_value() && *enabled == std::string(1, '\x01');
-  ASSIGN_OR_RETURN(auto rev, backend->Get(Bucket::kAuth, kRevisionKey));
+  ASSIGN_OR_RETURN(auto rev, backend_->Get(Bucket::kAuth, kRevisionKey));
   st->revision = rev.has_value() ? DecodeU64(*rev) : 0;
   absl::Status parse_error;
-  RETURN_IF_ERROR(backend->Scan(Bucket::kAuthUsers, "", "", [&](std::string_view k,
-                                                                std::string_view v) {
+  RETURN_IF_ERROR(backend_->Scan(Bucket::kAuthUsers, "", "", [&](std::string_view k,
+                                                                 std::string_view v) {
     authpb::User u;
     if (!u.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
       parse_error = absl::DataLossError("auth: undecodable user record " + std::string(k));
@@ -58,8 +55,8 @@ absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(storage::Backend* bac
     return true;
   }));
   RETURN_IF_ERROR(parse_error);
-  RETURN_IF_ERROR(backend->Scan(Bucket::kAuthRoles, "", "", [&](std::string_view k,
-                                                                std::string_view v) {
+  RETURN_IF_ERROR(backend_->Scan(Bucket::kAuthRoles, "", "", [&](std::string_view k,
+                                                                 std::string_view v) {
     authpb::Role r;
     if (!r.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
       parse_error = absl::DataLossError("auth: undecodable role record " + std::string(k));
@@ -69,17 +66,42 @@ absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(storage::Backend* bac
     return true;
   }));
   RETURN_IF_ERROR(parse_error);
+  st->RebuildPerms();
+  return st;
+}
+
+absl::StatusOr<std::unique_ptr<AuthStore>> AuthStore::Open(storage::Backend* backend,
+                                                           std::unique_ptr<TokenProvider> tokens,
+                                                           int bcrypt_cost) {
+  std::unique_ptr<AuthStore> store(new AuthStore(backend, std::move(tokens), bcrypt_cost));
+  ASSIGN_OR_RETURN(std::shared_ptr<AuthState> st, store->Load());
   if (st->revision == 0) {
     st->revision = 1;
     store->PutRevision(1);
   }
-  st->RebuildPerms();
   if (st->enabled) store->tokens_->Enable();
   {
     absl::MutexLock l(&store->mu_);
     store->state_ = std::move(st);
   }
   return store;
+}
+
+absl::Status AuthStore::Reload() {
+  ASSIGN_OR_RETURN(std::shared_ptr<AuthState> st, Load());
+  if (st->revision == 0) {
+    st->revision = 1;
+    PutRevision(1);
+  }
+  const bool was_enabled = IsEnabled();
+  const bool enabled = st->enabled;
+  {
+    absl::MutexLock l(&mu_);
+    state_ = std::move(st);
+  }
+  if (enabled && !was_enabled) tokens_->Enable();
+  if (!enabled && was_enabled) tokens_->Disable();
+  return absl::OkStatus();
 }
 
 std::shared_ptr<const AuthState> AuthStore::State() const {

@@ -43,6 +43,10 @@ class AuthStore {
                                                          std::unique_ptr<TokenProvider> tokens,
                                                          int bcrypt_cost);
 
+  // Re-reads everything from the backend (after the backend was replaced by a snapshot
+  // from the leader). Applier thread, or before the applier starts.
+  absl::Status Reload();
+
   // --- any thread ---
   std::shared_ptr<const AuthState> State() const;
   bool IsEnabled() const { return State()->enabled; }
@@ -97,6 +101,8 @@ class AuthStore {
 
  private:
   AuthStore(storage::Backend* backend, std::unique_ptr<TokenProvider> tokens, int bcrypt_cost);
+  // Reads the backend into a new state (revision 0 when none is stored).
+  absl::StatusOr<std::shared_ptr<AuthState>> Load() const;
   // Persists and publishes `next` (revision bumped by the caller when etcd bumps it).
   void Publish(std::shared_ptr<AuthState> next);
   void PutUser(const authpb::User& u);
