@@ -127,6 +127,7 @@ for h in el1 deb1; do
   # Until the tree ships etcdctl, the operator's etcdctl is Debian's (etcd-client 3.4).
   [ "$etcdctl_shipped" -gt 0 ] || install -m755 /usr/bin/etcdctl "$r/usr/local/bin/etcdctl"
 done
+mkdir -p "$(e2e_host_root el1)/etc/yum.repos.d"
 cat > "$(e2e_host_root el1)/etc/yum.repos.d/etcd-local.repo" <<'R'
 [etcd-local]
 name=etcd packages built by tests/e2e
