@@ -20,8 +20,9 @@ class ImageSnapshotReader final : public SnapshotReader {
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<SnapshotReader>> EtcdServer::OpenSnapshot(
-    const RequestContext& /*ctx*/) {
+    const RequestContext& ctx) {
   if (stopping_.load()) return errors::Make(errors::Err::kStopped);
+  RETURN_IF_ERROR(AuthorizeMaintenance(ctx));  // root only when auth is on (etcd 3.4)
   // The read view sees committed data only, including the consistent index written in
   // the same batch: the image is the state after exactly that entry.
   ASSIGN_OR_RETURN(auto reader, snapshot::BackendImageReader::Open(backend_->NewReadView()));
