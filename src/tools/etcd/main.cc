@@ -30,6 +30,7 @@
 #include "config/url.h"
 #include "membership/member.h"
 #include "server/etcd_server.h"
+#include "server/peer_transport.h"
 #include "tools/etcd/peer_listener.h"
 #include "wal/wal.h"
 #include "watch/watch_service.h"
@@ -200,7 +201,15 @@ int Run(int argc, char** argv) {
 
   RealClock clock;
   std::random_device rd;
+  // The peer transport (gRPC on the peer URLs) is started once the member knows its IDs.
+  server::PeerTransport peer_transport(&clock, logger.get());
   server::ServerDeps deps;
+  deps.transport = &peer_transport;
+  // Test-only partition hook for the multi-process cluster tests (not an ETCD_* setting).
+  if (auto it = env.find("ETCDCPP_TEST_ISOLATION_FILE"); it != env.end()) {
+    logger->Warn("TEST ONLY: peer isolation file configured", {{"file", it->second}});
+    peer_transport.SetTestIsolationFile(it->second);
+  }
   deps.env = fs;
   deps.clock = &clock;
   deps.seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
@@ -213,6 +222,13 @@ int Run(int argc, char** argv) {
     return 1;
   }
   std::unique_ptr<server::EtcdServer> member = std::move(*created);
+  // The listener only reserved the peer port; the transport serves it from now on.
+  (*peer)->Stop();
+  if (absl::Status s = peer_transport.Start(member.get(), cfg); !s.ok()) {
+    logger->Log(log::Level::kFatal, "failed to start the peer transport",
+                {{"error", std::string(s.message())}});
+    return 1;
+  }
 
   api::WatchServiceOptions watch_options;
   watch_options.authorize = [m = member.get()](const server::RequestContext& ctx,
@@ -287,7 +303,7 @@ int Run(int argc, char** argv) {
   SdNotify("STOPPING=1");
   (*port)->Shutdown();
   member->Stop();
-  (*peer)->Stop();
+  peer_transport.Stop();
   logger->Info("stopped etcd server", {{"local-member-id", membership::IdToHex(member->MemberId())}});
   return exit_code;
 }
