@@ -44,7 +44,7 @@ LID=$(ctl "$(ep "$F1")" lease grant 30 | awk '{print $2}')
 [ -n "$LID" ] || die "lease grant through follower failed"
 ctl "$(ep "$F2")" put lk lv --lease="$LID" >/dev/null || die "put with lease on $F2"
 KA=$(ctl "$(ep "$F2")" lease keep-alive --once "$LID") || die "keep-alive through follower $F2: $KA"
-echo "$KA" | grep -q "keepalived with TTL 30" || die "keep-alive answer: $KA"
+echo "$KA" | grep -q "keepalived with TTL(30)" || die "keep-alive answer: $KA"
 ctl "$(ep "$F1")" lease timetolive "$LID" --keys | grep -q lk || die "timetolive --keys"
 ctl "$(ep "$F2")" lease keep-alive --once 1234abcd 2>&1 | grep -q "not found\|TTL 0\|expired" ||
   die "keep-alive of an unknown lease through a follower"

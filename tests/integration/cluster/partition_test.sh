@@ -24,6 +24,7 @@ partition() {
   local v=$1 r=$2 maj=() i
   for i in $(seq 1 "$N"); do [ "$i" != "$v" ] && maj+=("$i"); done
   touch "$TMP/isolate.$v"
+  sleep 0.5  # the member polls the file every 100 ms
   echo "round $r: member $v isolated; majority ${maj[*]}"
   # The minority cannot commit: the put fails (timeout / no leader), never "OK".
   out=$(ETCDCTL_API=3 "$ETCDCTL" --endpoints="$(ep "$v")" --dial-timeout=2s \
