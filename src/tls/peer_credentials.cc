@@ -52,23 +52,29 @@ class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifie
 
  private:
   absl::Status Check(grpc::experimental::TlsCustomVerificationCheckRequest* request) {
-    grpc::string_ref pem = request->peer_cert_full_chain();
-    if (pem.empty()) pem = request->peer_cert();
-    if (pem.empty()) {
+    // The leaf is peer_cert(); the full chain (its order is gRPC's: the root may come
+    // first) only matters for the CRL.
+    grpc::string_ref leaf_pem = request->peer_cert();
+    grpc::string_ref chain_pem = request->peer_cert_full_chain();
+    if (leaf_pem.empty()) {
       // The server did not ask for a certificate (no --peer-client-cert-auth): as in
       // Go, nothing to check.
       if (!client_side_ && !options_.client_cert_auth) return absl::OkStatus();
       return absl::PermissionDeniedError("no certificate presented");
     }
-    ASSIGN_OR_RETURN(auto chain, ParseCertificates(std::string_view(pem.data(), pem.size())));
-    if (chain.empty()) return absl::PermissionDeniedError("no certificate presented");
+    ASSIGN_OR_RETURN(auto leaf, ParseCertificates(std::string_view(leaf_pem.data(), leaf_pem.size())));
+    if (leaf.empty()) return absl::PermissionDeniedError("no certificate presented");
+    ASSIGN_OR_RETURN(auto chain,
+                     ParseCertificates(std::string_view(chain_pem.data(), chain_pem.size())));
     ASSIGN_OR_RETURN(CertPolicy policy, Policy());
+    RETURN_IF_ERROR(policy.CheckRevoked(leaf[0].get()));
     for (const X509Ptr& c : chain) RETURN_IF_ERROR(policy.CheckRevoked(c.get()));
-    RETURN_IF_ERROR(policy.CheckLeaf(chain[0].get()));
+    RETURN_IF_ERROR(policy.CheckLeaf(leaf[0].get()));
+    std::vector<X509Ptr>& chain_leaf = leaf;
     if (client_side_ && !options_.auto_tls) {
       std::string host = TargetHost(std::string(request->target_name().data(),
                                                 request->target_name().size()));
-      if (!host.empty() && !CoversHost(chain[0].get(), host)) {
+      if (!host.empty() && !CoversHost(chain_leaf[0].get(), host)) {
         return absl::PermissionDeniedError(absl::StrCat(
             "x509: certificate is not valid for ", host, " (the peer URL's host)"));
       }
