@@ -90,6 +90,8 @@ RPM_DATE=$(LC_ALL=C date -d "$DATE_R" '+%a %b %d %Y')
 # What this tree has: etcdctl/etcdutl only once they exist.
 has() { [ -f "$src/src/tools/$1/meson.build" ] && echo 1 || echo 0; }
 HAVE_ETCDCTL=$(has etcdctl); HAVE_ETCDUTL=$(has etcdutl); HAVE_BENCHMARK=$(has benchmark)
+HAVE_BASHCOMP=0   # bash completion (etcdctl's)
+grep -rqs --include=meson.build "'bash-completion'" "$src/src" && HAVE_BASHCOMP=1
 HAVE_DNSMASQ=0    # DNS SRV templates (config/dnsmasq/; packaging/dnsmasq/ in older trees)
 [ -f "$src/config/dnsmasq/meson.build" ] || [ -d "$src/packaging/dnsmasq" ] && HAVE_DNSMASQ=1
 
@@ -104,11 +106,12 @@ done
 TOOLS_DOCS=README.md; [ -f "$src/docs/benchmark.md" ] && TOOLS_DOCS=docs/benchmark.md
 SYSUSERS=$SYSUSERS awk -v version="$VERSION" -v release="$RELEASE" -v rev="$REV" \
     -v rpmdate="$RPM_DATE" -v docs="${DOCS# }" -v tdocs="$TOOLS_DOCS" -v etcdctl="$HAVE_ETCDCTL" \
-    -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" -v dnsmasq="$HAVE_DNSMASQ" '
+    -v etcdutl="$HAVE_ETCDUTL" -v bench="$HAVE_BENCHMARK" -v dnsmasq="$HAVE_DNSMASQ" \
+    -v bashcomp="$HAVE_BASHCOMP" '
   $0 == "@SYSUSERS@" { print ENVIRON["SYSUSERS"]; next }
   { gsub(/@VERSION@/, version); gsub(/@RELEASE@/, release); gsub(/@GITREV@/, rev)
     gsub(/@RPMDATE@/, rpmdate); gsub(/@DOCS@/, docs); gsub(/@TOOLS_DOCS@/, tdocs); gsub(/@HAVE_ETCDCTL@/, etcdctl)
-    gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); gsub(/@HAVE_DNSMASQ@/, dnsmasq); print }' \
+    gsub(/@HAVE_ETCDUTL@/, etcdutl); gsub(/@HAVE_BENCHMARK@/, bench); gsub(/@HAVE_DNSMASQ@/, dnsmasq); gsub(/@HAVE_BASHCOMP@/, bashcomp); print }' \
   "$here/rpm/etcd.spec.in" > "$src/etcd.spec"
 if grep -n '@[A-Z]*@' "$src/etcd.spec"; then echo "build.sh: unfilled template field" >&2; exit 1; fi
 cp "$src/etcd.spec" "$OUT/etcd.spec"
@@ -131,6 +134,7 @@ if [ "$do_deb" = 1 ]; then
   fi
   [ "$HAVE_ETCDUTL" = 1 ] && echo usr/bin/etcdutl >> "$d/etcd.install"
   [ "$HAVE_DNSMASQ" = 1 ] && echo usr/share/etcd >> "$d/etcd.install"
+  [ "$HAVE_BASHCOMP" = 1 ] && echo usr/share/bash-completion/completions >> "$d/etcd.install"
   if [ "$HAVE_BENCHMARK" = 0 ]; then
     sed -i '/^Package: etcd-tools$/,$d' "$d/control"; rm -f "$d"/etcd-tools.*
   fi
