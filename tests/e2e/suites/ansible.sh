@@ -260,7 +260,9 @@ TOKEN=e2e-$MODE-$(head -c 6 /dev/urandom | od -An -tx1 | tr -d ' \n')
   if [ "$MODE" = dns ]; then
     echo "    etcd_dns:"
     echo "      hosts:"
-    echo "        dns0: {ansible_host: ${IP[dns0]}}"
+    # dnsmasq is in the image; the apt module would need python3-apt, which an offline
+    # minimal Debian host cannot install: the role's install step is skipped.
+    echo "        dns0: {ansible_host: ${IP[dns0]}, etcd_dns_install: false}"
   fi
 } > "$INV"
 cp "$INV" "$E2E_ARTIFACTS/inventory.yml"
@@ -269,7 +271,8 @@ export ANSIBLE_CONFIG=$top/ansible/ansible.cfg ANSIBLE_ROLES_PATH=$top/ansible/r
   ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0 ANSIBLE_HOST_KEY_CHECKING=False \
   ANSIBLE_HOME=$E2E_RUN/ansible-home ANSIBLE_LOCAL_TEMP=$E2E_RUN/ansible-tmp \
   ANSIBLE_SSH_CONTROL_PATH_DIR=$E2E_RUN/cp ANSIBLE_RETRY_FILES_ENABLED=false \
-  ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_LOCALHOST_WARNING=false
+  ANSIBLE_STDOUT_CALLBACK=default ANSIBLE_LOCALHOST_WARNING=false \
+  ANSIBLE_LOG_PATH=$E2E_ARTIFACTS/ansible-timestamped.log   # every play, with times
 play() {   # play NAME PLAYBOOK [ARGS...]: ansible-playbook from ansible/, log in artifacts
   local name=$1; shift
   (cd "$top/ansible" && timeout 900 ansible-playbook -i "$INV" "$@") > "$E2E_ARTIFACTS/ansible-$name.log" 2>&1
@@ -311,7 +314,10 @@ ref=$(sort <<< "$out")
 for h in "${MEMBERS[@]}"; do
   check_eq "$h: same member list as the controller" "$ref" "$(hctl "$h" member list 2>&1 | sort)"
 done
-check "controller: endpoint health --cluster (all healthy)" ctl endpoint health --cluster
+# --cluster dials the advertised client URLs: in dns mode those are names only dns0 (the
+# hosts' resolver) knows, so the controller asks the three addresses and a host asks --cluster.
+check "controller: endpoint health of the 3 members (all healthy)" ctl endpoint health
+check "infra0: endpoint health --cluster (all healthy)" hctl infra0 endpoint health --cluster
 for h in "${MEMBERS[@]}"; do
   check "$h: endpoint health (local member)" hctl "$h" endpoint health
 done
@@ -365,7 +371,7 @@ check "infra3 is a voting member (promoted from learner)" grep -q ', started, in
 # The promote task runs only when the member list showed infra3 as a learner.
 check "add-member.yml added infra3 as a learner, then promoted it" \
   bash -c "sed -n '/^TASK \[etcd : Promote the learner/,/^TASK /p' '$E2E_ARTIFACTS/ansible-add.log' | grep -q '^changed: \[infra3'"
-check "endpoint health --cluster with 4 members" ctl endpoint health --cluster
+check "infra0: endpoint health --cluster with 4 members" hctl infra0 endpoint health --cluster
 check "infra3 has the data (e2e/hello, serializable)" bash -c "
   for i in \$(seq 1 50); do [ \"\$(nsenter -t $(e2e_host_pid infra3) -a env -i PATH=/usr/local/bin:/usr/bin:/bin etcdctl \
     --endpoints=http://127.0.0.1:2379 get e2e/hello --consistency=s --print-value-only 2>/dev/null)\" = 'from-infra0-$TOKEN' ] && exit 0
@@ -379,7 +385,7 @@ check_eq "3 members after the removal" 3 "$(grep -c ', started, ' <<< "$out")"
 check "infra3 is no longer a member" bash -c "! grep -q infra3 <<< '$out'"
 check_eq "infra3: etcd stopped and disabled" "inactive disabled" \
   "$(e2e_host_exec infra3 systemctl is-active etcd) $(e2e_host_exec infra3 systemctl is-enabled etcd)"
-check "endpoint health --cluster with 3 members" ctl endpoint health --cluster
+check "infra0: endpoint health --cluster with 3 members" hctl infra0 endpoint health --cluster
 
 # ---- rolling restart under writes ----
 echo "== rolling-restart.yml while a client writes ($(elapsed))"
@@ -421,6 +427,6 @@ PY
 )
 echo "$lost" > "$E2E_ARTIFACTS/lost-writes.txt"
 check_eq "no acknowledged write is lost (lost count, first ones)" "0 []" "$lost"
-check "endpoint health --cluster after the rolling restart" ctl endpoint health --cluster
+check "infra0: endpoint health --cluster after the rolling restart" hctl infra0 endpoint health --cluster
 echo "  rollout time ($MODE): ${ROLLOUT} s"
 exit 0
