@@ -9,6 +9,7 @@
 #include "common/errors.h"
 #include "membership/member.h"
 #include "server/etcd_server.h"
+#include "server/promote_forwarder.h"
 
 namespace etcd::server {
 namespace {
@@ -166,7 +167,15 @@ void EtcdServer::MemberPromote(const RequestContext& ctx,
   // Only the leader knows the learner's progress: forward, as etcd 3.4 does.
   uint64_t lead = lead_.load();
   if (lead == 0) return done(errors::Make(errors::Err::kNoLeader));
-  transport_->ForwardPromote(lead, req.id(), [this, lead, answer](auto r) {
+  const std::string token = ctx.token;
+  transport_->ForwardPromote(lead, req.id(), [this, lead, answer, token, id = req.id()](auto r) {
+    if (absl::IsUnimplemented(r.status())) {
+      // The transport cannot: ask the leader's client port (promote_forwarder.h).
+      auto leader = cluster_->Find(lead);
+      return ForwardPromoteOverClientUrls(
+          leader.has_value() ? leader->client_urls : std::vector<std::string>{}, id, token,
+          std::chrono::duration_cast<std::chrono::milliseconds>(request_timeout_), answer);
+    }
     if (!r.ok() && !errors::Is(r.status(), errors::Err::kLearnerNotReady) &&
         !errors::Is(r.status(), errors::Err::kMemberNotLearner) &&
         !errors::Is(r.status(), errors::Err::kMemberNotFound)) {

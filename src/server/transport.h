@@ -55,12 +55,14 @@ class Transport {
   }
 
   // Follower side of MemberPromote: asks the leader to promote `learner`; `done` gets
-  // the member list after the promotion, or the leader's error unchanged.
+  // the member list after the promotion, or the leader's error unchanged. UNIMPLEMENTED
+  // (the default) makes the member forward over the leader's client URLs instead
+  // (server/promote_forwarder.h).
   using PromoteDone = std::function<void(absl::StatusOr<std::vector<serverpb::Member>>)>;
   virtual void ForwardPromote(uint64_t leader, uint64_t learner, PromoteDone done) {
     (void)leader;
     (void)learner;
-    done(absl::UnavailableError("no peer transport"));
+    done(absl::UnimplementedError("this transport does not forward MemberPromote"));
   }
 
   // Follower side of a keep-alive: asks member `leader` to renew `lease`. `done` gets
