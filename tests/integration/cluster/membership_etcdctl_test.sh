@@ -61,6 +61,20 @@ sleep 6
 ID1=$(id_of m1); ID2=$(id_of m2); ID3=$(id_of m3)
 CID=$(ctl "$EPS" endpoint status -w json | python3 -c 'import json,sys; print("%x" % json.load(sys.stdin)[0]["Status"]["header"]["cluster_id"])')
 
+# Leadership on m1 (unrecorded), so that the transcript does not depend on who won the
+# first election, and the requests below (pinned to m1 by etcdctl) reach the leader.
+leader_id() {
+  ctl "$EPS" endpoint status -w json | python3 -c '
+import json,sys
+for e in json.load(sys.stdin):
+  s=e["Status"]
+  if s["header"]["member_id"]==s["leader"]: print("%x" % s["leader"])'
+}
+LEADER=$(leader_id)
+[ "$LEADER" = "$ID1" ] || ctl "$EPS" move-leader "$ID1" >/dev/null 2>&1 || fail "could not move leadership to m1"
+for i in $(seq 1 50); do [ "$(leader_id)" = "$ID1" ] && break; sleep 0.2; done
+[ "$(leader_id)" = "$ID1" ] || fail "m1 does not lead"
+
 step "member list" ctl "$EPS" member list -w table
 step "member add m4 --learner" ctl "$EPS" member add m4 --learner --peer-urls="$(curl_ "$(pport 4)")"
 ID4=$(ctl "$EPS" member list | awk -F', ' -v u="$(curl_ "$(pport 4)")" '$4==u {print $1}')
@@ -86,19 +100,7 @@ step "member list after promote" ctl "$EPS" member list -w table
 step "put through the promoted member" ctl "$EP4" put foo bar
 step "member update" ctl "$EPS" member update "$ID4" --peer-urls="$(curl_ "$(pport 4)")"
 step "member update unknown" ctl "$EPS" member update 1234 --peer-urls="$(curl_ "$(pport 5)")"
-# Leadership on m1 first (unrecorded), so that the transcript does not depend on who
-# won the first election.
-leader_id() {
-  ctl "$EPS" endpoint status -w json | python3 -c '
-import json,sys
-for e in json.load(sys.stdin):
-  s=e["Status"]
-  if s["header"]["member_id"]==s["leader"]: print("%x" % s["leader"])'
-}
-LEADER=$(leader_id)
-[ "$LEADER" = "$ID1" ] || ctl "$EPS" move-leader "$ID1" >/dev/null 2>&1 || fail "could not move leadership to m1"
-for i in $(seq 1 50); do [ "$(leader_id)" = "$ID1" ] && break; sleep 0.2; done
-[ "$(leader_id)" = "$ID1" ] || fail "m1 does not lead"
+[ "$(leader_id)" = "$ID1" ] || fail "m1 no longer leads"
 step "endpoint status --cluster" ctl "$EPS" endpoint status --cluster -w table
 step "endpoint health --cluster" sh -c "ETCDCTL_API=3 $ETCDCTL --endpoints=$EPS endpoint health --cluster 2>&1 | sed 's/ took = .*//' | sort"
 step "move-leader" ctl "$EPS" move-leader "$ID2"
@@ -108,12 +110,12 @@ step "move-leader through a follower only" ctl "127.0.0.1:$(cport 3)" move-leade
 # Remove m3 (a follower): it must exit 0.
 VICTIM=3
 VID=$ID3
-step "member remove" ctl "$EPS" member remove "$VID"
+step "member remove" ctl "127.0.0.1:$(cport 1)" member remove "$VID"
 for i in $(seq 1 100); do kill -0 "${PID[$VICTIM]}" 2>/dev/null || break; sleep 0.1; done
 kill -0 "${PID[$VICTIM]}" 2>/dev/null && fail "removed member m$VICTIM still running after 10 s"
 wait "${PID[$VICTIM]}"; rc=$?
 echo "### removed member exit status" >>"$OUT"; echo "exit=$rc" >>"$OUT"
-step "member remove again" ctl "$EPS" member remove "$VID"
+step "member remove again" ctl "127.0.0.1:$(cport 1)" member remove "$VID"
 step "member list at the end" ctl "127.0.0.1:$(cport 1),127.0.0.1:$(cport 4)" member list -w table
 
 # Normalize: IDs -> names; sizes, versions and raft positions -> placeholders.
