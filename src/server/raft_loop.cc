@@ -305,6 +305,11 @@ void EtcdServer::HandleReady() {
 
   if (rd.has_snapshot && !InstallSnapshotFromLeader(rd.snapshot)) return;  // cluster_peer.cc
 
+  // A leader sends its appends before its own fsync, so the followers' fsyncs overlap
+  // it (RawNode contract, step 3); acks are only counted in a later turn, after this
+  // Save returned. Followers and candidates send only after persisting.
+  const bool send_early = is_leader_.load() && !rd.has_snapshot;
+  if (send_early && !rd.messages.empty()) SendMessages(rd.messages);  // cluster_peer.cc
   auto t0 = deps_.clock->Now();
   absl::Status s = wal_->Save(rd.hard_state_changed ? rd.hard_state : raftpb::HardState(),
                               rd.entries);
@@ -322,7 +327,7 @@ void EtcdServer::HandleReady() {
   }
   if (rd.hard_state_changed) (void)raft_storage_->SetHardState(rd.hard_state);
 
-  if (!rd.messages.empty()) SendMessages(rd.messages);  // cluster_peer.cc
+  if (!send_early && !rd.messages.empty()) SendMessages(rd.messages);  // cluster_peer.cc
 
   // Published before the hand-off so that applied <= committed is always observed.
   committed_index_ = std::max(committed_index_.load(), rd.hard_state.commit());
