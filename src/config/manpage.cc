@@ -48,7 +48,9 @@ std::string RoffEscape(absl::string_view text) {
 std::string ManPage(absl::string_view version) {
   std::string out = absl::StrCat(
       ".\\\" Generated from the flag table (src/config/flags.cc) by docs/gen_manpage.\n"
-      ".TH ETCD 1 \"\" \"etcd ", RoffEscape(version), "\" \"User Commands\"\n");
+      ".TH ETCD 1 \"\" \"etcd ", RoffEscape(version), "\" \"User Commands\"\n"
+      // Left-aligned: flag values such as 'jwt,pub-key=<path>,...' cannot be justified.
+      ".ad l\n");
   out +=
       ".SH NAME\n"
       "etcd \\- distributed, reliable key\\-value store (a C++ implementation of etcd)\n"

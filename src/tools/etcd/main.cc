@@ -31,13 +31,12 @@
 #include "membership/member.h"
 #include "server/etcd_server.h"
 #include "server/peer_transport.h"
+#include "systemd/notifier.h"
+#include "tools/etcd/check_config.h"
 #include "tools/etcd/peer_listener.h"
+#include "tools/etcd/systemd_glue.h"
 #include "wal/wal.h"
 #include "watch/watch_service.h"
-
-#ifdef ETCD_HAVE_SYSTEMD
-#include <systemd/sd-daemon.h>
-#endif
 
 extern char** environ;
 
@@ -61,14 +60,6 @@ void PrintVersion() {
   std::printf("Git SHA: not provided (C++ build)\n");
   std::printf("Go Version: n/a (C++20)\n");
   std::printf("Go OS/Arch: %s\n", OsArch().c_str());
-}
-
-void SdNotify(const char* state) {
-#ifdef ETCD_HAVE_SYSTEMD
-  sd_notify(0, state);
-#else
-  (void)state;
-#endif
 }
 
 std::string Join(const std::vector<config::Url>& urls) { return config::JoinUrls(urls); }
@@ -116,15 +107,27 @@ int Run(int argc, char** argv) {
     return 0;
   }
   if (parsed->check_config) {
-    std::fputs(config::DescribeConfig(*parsed).c_str(), stdout);
+    tools::PrintCheckConfig(*parsed, Env::Default(), stdout, stderr);  // check_config.cc
     return 0;
   }
   config::ServerConfig cfg = parsed->config;
 
-  log::Level level = log::Level::kInfo;
-  if (!log::ParseLevel(cfg.log_level, &level)) level = log::Level::kInfo;
-  auto logger = std::make_shared<log::Logger>(std::make_shared<log::JsonLinesSink>(2), level);
+  // Logging and systemd (docs/systemd.md): journald natively under systemd.
+  if (cfg.logger == "capnslog") std::fprintf(stderr, "%s\n", tools::kCapnslogDeprecation);
+  auto logging = tools::MakeDaemonLogging(cfg, env);
+  if (!logging.ok()) {
+    std::fprintf(stderr, "%s\n", std::string(logging.status().message()).c_str());
+    return 1;
+  }
+  std::shared_ptr<log::Logger> logger = logging->logger;
   log::SetDefault(logger);
+  RealClock clock;
+  auto notify_sender = systemd::NewSdNotifySender();
+  systemd::NotifierOptions nopts;
+  nopts.watchdog = systemd::WatchdogInterval();
+  systemd::Notifier notifier(notify_sender.get(), &clock, nopts);
+  notifier.Starting();
+  notifier.StartThread();
   for (const auto& w : parsed->warnings) logger->Warn(w);
   if (cfg.force_new_cluster) {
     logger->Warn("--force-new-cluster is not supported by this build yet and is ignored");
@@ -199,7 +202,6 @@ int Run(int argc, char** argv) {
     logger->Info("listening for peers", {{"address", u.ToString()}});
   }
 
-  RealClock clock;
   std::random_device rd;
   // The peer transport (gRPC on the peer URLs) is started once the member knows its IDs.
   server::PeerTransport peer_transport(&clock, logger.get());
@@ -215,6 +217,7 @@ int Run(int argc, char** argv) {
   deps.seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
               static_cast<uint64_t>(clock.WallNow().time_since_epoch().count());
   deps.logger = logger.get();
+  if (have_wal) notifier.ReplayingWal();
   auto created = server::EtcdServer::Create(cfg, deps);
   if (!created.ok()) {
     logger->Log(log::Level::kFatal, "failed to start the member",
@@ -229,6 +232,15 @@ int Run(int argc, char** argv) {
                 {{"error", std::string(s.message())}});
     return 1;
   }
+
+  if (logging->journal) {
+    logging->journal->SetIdentity(cfg.name, membership::IdToHex(member->MemberId()),
+                                  membership::IdToHex(member->ClusterId()));
+  }
+  notifier.SetPeerProbe(tools::PeerProbe(member.get(), [&peer_transport](uint64_t id) {
+    return peer_transport.ActiveSince(id).has_value();
+  }));
+  notifier.SetHealthProbe(tools::HealthProbe(member.get()));
 
   api::WatchServiceOptions watch_options;
   watch_options.authorize = [m = member.get()](const server::RequestContext& ctx,
@@ -261,22 +273,11 @@ int Run(int argc, char** argv) {
                                                               ? "to_be_decided"
                                                               : member->cluster().Version()}});
   member->Start();
+  notifier.WaitingForQuorum(tools::ReadyBeforeQuorum(cfg, have_wal));
 
   bool announced = false;
   int exit_code = 0;
-  auto waiting_since = clock.Now();
-  auto next_status = waiting_since;
   for (;;) {
-    if (!announced && !member->IsReady() && clock.Now() >= next_status) {
-      // Keep a Type=notify start job alive while the member waits for quorum.
-      next_status = clock.Now() + std::chrono::seconds(5);
-      std::string st = "STATUS=waiting for the cluster: no leader yet (" +
-                       std::to_string(std::chrono::duration_cast<std::chrono::seconds>(
-                                          clock.Now() - waiting_since)
-                                          .count()) +
-                       "s)\nEXTEND_TIMEOUT_USEC=10000000";
-      SdNotify(st.c_str());
-    }
     if (!announced && member->IsReady()) {
       announced = true;
       logger->Info("ready to serve client requests");
@@ -284,7 +285,7 @@ int Run(int argc, char** argv) {
         logger->Warn("serving insecure client requests, this is strongly discouraged!",
                      {{"address", u.host + ":" + std::to_string(u.port)}});
       }
-      SdNotify("READY=1\nSTATUS=serving client requests");
+      notifier.Serving();
     }
     timespec ts{0, 100 * 1000 * 1000};
     siginfo_t info{};
@@ -300,7 +301,7 @@ int Run(int argc, char** argv) {
       break;
     }
   }
-  SdNotify("STOPPING=1");
+  notifier.Stopping();
   (*port)->Shutdown();
   member->Stop();
   peer_transport.Stop();

@@ -1,5 +1,7 @@
 #include "tools/etcd/peer_listener.h"
 
+#include <cctype>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -43,7 +45,14 @@ absl::StatusOr<int> Listen(const config::Url& url) {
     int e = errno;
     freeaddrinfo(res);
     close(fd);
-    return absl::UnavailableError(absl::StrCat("listen tcp ", where, ": bind: ", strerror(e)));
+    // Go's lower-case errno text, as etcd prints it, then what to do.
+    std::string text = strerror(e);
+    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    return absl::UnavailableError(absl::StrCat(
+        "listen tcp ", where, ": bind: ", text,
+        e == EADDRINUSE ? " (another process, maybe another etcd, listens on this peer port; "
+                          "stop it or change --listen-peer-urls)"
+                        : ""));
   }
   freeaddrinfo(res);
   if (listen(fd, 128) != 0) {
