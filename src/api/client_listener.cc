@@ -110,6 +110,10 @@ struct Pending {
 
 }  // namespace
 
+void ConnectionSink::ServeTls(int fd, const sockaddr* /*addr*/, socklen_t /*addr_len*/) {
+  close(fd);  // no TLS configured
+}
+
 std::string ListenAddress::ToString() const {
   if (kind == Kind::kUnix) return unix_path;
   if (host.find(':') != std::string::npos) return absl::StrCat("[", host, "]:", port);
@@ -129,6 +133,7 @@ absl::StatusOr<std::unique_ptr<ClientListener>> ClientListener::Start(
         a.kind == ListenAddress::Kind::kUnix ? ListenUnix(a) : ListenTcp(a, &port);
     if (!fd.ok()) return fd.status();  // the destructor closes what was opened
     l->listen_fds_.push_back(*fd);
+    l->listen_tls_.push_back(a.tls);
     l->ports_.push_back(port);
   }
   l->epoll_fd_ = epoll_create1(EPOLL_CLOEXEC);
@@ -221,6 +226,10 @@ void ClientListener::Run() {
     }
   };
   auto accept_all = [&](int listen_fd) {
+    bool tls = false;
+    for (size_t i = 0; i < listen_fds_.size(); ++i) {
+      if (listen_fds_[i] == listen_fd) tls = listen_tls_[i];
+    }
     for (;;) {
       Pending p{};
       p.addr_len = sizeof p.addr;
@@ -238,6 +247,10 @@ void ClientListener::Run() {
       if (p.addr.ss_family != AF_UNIX) {
         int one = 1;  // as Go does for every TCP connection
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+      }
+      if (tls) {  // the TLS front door handshakes, then sniffs the plaintext
+        sink_->ServeTls(fd, reinterpret_cast<const sockaddr*>(&p.addr), p.addr_len);
+        continue;
       }
       while (pending.size() >= options_.max_pending && !expiries.empty()) {
         Expiry oldest = expiries.front();

@@ -30,6 +30,9 @@ struct ListenAddress {
   std::string host;
   int port = 0;
   std::string unix_path;
+  // https:// / unixs://: connections go to ConnectionSink::ServeTls unsniffed (the TLS
+  // front door, tls_front.h, sniffs after the handshake).
+  bool tls = false;
   std::string ToString() const;  // "127.0.0.1:2379" or the path
 };
 
@@ -40,6 +43,8 @@ class ConnectionSink {
   virtual ~ConnectionSink() = default;
   virtual void ServeHttp2(int fd) = 0;
   virtual void ServeHttp1(int fd, const sockaddr* addr, socklen_t addr_len) = 0;
+  // A connection accepted on a TLS address, right after accept (nothing read yet).
+  virtual void ServeTls(int fd, const sockaddr* addr, socklen_t addr_len);
 };
 
 struct ClientListenerOptions {
@@ -79,6 +84,7 @@ class ClientListener {
   ConnectionSink* const sink_;
   const ClientListenerOptions options_;
   std::vector<int> listen_fds_;
+  std::vector<bool> listen_tls_;  // parallel to listen_fds_
   std::vector<int> ports_;
   int epoll_fd_ = -1;
   int stop_fd_ = -1;  // eventfd

@@ -32,6 +32,13 @@ struct ClientPort::Impl final : public ConnectionSink {
   void ServeHttp1(int fd, const sockaddr* addr, socklen_t len) override {
     http_server->AddConnection(fd, addr, len);
   }
+  void ServeTls(int fd, const sockaddr* addr, socklen_t len) override {
+    if (tls_front == nullptr) {
+      close(fd);
+      return;
+    }
+    tls_front->Add(fd, addr, len);
+  }
 
   const ClientPortOptions options;
   KvService kv;
@@ -43,6 +50,7 @@ struct ClientPort::Impl final : public ConnectionSink {
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<HttpEndpoints> endpoints;
   std::unique_ptr<HttpServer> http_server;
+  std::unique_ptr<TlsFront> tls_front;
   std::unique_ptr<ClientListener> listener;
   bool shut_down = false;
 };
@@ -112,6 +120,27 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   }
   impl->http_server = std::move(*http);
 
+  // TLS termination in front of both servers (https:// and unixs:// addresses).
+  const bool any_tls = std::any_of(options.addresses.begin(), options.addresses.end(),
+                                   [](const ListenAddress& a) { return a.tls; });
+  if (any_tls) {
+    if (options.tls == nullptr) {
+      impl->http_server->Shutdown();
+      impl->grpc_server->Shutdown();
+      return absl::FailedPreconditionError(
+          "TLS key/cert (--cert-file, --key-file) must be provided for a TLS client url");
+    }
+    TlsFrontOptions to = options.tls_front;
+    if (to.handshake_timeout.count() <= 0) to.handshake_timeout = options.sniff_timeout;
+    auto front = TlsFront::Start(options.tls, impl.get(), to);
+    if (!front.ok()) {
+      impl->http_server->Shutdown();
+      impl->grpc_server->Shutdown();
+      return front.status();
+    }
+    impl->tls_front = std::move(*front);
+  }
+
   // The front door last: from here on connections arrive.
   ClientListenerOptions lo;
   lo.sniff_timeout = options.sniff_timeout;
@@ -131,6 +160,8 @@ void ClientPort::Shutdown() {
   impl_->listener->Stop();
   impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + impl_->options.shutdown_grace);
   impl_->http_server->Shutdown();
+  // Last: the pumps carried the servers' final bytes until now.
+  if (impl_->tls_front != nullptr) impl_->tls_front->Stop();
 }
 
 }  // namespace etcd::api

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "api/client_listener.h"
+#include "api/tls_front.h"
 #include "common/status.h"
 #include "server/server_api.h"
 
@@ -68,6 +69,11 @@ struct ClientPortOptions {
   std::chrono::milliseconds http_stream_check_interval{1000};
   // How long Shutdown lets in-flight gRPC calls finish before cancelling them.
   std::chrono::milliseconds shutdown_grace{2000};
+  // TLS for the addresses marked `tls` (https://, unixs://): the certificate context
+  // (not owned; must outlive the port) and the front door's settings and hooks
+  // (tls_front.h). Required when any address is TLS.
+  tls::ServerTlsContext* tls = nullptr;
+  TlsFrontOptions tls_front;
 };
 
 class ClientPort {

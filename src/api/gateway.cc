@@ -393,6 +393,7 @@ void Gateway::Handle(const HttpRequest& request, HttpRespond respond) {
   if (request.method != "POST") return respond(MethodNotAllowed(""));
   RequestContext rc;
   if (const std::string* token = request.Header("authorization")) rc.token = *token;
+  rc.cert_common_name = request.tls_common_name;
   it->second(request, rc, std::move(respond));
 }
 

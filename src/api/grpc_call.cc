@@ -1,5 +1,6 @@
 #include "api/grpc_call.h"
 
+#include "api/tls_peers.h"
 #include "common/errors.h"
 
 namespace etcd::api {
@@ -14,6 +15,10 @@ server::RequestContext ContextFromMetadata(const grpc::ServerContextBase& ctx) {
   }
   if (auto it = md.find("hasleader"); it != md.end()) {
     rc.require_leader = std::string_view(it->second.data(), it->second.size()) == "true";
+  }
+  // TLS connections reach gRPC as "fd:<n>" (tls_front.h hands over a socketpair end).
+  if (std::optional<TlsPeer> peer = LookupTlsPeerByGrpcPeer(ctx.peer())) {
+    rc.cert_common_name = std::move(peer->common_name);
   }
   return rc;
 }

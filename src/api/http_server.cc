@@ -1,4 +1,5 @@
 #include "api/http_server.h"
+#include "api/tls_peers.h"
 
 #include <microhttpd.h>
 #include <sys/socket.h>
@@ -289,6 +290,13 @@ int HttpServer::OnRequest(MHD_Connection* conn, const char* url, const char* met
     ex->request.path = url;
     MHD_get_connection_values(conn, MHD_HEADER_KIND, &CollectHeader, &ex->request);
     MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, &CollectQuery, &ex->request);
+    if (const MHD_ConnectionInfo* ci =
+            MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD)) {
+      if (std::optional<TlsPeer> peer = LookupTlsPeer(ci->connect_fd)) {
+        ex->request.tls = true;
+        ex->request.tls_common_name = std::move(peer->common_name);
+      }
+    }
     {
       absl::MutexLock l(&mu_);
       live_.insert(ex);
@@ -317,7 +325,8 @@ int HttpServer::OnRequest(MHD_Connection* conn, const char* url, const char* met
       ++in_flight_;
     }
     const std::string* host = ex->request.Header("host");
-    if (!HostAllowed(HostWithoutPort(host != nullptr ? *host : ""))) {
+    // As etcd, the host whitelist guards plain HTTP only (DNS rebinding, CVE-2018-5702).
+    if (!ex->request.tls && !HostAllowed(HostWithoutPort(host != nullptr ? *host : ""))) {
       return Queue(ex, MisdirectedRequest(HostWithoutPort(host != nullptr ? *host : "")));
     }
     ex->cors = OriginAllowed(ex->request.Header("origin"), &ex->allow_origin);

@@ -23,6 +23,10 @@ struct HttpRequest {
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
   std::map<std::string, std::string> headers;             // names in lower case
   std::string body;
+  // The connection came through the TLS front door (tls_front.h); the verified client
+  // certificate's CN (--client-cert-auth), "" when none.
+  bool tls = false;
+  std::string tls_common_name;
 
   const std::string* Header(const std::string& lower_name) const {
     auto it = headers.find(lower_name);

@@ -114,7 +114,8 @@ void V2KeysHandler::Keys(const HttpRequest& request, const std::string& raw_key,
     for (auto& kv : ParseForm(request.body)) form.pairs.push_back(std::move(kv));
   }
   auto bad = [&](int code, const std::string& cause) {
-    respond(Error(v2store::V2Error{code, cause, store->Index()}, Headers(store->Index())));
+    // Request errors carry index 0, as etcd's do.
+    respond(Error(v2store::V2Error{code, cause, 0}, Headers(store->Index())));
   };
   bool bad_bool = false;
   bool recursive = false, sorted = false, wait = false, dir = false, refresh = false;
@@ -126,23 +127,23 @@ void V2KeysHandler::Keys(const HttpRequest& request, const std::string& raw_key,
   form.Bool("refresh", &refresh, &bad_bool);
   form.Bool("quorum", &quorum, &bad_bool);
   form.Bool("noValueOnSuccess", &no_value, &bad_bool);
-  if (bad_bool) return bad(v2store::kInvalidField, "invalid value for boolean field");
+  if (bad_bool) return bad(v2store::kInvalidField, "invalid value for boolean");
   uint64_t wait_index = 0, prev_index = 0;
   if (const std::string* v = form.Get("waitIndex"); v != nullptr && !v->empty()) {
     if (!absl::SimpleAtoi(*v, &wait_index)) {
-      return bad(v2store::kIndexNaN, "invalid value for waitIndex");
+      return bad(v2store::kIndexNaN, "invalid value for \"waitIndex\"");
     }
   }
   if (const std::string* v = form.Get("prevIndex"); v != nullptr && !v->empty()) {
     if (!absl::SimpleAtoi(*v, &prev_index)) {
-      return bad(v2store::kIndexNaN, "invalid value for prevIndex");
+      return bad(v2store::kIndexNaN, "invalid value for \"prevIndex\"");
     }
   }
   int64_t ttl = 0;
   bool has_ttl = false;
   if (const std::string* v = form.Get("ttl"); v != nullptr && !v->empty()) {
     if (!absl::SimpleAtoi(*v, &ttl) || ttl < 0) {
-      return bad(v2store::kTtlNaN, "invalid value for ttl");
+      return bad(v2store::kTtlNaN, "invalid value for \"ttl\"");
     }
     has_ttl = true;
   }
@@ -192,14 +193,14 @@ void V2KeysHandler::Keys(const HttpRequest& request, const std::string& raw_key,
   q.set_time_ns(NowNs());
   if (const std::string* v = form.Get("value"); v != nullptr) q.set_value(*v);
   if (const std::string* v = form.Get("prevValue"); v != nullptr) {
-    if (v->empty()) return bad(v2store::kPrevValueRequired, "prevValue cannot be empty");
+    if (v->empty()) return bad(v2store::kPrevValueRequired, "\"prevValue\" cannot be empty");
     q.set_has_prev_value(true);
     q.set_prev_value(*v);
   }
   q.set_prev_index(prev_index);
   bool prev_exist = false, bad_exist = false;
   if (form.Bool("prevExist", &prev_exist, &bad_exist)) {
-    if (bad_exist) return bad(v2store::kInvalidField, "invalid value for prevExist");
+    if (bad_exist) return bad(v2store::kInvalidField, "invalid value for \"prevExist\"");
     q.set_prev_exist(prev_exist ? 1 : 2);
   }
   if (dir && form.Get("value") != nullptr && !form.Get("value")->empty()) {

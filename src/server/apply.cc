@@ -199,6 +199,7 @@ ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftRequest& r,
   auto fail = [](absl::Status s) { return ApplyResult{std::move(s), nullptr}; };
   auto header_rev = [&](etcdserverpb::ResponseHeader* h) { h->set_revision(kv_->Rev()); };
 
+  if (r.has_v2()) return ApplyV2(r.v2());  // v2_server.cc
   if (r.has_put()) {
     if (nospace) return fail(errors::Make(errors::Err::kNoSpace));
     auto resp = kv_applier_->Put(r.put(), events);

@@ -173,6 +173,7 @@ absl::Status EtcdServer::OpenStateMachine() {
   lease_options.checkpoint_enabled = cfg_.experimental_enable_lease_checkpoint;
   lessor_ = std::make_unique<lease::Lessor>(backend_.get(), deps_.clock, lease_options);
   RETURN_IF_ERROR(lessor_->Recover());
+  RETURN_IF_ERROR(LoadV2Store());  // v2_server.cc
   kv_->ForEachLeasedKey(
       [&](const std::string& key, int64_t lease) { lessor_->Attach(lease, key); });
   double lease_ms = lap();

@@ -64,6 +64,7 @@
 #include "peerpb/peer.pb.h"
 #include "serverpb/internal.pb.h"
 #include "storage/backend.h"
+#include "v2store/store.h"
 #include "wal/snapshotter.h"
 #include "wal/wal.h"
 #include "watch/watchable_store.h"
@@ -205,33 +206,6 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
 
-  // --- peers (membership_apply.cc / member_requests.cc) ---
-  // An inbound Raft message from another member (the transport's RaftHandler::Process):
-  // queued for the raft loop; never blocks.
-  void ProcessPeerMessage(raftpb::Message msg);
-  // Leader side of a MemberPromote forwarded by a follower (Transport::ForwardPromote):
-  // checks the learner's progress here, proposes the promotion, answers with the member
-  // list once applied, or with kNotLeader / an etcd error.
-  void PromoteMemberOnLeader(uint64_t learner_id, Transport::PromoteDone done);
-  bool IsLearner() const { return is_learner_.load(); }
-  // A peer refused us because this member was removed (RaftHandler::
-  // OnRemovedFromCluster, e.g. a removed member restarted on its old data dir): log as
-  // etcd does and stop serving; main exits 0.
-  void HandleRemovedFromCluster(uint64_t reported_by);
-
-  // --- peers: the rest of the transport's inbound side (cluster_peer.cc) ---
-  // Delivery failures, queued for the raft loop (RawNode::ReportUnreachable /
-  // ReportSnapshot); never block.
-  void ReportUnreachable(uint64_t id);
-  void ReportSnapshot(uint64_t id, bool failed);
-  bool IsRemovedMember(uint64_t id) const;
-  // The membership for the peer Members call, sorted by ID.
-  std::vector<serverpb::Member> PeerMembers() const;
-  // Leader side of a keep-alive forwarded by a follower: the TTL, or kNotLeader,
-  // kLeaseNotFound, kTimeout (a just-elected leader waits, bounded by `deadline`, for
-  // its lessor to be promoted).
-  absl::StatusOr<int64_t> RenewLeaseForPeer(int64_t id, absl::Time deadline);
-
   // --- Auth (auth_requests.cc) ---
   AuthApi* Auth() override { return this; }
 #define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
@@ -270,6 +244,39 @@ class EtcdServer final : public ServerApi, public AuthApi {
   absl::Status AuthorizeMaintenance(const RequestContext& ctx) const;
   // The auth store (null before Create finishes).
   auth::AuthStore* auth_store() { return auth_.get(); }
+
+  // --- v2 keys API (v2_server.cc) ---
+  void V2Write(const RequestContext& ctx, const serverpb::V2Request& req,
+               Done<serverpb::V2Response> done) override;
+  v2store::Store* V2Store() override;
+  uint64_t CommittedRaftIndex() const override;
+
+  // --- peers (membership_apply.cc / member_requests.cc) ---
+  // An inbound Raft message from another member (the transport's RaftHandler::Process):
+  // queued for the raft loop; never blocks.
+  void ProcessPeerMessage(raftpb::Message msg);
+  // Leader side of a MemberPromote forwarded by a follower (Transport::ForwardPromote):
+  // checks the learner's progress here, proposes the promotion, answers with the member
+  // list once applied, or with kNotLeader / an etcd error.
+  void PromoteMemberOnLeader(uint64_t learner_id, Transport::PromoteDone done);
+  bool IsLearner() const { return is_learner_.load(); }
+  // A peer refused us because this member was removed (RaftHandler::
+  // OnRemovedFromCluster, e.g. a removed member restarted on its old data dir): log as
+  // etcd does and stop serving; main exits 0.
+  void HandleRemovedFromCluster(uint64_t reported_by);
+
+  // --- peers: the rest of the transport's inbound side (cluster_peer.cc) ---
+  // Delivery failures, queued for the raft loop (RawNode::ReportUnreachable /
+  // ReportSnapshot); never block.
+  void ReportUnreachable(uint64_t id);
+  void ReportSnapshot(uint64_t id, bool failed);
+  bool IsRemovedMember(uint64_t id) const;
+  // The membership for the peer Members call, sorted by ID.
+  std::vector<serverpb::Member> PeerMembers() const;
+  // Leader side of a keep-alive forwarded by a follower: the TTL, or kNotLeader,
+  // kLeaseNotFound, kTimeout (a just-elected leader waits, bounded by `deadline`, for
+  // its lessor to be promoted).
+  absl::StatusOr<int64_t> RenewLeaseForPeer(int64_t id, absl::Time deadline);
 
   HealthInfo Health() const override;
   void CheckQuorum(int timeout_ms, std::function<void(absl::Status)> done) override;
@@ -559,6 +566,15 @@ class EtcdServer final : public ServerApi, public AuthApi {
   metrics::Histogram snapshot_save_seconds_;
 
   std::thread raft_thread_;
+  // v2 keys store (v2_server.cc). v2_ is replaced only by LoadV2Store (open, snapshot
+  // install); the store itself is thread-safe.
+  absl::Status LoadV2Store();
+  ApplyResult ApplyV2(const serverpb::V2Request& q);
+  void MaybeProposeV2Sync(Clock::TimePoint now);  // raft loop only
+  mutable absl::Mutex v2_mu_;
+  std::unique_ptr<v2store::Store> v2_ ABSL_GUARDED_BY(v2_mu_);
+  Clock::TimePoint v2_sync_sent_{};  // raft loop only
+
   std::thread apply_thread_;
   std::thread worker_thread_;
 };

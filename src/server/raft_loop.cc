@@ -233,6 +233,7 @@ void EtcdServer::RunLeaderTimers(Clock::TimePoint now) {
     }
   }
   if (!leader) return;
+  MaybeProposeV2Sync(now);  // v2_server.cc: TTL expiry of v2 keys
 
   // The cluster version, once a leader exists (single release: ours).
   if (!version_proposed_ && cluster_->Version().empty()) {

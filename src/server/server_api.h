@@ -20,9 +20,13 @@
 
 #include "common/status.h"
 #include "etcdserverpb/rpc.pb.h"
+#include "serverpb/internal.pb.h"
 
 namespace etcd::mvcc {
 class WatchableStore;  // mvcc/watchable_store.h
+}
+namespace etcd::v2store {
+class Store;  // v2store/store.h
 }
 
 namespace etcd::server {
@@ -153,6 +157,17 @@ class ServerApi {
   virtual void CheckQuorum(int timeout_ms, std::function<void(absl::Status)> done) = 0;
   // Prometheus text exposition of the server's metrics (etcd's metric names).
   virtual std::string MetricsText() const = 0;
+
+  // --- v2 keys API (--enable-v2; api/v2_keys_handler.h) ---
+  // A write (PUT/POST/DELETE) through Raft; the response carries the HTTP status and body.
+  virtual void V2Write(const RequestContext& /*ctx*/, const serverpb::V2Request& /*req*/,
+                       Done<serverpb::V2Response> done) {
+    done(absl::UnimplementedError("the v2 API is not served by this member"));
+  }
+  // The store for reads and watches; null when --enable-v2 is off.
+  virtual v2store::Store* V2Store() { return nullptr; }
+  // The committed Raft index (X-Raft-Index).
+  virtual uint64_t CommittedRaftIndex() const { return 0; }
 };
 
 }  // namespace etcd::server

@@ -410,6 +410,18 @@ Outcome Store::CompareAndDelete(const std::string& key,
   return DeleteNode("compareAndDelete", n, now_ns);
 }
 
+bool Store::HasExpiring() const {
+  absl::MutexLock l(&mu_);
+  std::vector<const Node*> stack{root_.get()};
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (n->expire_ns != 0) return true;
+    for (const auto& [name, child] : n->children) stack.push_back(child.get());
+  }
+  return false;
+}
+
 std::vector<Event> Store::DeleteExpired(int64_t now_ns) {
   absl::MutexLock l(&mu_);
   std::vector<Event> out;

@@ -80,6 +80,8 @@ class Store {
   Outcome Delete(const std::string& key, bool dir, bool recursive, int64_t now_ns);
   Outcome CompareAndDelete(const std::string& key, const std::optional<std::string>& prev_value,
                            uint64_t prev_index, int64_t now_ns);
+  // True when some key or directory has a TTL (the leader then proposes SYNCs).
+  bool HasExpiring() const;
   // Deletes every key whose TTL ran out at `now_ns` ("expire" events).
   std::vector<Event> DeleteExpired(int64_t now_ns);
 

@@ -33,7 +33,7 @@ int V2Error::HttpStatus() const {
   switch (code) {
     case kKeyNotFound: return 404;
     case kNotFile:
-    case kNotDir: return 403;
+    case kDirNotEmpty: return 403;
     case kUnauthorized: return 401;
     case kTestFailed:
     case kNodeExist: return 412;

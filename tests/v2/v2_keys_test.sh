@@ -68,7 +68,9 @@ run_script() {  # run_script PORT OUT
   req DELETE "$E/"
   req PUT "$E/f" -d value=x
   req PUT "$E/f" -d dir=true
-  req GET "$E/d/k1?wait=true&waitIndex=2"
+  # waitIndex relative to this server's first write (etcd 3.4 starts its v2 index at 4)
+  first=$(sed -n 2p "$out" | grep -o '"modifiedIndex":[0-9]*' | head -1 | cut -d: -f2)
+  req GET "$E/d/k1?wait=true&waitIndex=$((first + 1))"
 }
 run_script "$base" "$tmp/oracle.out"
 run_script $((base + 2)) "$tmp/ours.out"
@@ -90,8 +92,10 @@ for line in lines:
             for k in list(o):
                 if k in ('modifiedIndex', 'createdIndex', 'index'):
                     if base is None and k == 'modifiedIndex': base = o[k] - 1
-                    o[k] = o[k] - (base or 0)
+                    o[k] = o[k] - (base or 0) if o[k] else 0  # request errors: index 0
                 elif k == 'expiration': o[k] = 'T'
+                elif k == 'cause' and isinstance(o[k], str) and base is not None:
+                    o[k] = re.sub(r'\[(\d+) != (\d+)\]', lambda m: '[%s != %d]' % (m.group(1), int(m.group(2)) - base), o[k])
                 elif k == 'key' and isinstance(o[k], str):
                     o[k] = re.sub(r'/(\d{20})$', lambda m: '/Q', o[k])
                 else: walk(o[k])

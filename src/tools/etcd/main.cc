@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "api/client_port.h"
+#include "api/v2_keys_handler.h"
 #include "api/election_service.h"
 #include "common/clock.h"
 #include "common/env.h"
@@ -32,8 +33,10 @@
 #include "server/etcd_server.h"
 #include "server/peer_transport.h"
 #include "systemd/notifier.h"
+#include "tools/etcd/bootstrap_discovery.h"
 #include "tools/etcd/check_config.h"
 #include "tools/etcd/peer_listener.h"
+#include "tools/etcd/tls_setup.h"
 #include "tools/etcd/systemd_glue.h"
 #include "wal/wal.h"
 #include "watch/watch_service.h"
@@ -108,7 +111,7 @@ int Run(int argc, char** argv) {
   }
   if (parsed->check_config) {
     tools::PrintCheckConfig(*parsed, Env::Default(), stdout, stderr);  // check_config.cc
-    return 0;
+    return tools::CheckSrvRecords(parsed->config);  // bootstrap_discovery.cc
   }
   config::ServerConfig cfg = parsed->config;
 
@@ -131,9 +134,6 @@ int Run(int argc, char** argv) {
   for (const auto& w : parsed->warnings) logger->Warn(w);
   if (cfg.force_new_cluster) {
     logger->Warn("--force-new-cluster is not supported by this build yet and is ignored");
-  }
-  if (cfg.enable_v2) {
-    logger->Warn("--enable-v2: the v2 API is not served by this build yet");
   }
 
   logger->Info("running etcd", {{"etcd-version", ETCD_VERSION},
@@ -167,6 +167,13 @@ int Run(int argc, char** argv) {
     logger->Info("the server is already initialized as member before, starting as etcd member...",
                  {{"wal-dir", cfg.WalDir()}});
   } else {
+    // --discovery-srv / --discovery become the initial cluster (bootstrap_discovery.cc).
+    if (absl::Status d = tools::ResolveDiscovery(
+            &cfg, *logger, [&](const std::string& s) { notify_sender->Send("STATUS=" + s); });
+        !d.ok()) {
+      logger->Log(log::Level::kFatal, "discovery failed", {{"error", std::string(d.message())}});
+      return 1;
+    }
     absl::Status s = config::CheckBootstrapMembership(*parsed);
     if (!s.ok()) {
       logger->Log(log::Level::kFatal, "discovery failed", {{"error", std::string(s.message())}});
@@ -232,7 +239,6 @@ int Run(int argc, char** argv) {
                 {{"error", std::string(s.message())}});
     return 1;
   }
-
   if (logging->journal) {
     logging->journal->SetIdentity(cfg.name, membership::IdToHex(member->MemberId()),
                                   membership::IdToHex(member->ClusterId()));
@@ -260,6 +266,16 @@ int Run(int argc, char** argv) {
   popts.enable_pprof = cfg.enable_pprof;
   popts.cors = cfg.cors;
   popts.host_whitelist = cfg.host_whitelist;
+  // https:// / unixs:// client URLs: TLS terminated in the front door (docs/security.md).
+  auto client_tls = tools::SetUpClientTls(cfg, logger.get());
+  if (!client_tls.ok()) {
+    logger->Log(log::Level::kFatal, std::string(client_tls.status().message()));
+    member->Stop();
+    return 1;
+  }
+  tools::ApplyClientTls(cfg, client_tls->get(), logger.get(), &popts);
+  api::V2KeysHandler v2_keys(member.get(), &clock);  // /v2/keys, /v2/members, /v2/machines
+  if (cfg.enable_v2) popts.v2_handler = &v2_keys;
   auto port = api::ClientPort::Start(member.get(), popts, {&watch_service, coord_services.lock(), coord_services.election()});
   if (!port.ok()) {
     logger->Log(log::Level::kFatal, std::string(port.status().message()));
@@ -281,10 +297,7 @@ int Run(int argc, char** argv) {
     if (!announced && member->IsReady()) {
       announced = true;
       logger->Info("ready to serve client requests");
-      for (const auto& u : cfg.listen_client_urls) {
-        logger->Warn("serving insecure client requests, this is strongly discouraged!",
-                     {{"address", u.host + ":" + std::to_string(u.port)}});
-      }
+      tools::LogServingClients(cfg, logger.get());
       notifier.Serving();
     }
     timespec ts{0, 100 * 1000 * 1000};

@@ -173,11 +173,13 @@ TEST(Store, TtlShowsCeilingSecondsAndExpires) {
   EXPECT_NE(g.event.Json().find(R"("expiration":"2023-11-14T22:13:30Z","ttl":10)"),
             std::string::npos)
       << g.event.Json();
+  EXPECT_TRUE(s.HasExpiring());
   EXPECT_TRUE(s.DeleteExpired(kNow + 9 * kSec).empty());
   auto ev = s.DeleteExpired(kNow + 10 * kSec);
   ASSERT_EQ(ev.size(), 1u);
   EXPECT_EQ(ev[0].action, "expire");
   EXPECT_FALSE(s.Get("/t", false, false, kNow).ok());
+  EXPECT_FALSE(s.HasExpiring());
 }
 
 TEST(Store, RefreshKeepsValueAndFiresNoWatch) {
