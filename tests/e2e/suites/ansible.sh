@@ -52,6 +52,8 @@ finish() {
   local rc=$?
   [ -n "$DISC_PID" ] && { kill "$DISC_PID" 2>/dev/null; wait "$DISC_PID" 2>/dev/null; }
   [ -n "${WRITER_PID:-}" ] && { kill "$WRITER_PID" 2>/dev/null; wait "$WRITER_PID" 2>/dev/null; }
+  local s   # Ansible's SSH control masters (ControlPersist) to hosts about to disappear
+  for s in "$E2E_RUN"/cp/*; do [ -S "$s" ] && ssh -o ControlPath="$s" -O exit e2e >/dev/null 2>&1; done
   e2e_teardown
   echo "artifacts: $E2E_ARTIFACTS ($(elapsed) in all)"
   e2e_summary
@@ -164,6 +166,9 @@ e2e_net_up || exit 1
 DISC_URL=http://$NET.1:2379
 start_discovery() {
   local bin=$1 d=$E2E_RUN/disc i
+  if curl -fsS -m 2 "$DISC_URL/version" >/dev/null 2>&1; then
+    echo "something already serves $DISC_URL (a leftover of another run?)"; return 1
+  fi
   rm -rf "$d/data"; mkdir -p "$d"
   "$bin" --name disc --data-dir "$d/data" --enable-v2 \
     --listen-client-urls "$DISC_URL" --advertise-client-urls "$DISC_URL" \
@@ -180,17 +185,23 @@ start_discovery() {
 }
 if [ "$MODE" = discovery ]; then
   echo "== discovery service on $DISC_URL ($(elapsed))"
+  # start_discovery runs in this shell (not under check, a subshell): DISC_PID must stay
+  # known to finish().
+  dlog=$E2E_ARTIFACTS/discovery-start.log
   if [ -n "${E2E_DISCOVERY_ETCD:-}" ]; then
-    check "discovery service: $E2E_DISCOVERY_ETCD --enable-v2 serves /v2/keys" \
-      start_discovery "$E2E_DISCOVERY_ETCD" || exit 1
+    start_discovery "$E2E_DISCOVERY_ETCD" > "$dlog" 2>&1
+    check "discovery service: $E2E_DISCOVERY_ETCD --enable-v2 serves /v2/keys" test $? -eq 0 ||
+      { cat "$dlog"; exit 1; }
   else
     mkdir -p "$E2E_RUN/disc/root"
     (cd "$E2E_RUN/disc/root" && rpm2cpio "$RPM" | cpio -idm --quiet ./usr/bin/etcd)
-    if ! check "discovery service: our etcd (from the RPM) --enable-v2 serves /v2/keys" \
-        start_discovery "$E2E_RUN/disc/root/usr/bin/etcd"; then
+    start_discovery "$E2E_RUN/disc/root/usr/bin/etcd" > "$dlog" 2>&1
+    if ! check "discovery service: our etcd (from the RPM) --enable-v2 serves /v2/keys" test $? -eq 0; then
+      cat "$dlog"
       # Keep testing the role: etcd 3.4 as the discovery service.
-      check "discovery service: /usr/bin/etcd (etcd 3.4) --enable-v2 serves /v2/keys instead" \
-        start_discovery /usr/bin/etcd || exit 1
+      start_discovery /usr/bin/etcd > "$dlog" 2>&1
+      check "discovery service: /usr/bin/etcd (etcd 3.4) --enable-v2 serves /v2/keys instead" test $? -eq 0 ||
+        { cat "$dlog"; exit 1; }
     fi
   fi
 fi
