@@ -263,6 +263,7 @@ absl::Status EtcdServer::ReloadStateMachine() {
       [&](const std::string& key, int64_t lease) { lessor_->Attach(lease, key); });
   RETURN_IF_ERROR(alarms_.Recover(*backend_));
   RETURN_IF_ERROR(LoadV2Store());  // v2_server.cc
+  if (auth_ != nullptr) RETURN_IF_ERROR(auth_->Reload());
   if (cluster_ != nullptr) {
     const uint64_t cluster_id = cluster_->id();
     RETURN_IF_ERROR(cluster_->Recover(*backend_));
