@@ -29,6 +29,12 @@ bool IsHidden(const std::string& watch_path, const std::string& key) {
   return absl::StrContains(after, "/_");
 }
 
+// A directory went away (its watchers below it are notified).
+bool IsDirRemoval(const Event& e) {
+  return e.node.dir &&
+         (e.action == "delete" || e.action == "expire" || e.action == "compareAndDelete");
+}
+
 std::string FormatExpiration(int64_t ns) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%E*SZ", absl::FromUnixNanos(ns), absl::UTCTimeZone());
 }
@@ -295,6 +301,28 @@ std::string CompareFailCause(const std::optional<std::string>& prev_value, uint6
 }
 }  // namespace
 
+Store::Node* Store::CompareTarget(const std::string& path,
+                                  const std::optional<std::string>& prev_value,
+                                  uint64_t prev_index, Outcome* o) {
+  Node* n = Find(path);
+  if (n == nullptr) {
+    o->error = Err(kKeyNotFound, path);
+    return nullptr;
+  }
+  if (n->dir) {
+    o->error = Err(kNotFile, path);
+    return nullptr;
+  }
+  bool value_ok = !prev_value.has_value() || *prev_value == n->value;
+  bool index_ok = prev_index == 0 || prev_index == n->modified;
+  if (!value_ok || !index_ok) {
+    o->error = Err(kTestFailed, CompareFailCause(prev_value, prev_index, n->value, n->modified,
+                                                 value_ok, index_ok));
+    return nullptr;
+  }
+  return n;
+}
+
 Outcome Store::CompareAndSwap(const std::string& key, const std::optional<std::string>& prev_value,
                               uint64_t prev_index, const WriteOptions& opts, int64_t now_ns) {
   absl::MutexLock l(&mu_);
@@ -304,22 +332,8 @@ Outcome Store::CompareAndSwap(const std::string& key, const std::optional<std::s
     o.error = Err(kRootReadOnly, "/");
     return o;
   }
-  Node* n = Find(path);
-  if (n == nullptr) {
-    o.error = Err(kKeyNotFound, path);
-    return o;
-  }
-  if (n->dir) {
-    o.error = Err(kNotFile, path);
-    return o;
-  }
-  bool value_ok = !prev_value.has_value() || *prev_value == n->value;
-  bool index_ok = prev_index == 0 || prev_index == n->modified;
-  if (!value_ok || !index_ok) {
-    o.error = Err(kTestFailed, CompareFailCause(prev_value, prev_index, n->value, n->modified,
-                                                value_ok, index_ok));
-    return o;
-  }
+  Node* n = CompareTarget(path, prev_value, prev_index, &o);
+  if (n == nullptr) return o;
   std::vector<std::pair<WatchCallback, Event>> fire;
   o.event.prev_node = View(n, false, false, false, now_ns);
   ++index_;
@@ -391,22 +405,8 @@ Outcome Store::CompareAndDelete(const std::string& key,
   absl::MutexLock l(&mu_);
   Outcome o;
   std::string path = CleanPath(key);
-  Node* n = Find(path);
-  if (n == nullptr) {
-    o.error = Err(kKeyNotFound, path);
-    return o;
-  }
-  if (n->dir) {
-    o.error = Err(kNotFile, path);
-    return o;
-  }
-  bool value_ok = !prev_value.has_value() || *prev_value == n->value;
-  bool index_ok = prev_index == 0 || prev_index == n->modified;
-  if (!value_ok || !index_ok) {
-    o.error = Err(kTestFailed, CompareFailCause(prev_value, prev_index, n->value, n->modified,
-                                                value_ok, index_ok));
-    return o;
-  }
+  Node* n = CompareTarget(path, prev_value, prev_index, &o);
+  if (n == nullptr) return o;
   return DeleteNode("compareAndDelete", n, now_ns);
 }
 
@@ -460,8 +460,7 @@ bool Store::Matches(const Watcher& w, const std::string& key, bool deleted_dir) 
 void Store::Record(const Event& e, std::vector<std::pair<WatchCallback, Event>>* fire) {
   history_.push_back(e);
   if (history_.size() > kHistoryCapacity) history_.pop_front();
-  bool deleted_dir = e.node.dir && (e.action == "delete" || e.action == "expire" ||
-                                    e.action == "compareAndDelete");
+  bool deleted_dir = IsDirRemoval(e);
   for (auto it = watchers_.begin(); it != watchers_.end();) {
     if (e.node.modified_index >= it->second.since && Matches(it->second, e.node.key, deleted_dir)) {
       fire->emplace_back(std::move(it->second.cb), e);
@@ -490,8 +489,7 @@ Outcome Store::Watch(const std::string& key, bool recursive, uint64_t since, Wat
       return o;
     }
     for (const auto& e : history_) {
-      bool deleted_dir = e.node.dir && (e.action == "delete" || e.action == "expire" ||
-                                        e.action == "compareAndDelete");
+      bool deleted_dir = IsDirRemoval(e);
       if (e.node.modified_index >= since && Matches(w, e.node.key, deleted_dir)) {
         o.event = e;
         return o;

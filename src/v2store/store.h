@@ -112,6 +112,9 @@ class Store {
   NodeView View(const Node* n, bool recursive, bool sorted, bool list, int64_t now_ns) const;
   Outcome Write(const char* action, const std::string& key, const WriteOptions& opts,
                 std::optional<bool> must_exist, int64_t now_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The key a compare-and-swap/delete acts on, or null with o->error set (100, 102, 101).
+  Node* CompareTarget(const std::string& path, const std::optional<std::string>& prev_value,
+                      uint64_t prev_index, Outcome* o) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Outcome DeleteNode(const char* action, Node* n, int64_t now_ns)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   Node* MakeDirs(const std::string& dir_path, V2Error* err) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
