@@ -128,7 +128,11 @@ void Notifier::Tick() {
     watchdog_due = opts_.watchdog.count() > 0 && now >= next_watchdog_;
     if (watchdog_due) next_watchdog_ = now + opts_.watchdog / 2;
   }
-  const bool healthy = watchdog_due && (!health || health());
+  // The probe runs on every tick while the watchdog is on (not only when a ping is
+  // due): a progress probe measures "moved within the last election timeout" with the
+  // tick's precision (systemd/progress_probe.h).
+  const bool probed_healthy = opts_.watchdog.count() > 0 && (!health || health());
+  const bool healthy = watchdog_due && probed_healthy;
 
   absl::MutexLock send_lock(&send_mu_);
   std::vector<std::string> msgs;

@@ -13,8 +13,9 @@
 //        (a whole cluster started one member at a time after a full stop);
 //  * until READY=1, every `keepalive` the current STATUS is re-sent with
 //    EXTEND_TIMEOUT_USEC, so a long WAL replay never hits TimeoutStartSec;
-//  * WATCHDOG=1 every half WatchdogSec, only while the health probe (raft loop alive)
-//    says so; a stalled member is then restarted by systemd;
+//  * WATCHDOG=1 every half WatchdogSec, only while the health probe (raft loop turned
+//    within the last election timeout, applier not stuck: progress_probe.h) says so; a
+//    stalled member is then killed and restarted by systemd;
 //  * STOPPING=1 on shutdown; no watchdog pings afterwards.
 //
 // Sending goes through a NotifySender: libsystemd's sd_notify (honours NOTIFY_SOCKET;
@@ -77,7 +78,8 @@ class Notifier {
   Notifier& operator=(const Notifier&) = delete;
 
   // Probes, called from Tick() without locks. Peer probe: for the "waiting for quorum"
-  // line. Health probe: true while the member is healthy (WATCHDOG=1 is sent only then).
+  // line. Health probe: true while the member is healthy (WATCHDOG=1 is sent only then);
+  // called on every Tick() while the watchdog is on.
   void SetPeerProbe(std::function<PeerCount()> probe);
   void SetHealthProbe(std::function<bool()> probe);
 

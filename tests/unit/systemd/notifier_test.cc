@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "systemd/progress_probe.h"
 
 namespace etcd::systemd {
 namespace {
@@ -150,6 +151,37 @@ TEST(NotifierTest, WatchdogOnlyWhileHealthy) {
   clock.Advance(seconds(5));
   n.Tick();
   EXPECT_TRUE(sender.Take().empty()) << "nothing after STOPPING=1";
+}
+
+TEST(NotifierTest, WatchdogFollowsRaftLoopProgressAtTickPrecision) {
+  // WatchdogSec=4s (a ping due every 2s), ticks every 250ms, election timeout 1s: the
+  // probe is sampled on every tick, so a loop that stops turning loses the next ping.
+  RecordingSender sender;
+  FakeClock clock;
+  NotifierOptions o = Options();
+  o.watchdog = seconds(4);
+  Notifier n(&sender, &clock, o);
+  ProgressProbe probe(&clock);
+  uint64_t turns = 0;
+  probe.AddLoop("raft loop", std::chrono::milliseconds(1000), [&] { return turns; });
+  n.SetHealthProbe([&] { return probe.Healthy(); });
+  n.Serving();
+  sender.Take();
+  auto run = [&](int ticks, bool turning) {
+    int pings = 0;
+    for (int i = 0; i < ticks; ++i) {
+      clock.Advance(std::chrono::milliseconds(250));
+      if (turning) ++turns;
+      n.Tick();
+      for (const auto& m : sender.Take()) pings += m == "WATCHDOG=1";
+    }
+    return pings;
+  };
+  EXPECT_EQ(run(40, true), 5);   // 10s of progress: a ping every 2s
+  // Pings went out at 0.25, 2.25, ..., 8.25 s; stuck from 10 s on: the ping due at
+  // 10.25 s still goes (0.25 s after the last turn), every later one is withheld.
+  EXPECT_EQ(run(40, false), 1);
+  EXPECT_EQ(run(8, true), 1);    // turning again: pings resume
 }
 
 TEST(NotifierTest, NoWatchdogWhenNotRequested) {
