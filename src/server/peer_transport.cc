@@ -43,6 +43,9 @@ absl::Status PeerTransport::Start(EtcdServer* member, const config::ServerConfig
     if (l.host == "localhost") l.host = "127.0.0.1";
     o.listen_peer_urls.push_back(l.ToString());
   }
+  o.server_credentials = server_creds_;
+  o.channel_credentials = channel_creds_;
+  o.check_tls_caller = check_caller_;
   o.rng_seed = member->MemberId() ^ static_cast<uint64_t>(
                                         clock_->WallNow().time_since_epoch().count());
   member_ = member;
@@ -70,6 +73,14 @@ void PeerTransport::Stop() {
     running_ = false;
   }
   transport_->Stop();
+}
+
+void PeerTransport::SetTls(
+    std::shared_ptr<grpc::ServerCredentials> server, std::shared_ptr<grpc::ChannelCredentials> channel,
+    std::function<absl::Status(const std::string&, const std::string&)> check_caller) {
+  server_creds_ = std::move(server);
+  channel_creds_ = std::move(channel);
+  check_caller_ = std::move(check_caller);
 }
 
 void PeerTransport::SetTestIsolationFile(std::string path) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -41,6 +42,13 @@ class PeerTransport final : public Transport, private transport::RaftHandler {
   absl::Status Start(EtcdServer* member, const config::ServerConfig& cfg);
   // After the member stopped. Idempotent.
   void Stop();
+  // Peer TLS (docs/security.md): https:// peer URLs are served with `server` and dialed
+  // with `channel` (tls::MakePeerCredentials). Call before Start; without it https://
+  // peer URLs are refused.
+  // `check_caller`: transport::TransportOptions::check_tls_caller (may be null).
+  void SetTls(std::shared_ptr<grpc::ServerCredentials> server,
+              std::shared_ptr<grpc::ChannelCredentials> channel,
+              std::function<absl::Status(const std::string&, const std::string&)> check_caller = {});
   // The underlying transport (stats, tests); null before Start.
   transport::Transport* transport() { return transport_.get(); }
 
@@ -77,6 +85,9 @@ class PeerTransport final : public Transport, private transport::RaftHandler {
   const log::Logger* const logger_;
   EtcdServer* member_ = nullptr;                      // set by Start
   std::unique_ptr<transport::Transport> transport_;  // set by Start
+  std::shared_ptr<grpc::ServerCredentials> server_creds_;    // set by SetTls
+  std::shared_ptr<grpc::ChannelCredentials> channel_creds_;  // set by SetTls
+  std::function<absl::Status(const std::string&, const std::string&)> check_caller_;
   mutable absl::Mutex mu_;
   absl::CondVar cv_;
   bool running_ ABSL_GUARDED_BY(mu_) = false;

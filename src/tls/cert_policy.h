@@ -6,8 +6,10 @@
 // Thread safety: CertPolicy is immutable after construction; Check* are const.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "tls/openssl_util.h"
@@ -35,5 +37,19 @@ struct CertPolicy {
 bool CoversHost(X509* cert, const std::string& host);
 
 std::shared_ptr<X509_CRL> ShareCrl(X509CrlPtr crl);
+
+// How a host name resolves (getaddrinfo in production; a table in tests): the
+// addresses as text ("127.0.0.1", "::1"), or the lookup error in words.
+using Resolver = std::function<absl::StatusOr<std::vector<std::string>>(const std::string& host)>;
+Resolver SystemResolver();
+
+// etcd's check of an incoming peer's certificate against the address the connection
+// comes from (turned off by --experimental-peer-skip-client-san-verification): with IP
+// SANs the address must be one of them; otherwise, or when it is none of them but the
+// certificate also has DNS SANs, one of the names must resolve to it. A certificate
+// without SANs passes. Errors are Go's and etcd's texts:
+//   x509: certificate is valid for 10.0.0.1, not 10.0.0.2
+//   tls: "127.0.0.1" does not match any of DNSNames ["client"] (lookup client: ...)
+absl::Status CheckRemoteSan(X509* leaf, const std::string& remote_ip, const Resolver& resolve);
 
 }  // namespace etcd::tls

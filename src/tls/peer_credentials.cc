@@ -121,7 +121,35 @@ class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifie
   std::string crl_bytes_ ABSL_GUARDED_BY(mu_);
 };
 
+// "%5B::1%5D" -> "[::1]".
+std::string Unescape(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size()) {
+      out.push_back(static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
 }  // namespace
+
+std::string GrpcPeerHost(const std::string& grpc_peer) {
+  std::string rest = grpc_peer;
+  for (const char* prefix : {"ipv4:", "ipv6:"}) {
+    if (rest.rfind(prefix, 0) == 0) rest = rest.substr(5);
+  }
+  rest = Unescape(rest);
+  if (!rest.empty() && rest[0] == '[') {
+    auto end = rest.find(']');
+    return end == std::string::npos ? rest : rest.substr(1, end - 1);
+  }
+  auto colon = rest.rfind(':');
+  return colon == std::string::npos ? rest : rest.substr(0, colon);
+}
 
 absl::StatusOr<std::string> GrpcCipherList(const std::vector<std::string>& go_names) {
   ASSIGN_OR_RETURN(OpenSslCiphers c, MapCipherSuites(go_names));
@@ -166,6 +194,23 @@ absl::StatusOr<PeerCredentials> MakePeerCredentials(Env* env, const TlsOptions& 
     co.set_certificate_verifier(gx::ExternalCertificateVerifier::Create<PeerVerifier>(
         env, options, /*client_side=*/true, on_refused));
     out.channel = grpc::experimental::TlsCredentials(co);
+  }
+  if (options.client_cert_auth && !options.skip_client_san_verification) {
+    out.check_caller = [hook = on_refused, resolve = SystemResolver()](
+                           const std::string& peer, const std::string& pem) -> absl::Status {
+      if (pem.empty()) return absl::OkStatus();
+      auto certs = ParseCertificates(pem);
+      if (!certs.ok() || certs->empty()) return absl::OkStatus();  // gRPC verified it already
+      absl::Status s = CheckRemoteSan((*certs)[0].get(), GrpcPeerHost(peer), resolve);
+      if (!s.ok()) {
+        std::string where = peer;
+        for (const char* prefix : {"ipv4:", "ipv6:"}) {
+          if (where.rfind(prefix, 0) == 0) where = Unescape(where.substr(5));
+        }
+        if (hook) hook(absl::StrCat("incoming peer connection from ", where), std::string(s.message()));
+      }
+      return s;
+    };
   }
   if (out.server == nullptr || out.channel == nullptr) {
     return absl::InternalError("gRPC refused the peer TLS credentials");

@@ -32,10 +32,18 @@ namespace etcd::tls {
 struct PeerCredentials {
   std::shared_ptr<grpc::ServerCredentials> server;
   std::shared_ptr<grpc::ChannelCredentials> channel;
+  // For transport::TransportOptions::check_tls_caller: etcd's check of an incoming
+  // peer's certificate SANs against its address (CheckRemoteSan). Null with
+  // skip_client_san_verification or without --peer-client-cert-auth.
+  std::function<absl::Status(const std::string& grpc_peer, const std::string& cert_pem)>
+      check_caller;
 };
 
-// Called when the verifier refuses a certificate: `who` is "dialing 127.0.0.1:2380"
-// or "incoming peer connection", `reason` e.g. "CommonName authentication failed
+// "ipv4:127.0.0.1:40000" / "ipv6:[::1]:40000" (gRPC's peer names) -> "127.0.0.1" / "::1".
+std::string GrpcPeerHost(const std::string& grpc_peer);
+
+// Called when the verifier refuses a certificate: `who` is "dialing 127.0.0.1:2380",
+// "incoming peer connection" or "incoming peer connection from 127.0.0.1:40000", `reason` e.g. "CommonName authentication failed
 // (certificate CN \"bad\", allowed \"m1\")". May be called from gRPC threads.
 using PeerRefusalHook = std::function<void(const std::string& who, const std::string& reason)>;
 

@@ -26,6 +26,9 @@ struct TlsOptions {
   // --auto-tls / --peer-auto-tls: the certificate is self-signed, so peers dialing
   // with it do not verify the other side (etcd's InsecureSkipVerify).
   bool auto_tls = false;
+  // --experimental-peer-skip-client-san-verification: incoming peers' certificate SANs
+  // are not checked against the address they connect from.
+  bool skip_client_san_verification = false;
 
   // "--cert-file", "--peer-key-file", ... for `field` in
   // {"cert-file", "key-file", "trusted-ca-file", "crl-file"}.

@@ -6,12 +6,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
+
+#include "absl/status/status.h"
 
 namespace etcd::transport {
 
@@ -57,6 +60,12 @@ struct TransportOptions {
   // URLs, which are refused while they are null; http:// URLs are always plain.
   std::shared_ptr<grpc::ServerCredentials> server_credentials;
   std::shared_ptr<grpc::ChannelCredentials> channel_credentials;
+  // Inbound calls over TLS: called first with the caller's address as gRPC names it
+  // ("ipv4:127.0.0.1:40000") and its certificate (PEM; empty when it sent none); an
+  // error refuses the call (its code and text go back to the caller). Null: no check.
+  // (etcd's check of a peer certificate's SANs against the remote address.)
+  std::function<absl::Status(const std::string& peer, const std::string& cert_pem)>
+      check_tls_caller;
 };
 
 }  // namespace etcd::transport

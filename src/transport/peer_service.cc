@@ -1,5 +1,7 @@
 #include "transport/peer_service.h"
 
+#include <grpc/grpc_security_constants.h>
+
 #include <algorithm>
 #include <utility>
 #include <vector>
@@ -67,10 +69,26 @@ void PeerService::Reject(uint64_t from, const peerpb::HandshakeRequest& hello,
   handler_->OnPeerEvent(e);
 }
 
-grpc::Status PeerService::Handshake(grpc::ServerContext*, const peerpb::HandshakeRequest* req,
+absl::Status PeerService::CheckTlsCaller(const grpc::ServerContext* ctx) const {
+  if (!tls_check_) return absl::OkStatus();
+  std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
+  if (auth == nullptr) return absl::OkStatus();
+  std::vector<grpc::string_ref> type = auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+  const std::string security = type.empty() ? "" : std::string(type[0].data(), type[0].size());
+  if (security != GRPC_SSL_TRANSPORT_SECURITY_TYPE && security != GRPC_TLS_TRANSPORT_SECURITY_TYPE) {
+    return absl::OkStatus();  // a plain (http://) listen URL
+  }
+  std::string pem;
+  std::vector<grpc::string_ref> certs = auth->FindPropertyValues(GRPC_X509_PEM_CERT_PROPERTY_NAME);
+  if (!certs.empty()) pem.assign(certs[0].data(), certs[0].size());
+  return tls_check_(ctx->peer(), pem);
+}
+
+grpc::Status PeerService::Handshake(grpc::ServerContext* ctx, const peerpb::HandshakeRequest* req,
                                     peerpb::HandshakeResponse* resp) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());
+  if (absl::Status t = CheckTlsCaller(ctx); !t.ok()) return ToGrpcStatus(t);
   absl::Status s = Admit(*local, *req, /*allow_unknown_cluster=*/false);
   if (!s.ok()) return ToGrpcStatus(s);
   *resp = local->Response();
@@ -78,10 +96,11 @@ grpc::Status PeerService::Handshake(grpc::ServerContext*, const peerpb::Handshak
 }
 
 grpc::Status PeerService::Stream(
-    grpc::ServerContext*,
+    grpc::ServerContext* ctx,
     grpc::ServerReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());
+  if (absl::Status t = CheckTlsCaller(ctx); !t.ok()) return ToGrpcStatus(t);
   peerpb::PeerEnvelope env;
   if (!stream->Read(&env)) return grpc::Status(grpc::StatusCode::CANCELLED, "stream closed");
   if (!env.has_hello()) {
@@ -141,11 +160,12 @@ grpc::Status PeerService::Stream(
   return result;
 }
 
-grpc::Status PeerService::Snapshot(grpc::ServerContext*,
+grpc::Status PeerService::Snapshot(grpc::ServerContext* ctx,
                                    grpc::ServerReader<peerpb::SnapshotChunk>* reader,
                                    peerpb::SnapshotAck* ack) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());
+  if (absl::Status t = CheckTlsCaller(ctx); !t.ok()) return ToGrpcStatus(t);
   peerpb::SnapshotChunk chunk;
   if (!reader->Read(&chunk)) return grpc::Status(grpc::StatusCode::CANCELLED, "stream closed");
   if (!chunk.has_hello() || !chunk.has_message()) {
@@ -203,10 +223,11 @@ grpc::Status PeerService::Snapshot(grpc::ServerContext*,
   return grpc::Status::OK;
 }
 
-grpc::Status PeerService::Members(grpc::ServerContext*, const peerpb::MembersRequest* req,
+grpc::Status PeerService::Members(grpc::ServerContext* ctx, const peerpb::MembersRequest* req,
                                   peerpb::MembersResponse* resp) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());
+  if (absl::Status t = CheckTlsCaller(ctx); !t.ok()) return ToGrpcStatus(t);
   absl::Status s = Admit(*local, req->hello(), /*allow_unknown_cluster=*/true);
   if (!s.ok()) return ToGrpcStatus(s);
   resp->set_cluster_id(local->cluster_id);
@@ -224,6 +245,7 @@ grpc::Status PeerService::LeaseRenew(grpc::ServerContext* ctx,
                                      peerpb::LeaseRenewResponse* resp) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());
+  if (absl::Status t = CheckTlsCaller(ctx); !t.ok()) return ToGrpcStatus(t);
   absl::Status s = Admit(*local, req->hello(), /*allow_unknown_cluster=*/false);
   if (!s.ok()) return ToGrpcStatus(s);
   absl::Time deadline = absl::FromChrono(ctx->deadline());

@@ -13,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -31,6 +32,9 @@ class PeerService final : public peerpb::Peer::Service {
   PeerService(RaftHandler* handler, uint64_t max_snapshot_bytes);
 
   void SetIdentity(LocalIdentity identity);
+  // TransportOptions::check_tls_caller; call before serving.
+  using TlsCallerCheck = std::function<absl::Status(const std::string&, const std::string&)>;
+  void SetTlsCallerCheck(TlsCallerCheck check) { tls_check_ = std::move(check); }
   // Number of inbound Stream calls currently open (diagnostics, tests).
   int open_streams() const;
 
@@ -56,8 +60,12 @@ class PeerService final : public peerpb::Peer::Service {
   // Reports a refusal that is not about identity (e.g. a malformed stream).
   void Reject(uint64_t from, const peerpb::HandshakeRequest& hello, const absl::Status& why);
 
+  // Runs tls_check_ on TLS calls (OK for plain ones or without a check).
+  absl::Status CheckTlsCaller(const grpc::ServerContext* ctx) const;
+
   RaftHandler* const handler_;
   const uint64_t max_snapshot_bytes_;
+  TlsCallerCheck tls_check_;  // set before serving, then read-only
   mutable absl::Mutex mu_;
   std::optional<LocalIdentity> identity_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::string> last_rejection_ ABSL_GUARDED_BY(mu_);

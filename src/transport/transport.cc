@@ -55,6 +55,7 @@ absl::Status Transport::Start(RaftHandler* handler) {
       listen.push_back(*parsed);
     }
     service_ = std::make_unique<PeerService>(handler, options_.max_snapshot_bytes);
+    service_->SetTlsCallerCheck(options_.check_tls_caller);
     grpc::ServerBuilder builder;
     ports_.assign(listen.size(), 0);
     for (size_t i = 0; i < listen.size(); ++i) {

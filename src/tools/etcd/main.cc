@@ -200,6 +200,12 @@ int Run(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // https:// peer URLs: gRPC TLS credentials for the peer transport (docs/security.md).
+  auto peer_tls = tools::SetUpPeerTls(cfg, logger.get());
+  if (!peer_tls.ok()) {
+    logger->Log(log::Level::kFatal, std::string(peer_tls.status().message()));
+    return 1;
+  }
   auto peer = tools::PeerListener::Start(cfg.listen_peer_urls);
   if (!peer.ok()) {
     logger->Log(log::Level::kFatal, std::string(peer.status().message()));
@@ -218,6 +224,10 @@ int Run(int argc, char** argv) {
   if (auto it = env.find("ETCDCPP_TEST_ISOLATION_FILE"); it != env.end()) {
     logger->Warn("TEST ONLY: peer isolation file configured", {{"file", it->second}});
     peer_transport.SetTestIsolationFile(it->second);
+  }
+  if (peer_tls->has_value()) {
+    peer_transport.SetTls((*peer_tls)->server, (*peer_tls)->channel, (*peer_tls)->check_caller);
+    deps.fetch_members = tools::PeerTlsFetchMembers(cfg, (*peer_tls)->channel);
   }
   deps.env = fs;
   deps.clock = &clock;

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/env.h"
 #include "tls/auto_tls.h"
+#include "transport/peer_client.h"
 
 namespace etcd::tools {
 namespace {
@@ -35,6 +36,7 @@ tls::TlsOptions ToOptions(const config::TlsInfo& info, tls::Side side,
   o.allowed_cn = info.allowed_cn;
   o.allowed_hostname = info.allowed_hostname;
   o.cipher_suites = cipher_suites;
+  o.skip_client_san_verification = info.skip_client_san_verification;
   return o;
 }
 
@@ -143,6 +145,19 @@ absl::StatusOr<std::optional<tls::PeerCredentials>> SetUpPeerTls(const config::S
                                               {{"peer", who}, {"error", reason}});
                                }));
   return std::optional<tls::PeerCredentials>(std::move(creds));
+}
+
+std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>
+PeerTlsFetchMembers(const config::ServerConfig& cfg,
+                    std::shared_ptr<grpc::ChannelCredentials> channel) {
+  peerpb::HandshakeRequest hello;
+  hello.set_cluster_id(0);  // joining: any cluster
+  hello.set_name(cfg.name);
+  for (const auto& u : cfg.initial_advertise_peer_urls) hello.add_peer_urls(u.ToString());
+  hello.set_version(ETCD_VERSION);
+  return [hello, channel = std::move(channel)](const std::vector<std::string>& urls) {
+    return transport::FetchMembers(urls, hello, std::chrono::milliseconds(2000), channel);
+  };
 }
 
 void LogServingClients(const config::ServerConfig& cfg, const log::Logger* logger) {

@@ -6,13 +6,17 @@
 // ClientPortOptions log from the TLS worker threads (the logger is thread-safe).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <optional>
+#include <string>
+#include <vector>
 
 #include "api/client_port.h"
 #include "common/log.h"
 #include "common/status.h"
 #include "config/server_config.h"
+#include "peerpb/peer.pb.h"
 #include "tls/peer_credentials.h"
 #include "tls/server_context.h"
 
@@ -35,6 +39,12 @@ void ApplyClientTls(const config::ServerConfig& cfg, tls::ServerTlsContext* ctx,
 // 127.0.0.1:2380: KeyFile and CertFile are not presented".
 absl::StatusOr<std::optional<tls::PeerCredentials>> SetUpPeerTls(const config::ServerConfig& cfg,
                                                                  const log::Logger* logger);
+
+// For server::ServerDeps::fetch_members when peers use TLS: a member joining with
+// --initial-cluster-state existing fetches the member list over https with `channel`.
+std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>
+PeerTlsFetchMembers(const config::ServerConfig& cfg,
+                    std::shared_ptr<grpc::ChannelCredentials> channel);
 
 // Once ready: etcd's "serving insecure client requests..." warning for each plain
 // client URL, "serving client traffic securely" for each TLS one.

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "tls/cert_gen.h"
 
 namespace etcd::tls {
@@ -62,6 +64,42 @@ TEST(CertPolicy, EmptyAcceptsAll) {
   EXPECT_TRUE(p.empty());
   EXPECT_TRUE(p.CheckLeaf(Leaf("any", {}, nullptr).get()).ok());
   EXPECT_TRUE(p.CheckRevoked(Leaf("any", {}, nullptr).get()).ok());
+}
+
+// A resolver from a table (no DNS in unit tests).
+Resolver Table(std::map<std::string, std::vector<std::string>> t) {
+  return [t](const std::string& host) -> absl::StatusOr<std::vector<std::string>> {
+    auto it = t.find(host);
+    if (it == t.end()) return absl::NotFoundError("lookup " + host + ": no such host");
+    return it->second;
+  };
+}
+
+TEST(RemoteSan, IpSansMustContainTheAddress) {
+  X509Ptr c = Leaf("m", {"127.0.0.1", "10.0.0.1"}, nullptr);
+  EXPECT_TRUE(CheckRemoteSan(c.get(), "10.0.0.1", Table({})).ok());
+  absl::Status s = CheckRemoteSan(c.get(), "10.0.0.2", Table({}));
+  EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(std::string(s.message()), "x509: certificate is valid for 127.0.0.1, 10.0.0.1, not 10.0.0.2");
+}
+
+TEST(RemoteSan, DnsSansMustResolveToTheAddress) {
+  X509Ptr c = Leaf("m", {"client"}, nullptr);
+  EXPECT_TRUE(CheckRemoteSan(c.get(), "10.0.0.3", Table({{"client", {"10.0.0.3"}}})).ok());
+  absl::Status s = CheckRemoteSan(c.get(), "127.0.0.1", Table({}));
+  EXPECT_EQ(std::string(s.message()),
+            "tls: \"127.0.0.1\" does not match any of DNSNames [\"client\"] "
+            "(lookup client: no such host)");
+  // IP SANs that miss, then a DNS name that resolves: accepted (etcd falls back).
+  X509Ptr both = Leaf("m", {"10.9.9.9", "m1.example"}, nullptr);
+  EXPECT_TRUE(CheckRemoteSan(both.get(), "10.0.0.4", Table({{"m1.example", {"10.0.0.4"}}})).ok());
+  EXPECT_FALSE(CheckRemoteSan(both.get(), "10.0.0.5", Table({{"m1.example", {"10.0.0.4"}}})).ok());
+}
+
+TEST(RemoteSan, NoSansPassesAndIpv6IsCanonical) {
+  EXPECT_TRUE(CheckRemoteSan(Leaf("m", {}, nullptr).get(), "10.0.0.1", Table({})).ok());
+  X509Ptr c = Leaf("m", {"::1"}, nullptr);
+  EXPECT_TRUE(CheckRemoteSan(c.get(), "0:0:0:0:0:0:0:1", Table({})).ok());
 }
 
 }  // namespace

@@ -103,6 +103,12 @@ class PeerCredentialsTest : public ::testing::Test {
   std::vector<std::string> refusals_ ABSL_GUARDED_BY(mu_);
 };
 
+TEST(GrpcPeerHost, StripsSchemePortAndBrackets) {
+  EXPECT_EQ(GrpcPeerHost("ipv4:127.0.0.1:40000"), "127.0.0.1");
+  EXPECT_EQ(GrpcPeerHost("ipv6:[::1]:40000"), "::1");
+  EXPECT_EQ(GrpcPeerHost("ipv6:%5B::1%5D:40000"), "::1");
+}
+
 TEST_F(PeerCredentialsTest, MembersWithAllowedCnConnect) { EXPECT_TRUE(Connects("m1", "m2")); }
 
 TEST_F(PeerCredentialsTest, WrongCnRefusedByServer) {
