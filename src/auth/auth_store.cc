@@ -119,6 +119,12 @@ void AuthStore::Publish(std::shared_ptr<AuthState> next) {
   state_ = std::move(next);
 }
 
+void AuthStore::PublishWithNewRevision(std::shared_ptr<AuthState> next) {
+  next->revision++;
+  PutRevision(next->revision);
+  Publish(std::move(next));
+}
+
 void AuthStore::PutUser(const authpb::User& u) {
   backend_->Put(Bucket::kAuthUsers, u.name(), u.SerializeAsString());
 }
@@ -189,73 +195,63 @@ bool AuthStore::IsAuthRequest(const serverpb::InternalRaftRequest& r) {
 }
 
 namespace {
+using MsgOr = absl::StatusOr<std::shared_ptr<google::protobuf::Message>>;
+
 template <typename T>
 std::shared_ptr<google::protobuf::Message> Msg(T&& m) {
   return std::make_shared<std::decay_t<T>>(std::forward<T>(m));
+}
+// A handler that returns only a status: its empty response on success.
+template <typename Resp>
+MsgOr Reply(const absl::Status& s) {
+  if (!s.ok()) return s;
+  return Msg(Resp());
+}
+// A handler that returns its response.
+template <typename Resp>
+MsgOr Reply(absl::StatusOr<Resp> r) {
+  if (!r.ok()) return r.status();
+  return Msg(std::move(*r));
 }
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<google::protobuf::Message>> AuthStore::Apply(
     const serverpb::InternalRaftRequest& r, uint64_t index) {
   using namespace etcdserverpb;  // NOLINT
-  if (r.has_auth_enable()) {
-    RETURN_IF_ERROR(Enable());
-    return Msg(AuthEnableResponse());
-  }
-  if (r.has_auth_disable()) {
-    RETURN_IF_ERROR(Disable());
-    return Msg(AuthDisableResponse());
-  }
+  if (r.has_auth_enable()) return Reply<AuthEnableResponse>(Enable());
+  if (r.has_auth_disable()) return Reply<AuthDisableResponse>(Disable());
   if (r.has_authenticate()) {
-    ASSIGN_OR_RETURN(auto resp,
-                     Authenticate(r.authenticate().name(), r.authenticate().simple_token(), index));
-    return Msg(std::move(resp));
+    return Reply(Authenticate(r.authenticate().name(), r.authenticate().simple_token(), index));
   }
-  if (r.has_auth_user_add()) {
-    RETURN_IF_ERROR(UserAdd(r.auth_user_add()));
-    return Msg(AuthUserAddResponse());
-  }
+  if (r.has_auth_user_add()) return Reply<AuthUserAddResponse>(UserAdd(r.auth_user_add()));
   if (r.has_auth_user_delete()) {
-    RETURN_IF_ERROR(UserDelete(r.auth_user_delete()));
-    return Msg(AuthUserDeleteResponse());
+    return Reply<AuthUserDeleteResponse>(UserDelete(r.auth_user_delete()));
   }
-  if (r.has_auth_user_get()) {
-    ASSIGN_OR_RETURN(auto resp, UserGet(r.auth_user_get()));
-    return Msg(std::move(resp));
-  }
+  if (r.has_auth_user_get()) return Reply(UserGet(r.auth_user_get()));
   if (r.has_auth_user_change_password()) {
-    RETURN_IF_ERROR(UserChangePassword(r.auth_user_change_password()));
-    return Msg(AuthUserChangePasswordResponse());
+    return Reply<AuthUserChangePasswordResponse>(
+        UserChangePassword(r.auth_user_change_password()));
   }
   if (r.has_auth_user_grant_role()) {
-    RETURN_IF_ERROR(UserGrantRole(r.auth_user_grant_role()));
-    return Msg(AuthUserGrantRoleResponse());
+    return Reply<AuthUserGrantRoleResponse>(UserGrantRole(r.auth_user_grant_role()));
   }
   if (r.has_auth_user_revoke_role()) {
-    RETURN_IF_ERROR(UserRevokeRole(r.auth_user_revoke_role()));
-    return Msg(AuthUserRevokeRoleResponse());
+    return Reply<AuthUserRevokeRoleResponse>(UserRevokeRole(r.auth_user_revoke_role()));
   }
   if (r.has_auth_user_list()) return Msg(UserList());
   if (r.has_auth_role_list()) return Msg(RoleList());
-  if (r.has_auth_role_add()) {
-    RETURN_IF_ERROR(RoleAdd(r.auth_role_add()));
-    return Msg(AuthRoleAddResponse());
-  }
+  if (r.has_auth_role_add()) return Reply<AuthRoleAddResponse>(RoleAdd(r.auth_role_add()));
   if (r.has_auth_role_delete()) {
-    RETURN_IF_ERROR(RoleDelete(r.auth_role_delete()));
-    return Msg(AuthRoleDeleteResponse());
+    return Reply<AuthRoleDeleteResponse>(RoleDelete(r.auth_role_delete()));
   }
-  if (r.has_auth_role_get()) {
-    ASSIGN_OR_RETURN(auto resp, RoleGet(r.auth_role_get()));
-    return Msg(std::move(resp));
-  }
+  if (r.has_auth_role_get()) return Reply(RoleGet(r.auth_role_get()));
   if (r.has_auth_role_grant_permission()) {
-    RETURN_IF_ERROR(RoleGrantPermission(r.auth_role_grant_permission()));
-    return Msg(AuthRoleGrantPermissionResponse());
+    return Reply<AuthRoleGrantPermissionResponse>(
+        RoleGrantPermission(r.auth_role_grant_permission()));
   }
   if (r.has_auth_role_revoke_permission()) {
-    RETURN_IF_ERROR(RoleRevokePermission(r.auth_role_revoke_permission()));
-    return Msg(AuthRoleRevokePermissionResponse());
+    return Reply<AuthRoleRevokePermissionResponse>(
+        RoleRevokePermission(r.auth_role_revoke_permission()));
   }
   return absl::InvalidArgumentError("auth: not an auth request");
 }
@@ -309,9 +305,7 @@ absl::Status AuthStore::UserAdd(const etcdserverpb::AuthUserAddRequest& r) {
   *u.mutable_options() = r.options();
   PutUser(u);
   next->users[r.name()] = std::move(u);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -322,9 +316,7 @@ absl::Status AuthStore::UserDelete(const etcdserverpb::AuthUserDeleteRequest& r)
   if (it == next->users.end()) return errors::Make(Err::kUserNotFound);
   next->users.erase(it);
   backend_->Delete(Bucket::kAuthUsers, r.name());
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   tokens_->InvalidateUser(r.name());
   return absl::OkStatus();
 }
@@ -335,9 +327,7 @@ absl::Status AuthStore::UserChangePassword(const etcdserverpb::AuthUserChangePas
   if (it == next->users.end()) return errors::Make(Err::kUserNotFound);
   it->second.set_password(r.hashedpassword());
   PutUser(it->second);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   tokens_->InvalidateUser(r.name());
   return absl::OkStatus();
 }
@@ -355,9 +345,7 @@ absl::Status AuthStore::UserGrantRole(const etcdserverpb::AuthUserGrantRoleReque
   u.add_roles(r.role());
   std::sort(u.mutable_roles()->begin(), u.mutable_roles()->end());
   PutUser(u);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -374,9 +362,7 @@ absl::Status AuthStore::UserRevokeRole(const etcdserverpb::AuthUserRevokeRoleReq
   if (pos == roles->end()) return errors::Make(Err::kRoleNotGranted);
   roles->erase(pos);
   PutUser(u);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -404,9 +390,7 @@ absl::Status AuthStore::RoleAdd(const etcdserverpb::AuthRoleAddRequest& r) {
   role.set_name(r.name());
   PutRole(role);
   next->roles[r.name()] = std::move(role);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -424,9 +408,7 @@ absl::Status AuthStore::RoleDelete(const etcdserverpb::AuthRoleDeleteRequest& r)
     roles->erase(pos);
     PutUser(u);
   }
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -466,9 +448,7 @@ absl::Status AuthStore::RoleGrantPermission(
               PermLess);
   }
   PutRole(role);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 
@@ -486,9 +466,7 @@ absl::Status AuthStore::RoleRevokePermission(
   }
   if (perms->size() == before) return errors::Make(Err::kPermissionNotGranted);
   PutRole(role);
-  next->revision++;
-  PutRevision(next->revision);
-  Publish(std::move(next));
+  PublishWithNewRevision(std::move(next));
   return absl::OkStatus();
 }
 

@@ -105,6 +105,9 @@ class AuthStore {
   absl::StatusOr<std::shared_ptr<AuthState>> Load() const;
   // Persists and publishes `next` (revision bumped by the caller when etcd bumps it).
   void Publish(std::shared_ptr<AuthState> next);
+  // The common end of a management change: bumps and persists the auth revision, then
+  // publishes `next`.
+  void PublishWithNewRevision(std::shared_ptr<AuthState> next);
   void PutUser(const authpb::User& u);
   void PutRole(const authpb::Role& r);
   void PutRevision(uint64_t rev);

@@ -7,6 +7,7 @@
 
 #include "auth/password.h"
 #include "auth/permission.h"
+#include "auth/simple_token.h"
 #include "auth/token_options.h"
 #include "common/errors.h"
 #include "server/etcd_server.h"
@@ -19,6 +20,10 @@ using errors::Err;
 // Authenticate retries when the auth store changed between the password check and the
 // apply (etcd retries without bound; a bound keeps a flapping store from pinning us).
 constexpr int kAuthenticateAttempts = 5;
+
+// How long a request carrying a simple token waits for this member to apply the token's
+// Authenticate entry.
+constexpr absl::Duration kTokenApplyWait = absl::Seconds(2);
 
 // Every etcdserverpb auth response has `ResponseHeader header = 1`.
 void SetHeaderRevision(google::protobuf::Message* msg, int64_t rev) {
@@ -48,6 +53,15 @@ absl::Status EtcdServer::OpenAuthStore() {
 absl::StatusOr<std::optional<auth::AuthInfo>> EtcdServer::AuthInfoOf(
     const RequestContext& ctx) const {
   if (!auth_) return std::optional<auth::AuthInfo>();
+  // A simple token names the raft index of its Authenticate entry: a member that has not
+  // applied it yet (the client authenticated through another member) waits for it
+  // before looking the token up, as etcd does (bounded: a token naming a far index is
+  // then simply unknown).
+  uint64_t index = 0;
+  if (!ctx.token.empty() && auth::SimpleTokenProvider::ParseToken(ctx.token, &index) &&
+      index > AppliedIndex()) {
+    const_cast<EtcdServer*>(this)->WaitApplied(index, kTokenApplyWait);
+  }
   auto ai = auth_->AuthInfoFromToken(ctx.token);
   if (!ai.ok() || ai->has_value()) return ai;
   if (cfg_.client_tls.client_cert_auth && !ctx.cert_common_name.empty()) {
@@ -58,6 +72,17 @@ absl::StatusOr<std::optional<auth::AuthInfo>> EtcdServer::AuthInfoOf(
 
 absl::Status EtcdServer::CheckAuthToken(const RequestContext& ctx) const {
   return AuthInfoOf(ctx).status();
+}
+
+uint64_t EtcdServer::IdentityAuthRevision(const RequestContext& ctx) const {
+  if (!auth_) return 0;
+  auto ai = AuthInfoOf(ctx);
+  return ai.ok() && ai->has_value() ? (*ai)->revision : 0;
+}
+
+absl::Status EtcdServer::RecheckAuthRevision(uint64_t checked) const {
+  if (!auth_ || checked == 0 || auth_->Revision() == checked) return absl::OkStatus();
+  return errors::Make(Err::kAuthOldRevision);
 }
 
 absl::Status EtcdServer::AuthorizeRange(const RequestContext& ctx,

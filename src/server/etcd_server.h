@@ -337,6 +337,11 @@ class EtcdServer final : public ServerApi, public AuthApi {
   absl::Status OpenAuthStore();
   absl::StatusOr<std::optional<auth::AuthInfo>> AuthInfoOf(const RequestContext& ctx) const;
   absl::Status CheckAuthToken(const RequestContext& ctx) const;
+  // Serializable and linearizable reads (etcd's doSerialize): the auth revision the
+  // request's identity was checked at (0: none), and after the read, "revision of auth
+  // store is old" when the store has moved on since.
+  uint64_t IdentityAuthRevision(const RequestContext& ctx) const;
+  absl::Status RecheckAuthRevision(uint64_t checked) const;
   template <typename Resp>
   void ProposeAuth(const RequestContext& ctx, serverpb::InternalRaftRequest r, Done<Resp> done);
   void AuthenticateAttempt(const etcdserverpb::AuthenticateRequest& req,

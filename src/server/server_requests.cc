@@ -30,9 +30,10 @@ void EtcdServer::Range(const RequestContext& ctx, const etcdserverpb::RangeReque
   if (auto s = CheckCommon(ctx, /*learner_ok=*/req.serializable()); !s.ok()) return done(s);
   if (auto s = ValidateRange(req); !s.ok()) return done(s);
   if (auto s = AuthorizeRange(ctx, req); !s.ok()) return done(s);
-  auto run = [this, req, done] {
+  auto run = [this, req, done, auth_rev = IdentityAuthRevision(ctx)] {
     auto resp = kv_applier_->Range(req);
     if (!resp.ok()) return done(resp.status());
+    if (auto s = RecheckAuthRevision(auth_rev); !s.ok()) return done(s);
     FillHeaderIds(resp->mutable_header());
     done(std::move(*resp));
   };
@@ -69,9 +70,10 @@ void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& 
   if (auto s = ValidateTxn(req, cfg_.max_txn_ops); !s.ok()) return done(s);
   if (KvApplier::IsReadOnly(req)) {
     if (auto s = AuthorizeTxn(ctx, req); !s.ok()) return done(s);
-    auto run = [this, req, done] {
+    auto run = [this, req, done, auth_rev = IdentityAuthRevision(ctx)] {
       auto resp = kv_applier_->ReadOnlyTxn(req);
       if (!resp.ok()) return done(resp.status());
+      if (auto s = RecheckAuthRevision(auth_rev); !s.ok()) return done(s);
       FillHeaderIds(resp->mutable_header());
       done(std::move(*resp));
     };

@@ -313,6 +313,28 @@ TEST_F(AuthServerTest, SimpleTokenExpiresAfterTtl) {
   EXPECT_ERR(Get(root, "foo"), Err::kInvalidAuthToken);
 }
 
+// A simple token names the raft index of its Authenticate; a member that has not applied
+// that index waits for it (bounded, about 2 s of real time) and then, if the token is
+// still unknown, refuses it.
+TEST_F(AuthServerTest, SimpleTokenForAnIndexNotYetAppliedWaitsThenRefuses) {
+  s_ = Start();
+  SetUpUsers();
+  RequestContext root = Root();
+  RequestContext future;
+  future.token = "abcdefghijklmnop." + std::to_string(s_->AppliedIndex() + 1000);
+  absl::Time start = absl::Now();
+  EXPECT_ERR(Get(future, "foo"), Err::kInvalidAuthToken);
+  EXPECT_GE(absl::Now() - start, absl::Seconds(1));
+  EXPECT_LT(absl::Now() - start, absl::Seconds(10));
+  // A token of an index already applied is answered at once.
+  RequestContext past;
+  past.token = "abcdefghijklmnop.1";
+  start = absl::Now();
+  EXPECT_ERR(Get(past, "foo"), Err::kInvalidAuthToken);
+  EXPECT_LT(absl::Now() - start, absl::Seconds(1));
+  EXPECT_TRUE(Get(root, "foo").ok());
+}
+
 TEST_F(AuthServerTest, AuthStateSurvivesRestart) {
   s_ = Start();
   SetUpUsers();
