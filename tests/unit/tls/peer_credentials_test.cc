@@ -113,7 +113,8 @@ TEST_F(PeerCredentialsTest, MembersWithAllowedCnConnect) { EXPECT_TRUE(Connects(
 
 TEST_F(PeerCredentialsTest, WrongCnRefusedByServer) {
   EXPECT_FALSE(Connects("m1", "bad"));
-  EXPECT_NE(Refusals().find("incoming peer connection: CommonName authentication failed "
+  EXPECT_NE(Refusals().find("incoming peer connection (certificate CN \"intruder\", SANs "
+                            "127.0.0.1): CommonName authentication failed "
                             "(certificate CN \"intruder\", allowed \"member\")"),
             std::string::npos)
       << Refusals();
