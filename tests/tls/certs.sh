@@ -5,6 +5,7 @@
 #   m1..m3.pem/-key.pem       CN=member, SAN IP:127.0.0.1 + $TLS_TEST_IPS (peer certificates)
 #   m1r.pem/-key.pem          CN=member, O=rotated, same SANs (a rotated peer certificate)
 #   badcn.pem/-key.pem        CN=intruder, SAN IP:127.0.0.1 + $TLS_TEST_IPS, same CA
+#   wrongip.pem/-key.pem      CN=member, SAN IP:127.0.0.99 only (no address of ours)
 #   stranger.pem/-key.pem     CN=root, signed by another CA
 #   rotated.pem/-key.pem      CN=rotated, SAN IP:127.0.0.1
 # TLS_TEST_IPS: extra SANs for server and member certificates, e.g. ",IP:127.0.0.21".
@@ -34,6 +35,7 @@ make_pki() {
     leaf m3 member "IP:127.0.0.1$ips" ca
     leaf m1r "/O=rotated/CN=member" "IP:127.0.0.1$ips" ca
     leaf badcn intruder "IP:127.0.0.1$ips" ca
+    leaf wrongip member "IP:127.0.0.99" ca
     leaf stranger root "DNS:client" other-ca
     leaf rotated rotated "IP:127.0.0.1,DNS:localhost" ca
   ) || fail "openssl could not make the test certificates"

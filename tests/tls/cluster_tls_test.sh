@@ -6,7 +6,8 @@
 # certificate refused; a peer certificate rotated on disk is served without restart; a
 # member whose peer certificate has another CN is refused (and the refusal logged,
 # naming the peer and why) while the others keep working, and is admitted again with a
-# right certificate; then a second cluster with --peer-auto-tls.
+# right certificate; one whose certificate SANs miss its address is refused (etcd's
+# client-SAN check); then a second cluster with --peer-auto-tls.
 # usage: cluster_tls_test.sh OUR_ETCD PORT   (uses PORT..PORT+3 on 127.0.0.21-26)
 set -u
 ETCD=$1; PORT=$2
@@ -96,6 +97,19 @@ start_member 3
 got_k2() { [ "$(ctl "$(cep 3)" "${TLSCTL[@]}" get k2 --print-value-only)" = v2 ]; }
 wait_for 15 got_k2 || { logs; fail "m3 with the right certificate did not catch up"; }
 echo "ok: m3 admitted again with CN=member"
+
+# m3 with a certificate of the right CN whose IP SANs cover none of its addresses: m1 and
+# m2 refuse its calls (etcd's SAN check against the remote address) and their dials.
+stop_etcd "$PID3"
+cp "$C/wrongip.pem" "$TMP/peer3.pem"; cp "$C/wrongip-key.pem" "$TMP/peer3-key.pem"
+start_member 3
+san_refused() {
+  grep -q 'rejected peer certificate.*incoming peer connection from 127.0.0.*x509: certificate is valid for 127.0.0.99, not 127.0.0' "$TMP/m1.log" "$TMP/m2.log"
+}
+wait_for 10 san_refused || { logs; fail "SAN mismatch of an incoming peer not refused/logged"; }
+ctl "$(cep 3)" "${TLSCTL[@]}" get k --consistency=l >/dev/null 2>&1 &&
+  fail "member whose certificate does not cover its address took part"
+echo "ok: member whose certificate SANs miss its address refused"
 for i in 1 2 3; do stop_etcd "$(eval echo "\$PID$i")"; done
 
 # --peer-auto-tls: self-signed peer certificates (peers do not verify each other, as in
