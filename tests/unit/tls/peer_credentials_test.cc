@@ -109,6 +109,26 @@ TEST(GrpcPeerHost, StripsSchemePortAndBrackets) {
   EXPECT_EQ(GrpcPeerHost("ipv6:%5B::1%5D:40000"), "::1");
 }
 
+// The check of an incoming peer's certificate SANs against its address (run by the
+// transport on every inbound call): on with --peer-client-cert-auth, off with
+// --experimental-peer-skip-client-san-verification.
+TEST_F(PeerCredentialsTest, ClientSanCheckAndItsSkipFlag) {
+  PeerCredentials on = Make(Options("m1"));
+  ASSERT_TRUE(on.check_caller);
+  EXPECT_TRUE(on.check_caller("ipv4:127.0.0.1:40000", pems_["m2"]).ok());
+  EXPECT_TRUE(on.check_caller("ipv4:127.0.0.1:40000", "").ok());  // no certificate: nothing to check
+  absl::Status s = on.check_caller("ipv4:10.1.2.3:40000", pems_["m2"]);
+  EXPECT_EQ(std::string(s.message()), "x509: certificate is valid for 127.0.0.1, not 10.1.2.3");
+  EXPECT_NE(Refusals().find("incoming peer connection from 10.1.2.3:40000: x509"), std::string::npos)
+      << Refusals();
+  TlsOptions skip = Options("m1");
+  skip.skip_client_san_verification = true;
+  EXPECT_FALSE(Make(skip).check_caller);
+  TlsOptions no_auth = Options("m1");
+  no_auth.client_cert_auth = false;
+  EXPECT_FALSE(Make(no_auth).check_caller);
+}
+
 TEST_F(PeerCredentialsTest, MembersWithAllowedCnConnect) { EXPECT_TRUE(Connects("m1", "m2")); }
 
 TEST_F(PeerCredentialsTest, WrongCnRefusedByServer) {
