@@ -7,7 +7,7 @@
 # member whose peer certificate has another CN is refused (and the refusal logged,
 # naming the peer and why) while the others keep working, and is admitted again with a
 # right certificate; one whose certificate SANs miss its address is refused (etcd's
-# client-SAN check); then a second cluster with --peer-auto-tls.
+# client-SAN check); then a second cluster with --peer-auto-tls and --cipher-suites.
 # usage: cluster_tls_test.sh OUR_ETCD PORT   (uses PORT..PORT+3 on 127.0.0.21-26)
 set -u
 ETCD=$1; PORT=$2
@@ -119,7 +119,8 @@ for i in 4 5 6; do
   "$ETCD" --name "a$i" --data-dir "$TMP/a$i" \
     --listen-client-urls "http://127.0.0.2$i:$CPORT" --advertise-client-urls "http://127.0.0.2$i:$CPORT" \
     --listen-peer-urls "https://127.0.0.2$i:$PPORT" --initial-advertise-peer-urls "https://127.0.0.2$i:$PPORT" \
-    --initial-cluster "$ACLUSTER" --initial-cluster-token auto-tls --peer-auto-tls >>"$TMP/a$i.log" 2>&1 &
+    --initial-cluster "$ACLUSTER" --initial-cluster-token auto-tls --peer-auto-tls \
+    --cipher-suites TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305 >>"$TMP/a$i.log" 2>&1 &
   PIDS+=("$!")
 done
 auto_healthy() {
@@ -131,4 +132,9 @@ ctl "http://127.0.0.24:$CPORT" put ak av >/dev/null || fail "put (auto-tls)"
 [ "$(ctl "http://127.0.0.26:$CPORT" get ak --print-value-only --consistency=l)" = av ] || fail "get (auto-tls)"
 [ -f "$TMP/a4/fixtures/peer/cert.pem" ] || fail "peer auto-tls certificate not in fixtures/peer"
 echo "ok: --peer-auto-tls cluster"
+# --cipher-suites applies to the peer port too (TLS 1.2 suites).
+cipher() { openssl s_client -connect "127.0.0.24:$PPORT" -tls1_2 -cipher "$1" </dev/null 2>/dev/null | sed -n 's/^ *Cipher *: *//p' | head -1; }
+[ "$(cipher ECDHE-ECDSA-AES128-GCM-SHA256)" = ECDHE-ECDSA-AES128-GCM-SHA256 ] || fail "listed cipher refused on the peer port"
+case "$(cipher ECDHE-ECDSA-AES256-GCM-SHA384)" in ECDHE-ECDSA-AES256-GCM-SHA384) fail "unlisted cipher accepted on the peer port" ;; esac
+echo "ok: --cipher-suites on the peer port"
 echo "PASS"
