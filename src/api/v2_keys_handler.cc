@@ -97,9 +97,36 @@ void V2KeysHandler::Handle(const HttpRequest& request, HttpRespond respond) {
   const std::string& path = request.path;
   if (api_->V2Store() == nullptr) return respond(HttpResponse::GoError(404, "404 page not found"));
   if (path == "/v2/keys" || path.starts_with("/v2/keys/")) {
+    // /v2/stats/store counts the answers (v2_members_handler.h).
+    auto form = request.query;
+    if (request.method != "GET") {
+      for (auto& kv : ParseForm(request.body)) form.push_back(std::move(kv));
+    }
+    bool has_prev_exist = false, prev_exist = false, has_compare = false, wait = false;
+    for (const auto& [k, v] : form) {
+      if (k == "prevExist") {
+        has_prev_exist = true;
+        prev_exist = v == "true" || v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "True";
+      }
+      if (k == "prevValue" || k == "prevIndex") has_compare = true;
+      if (k == "wait" && v == "true") wait = true;
+    }
+    if (!wait) {
+      respond = [this, respond = std::move(respond), method = request.method, has_prev_exist,
+                 prev_exist, has_compare](HttpResponse r) {
+        store_stats_.Count(method, has_prev_exist, prev_exist, has_compare, r.status);
+        respond(std::move(r));
+      };
+    }
     return Keys(request, path.substr(std::string("/v2/keys").size()), std::move(respond));
   }
-  if (path == "/v2/members" || path == "/v2/members/") return Members(request, std::move(respond));
+  if (path == "/v2/members" || path.starts_with("/v2/members/")) {
+    return members_.Members(request, std::move(respond));
+  }
+  if (path.starts_with("/v2/stats/")) {
+    return members_.Stats(request, store_stats_, api_->V2Store()->WatcherCount(),
+                          std::move(respond));
+  }
   if (path == "/v2/machines") return Machines(request, std::move(respond));
   respond(HttpResponse::GoError(404, "404 page not found"));
 }
@@ -219,33 +246,6 @@ void V2KeysHandler::Keys(const HttpRequest& request, const std::string& raw_key,
       return respond(Error(e, {}));
     }
     respond(Json(r->http_status(), r->body(), Headers(r->etcd_index())));
-  });
-}
-
-void V2KeysHandler::Members(const HttpRequest& request, HttpRespond respond) {
-  if (request.method != "GET" && request.method != "HEAD") {
-    HttpResponse r = HttpResponse::GoError(405, "Method Not Allowed");
-    r.headers.emplace_back("Allow", "GET, HEAD");
-    return respond(std::move(r));
-  }
-  server::RequestContext ctx;
-  etcdserverpb::MemberListRequest req;
-  api_->MemberList(ctx, req, [respond](absl::StatusOr<etcdserverpb::MemberListResponse> r) {
-    if (!r.ok()) return respond(HttpResponse::GoError(500, std::string(r.status().message())));
-    nlohmann::ordered_json j;
-    j["members"] = nlohmann::ordered_json::array();
-    for (const auto& m : r->members()) {
-      nlohmann::ordered_json o;
-      o["id"] = Hex(m.id());
-      o["name"] = m.name();
-      o["peerURLs"] = std::vector<std::string>(m.peerurls().begin(), m.peerurls().end());
-      o["clientURLs"] = std::vector<std::string>(m.clienturls().begin(), m.clienturls().end());
-      j["members"].push_back(std::move(o));
-    }
-    HttpResponse resp;
-    resp.headers.emplace_back("Content-Type", "application/json");
-    resp.body = j.dump() + "\n";
-    respond(std::move(resp));
   });
 }
 

@@ -50,6 +50,7 @@ class Client {
   }
 
   absl::StatusOr<std::string> Run();
+  absl::StatusOr<std::vector<std::string>> PeerUrls();
 
  private:
   // One HTTP call with etcd's retry policy for connection errors.
@@ -228,6 +229,28 @@ absl::StatusOr<std::string> Client::Run() {
   return Result(*regs, *size);
 }
 
+absl::StatusOr<std::vector<std::string>> Client::PeerUrls() {
+  auto size = Size();
+  if (!size.ok()) return size.status();
+  uint64_t index = 0;
+  auto regs = List(&index);
+  if (!regs.ok()) return regs.status();
+  regs->resize(std::min<size_t>(regs->size(), *size));
+  std::vector<std::string> out;
+  for (const auto& r : *regs) {
+    // "name=url[,name=url2]"
+    for (absl::string_view part : absl::StrSplit(r.value, ',')) {
+      auto eq = part.find('=');
+      if (eq != absl::string_view::npos) out.emplace_back(part.substr(eq + 1));
+    }
+  }
+  if (out.empty()) {
+    return absl::UnavailableError(
+        absl::StrCat("discovery: no member has registered with ", o_.url, " yet"));
+  }
+  return out;
+}
+
 size_t CollectBody(char* ptr, size_t size, size_t n, void* user) {
   static_cast<std::string*>(user)->append(ptr, size * n);
   return size * n;
@@ -293,6 +316,11 @@ std::unique_ptr<HttpClient> NewCurlHttpClient(const std::string& proxy, long tim
 
 absl::StatusOr<std::string> JoinCluster(HttpClient& http, const DiscoveryOptions& options) {
   return Client(http, options).Run();
+}
+
+absl::StatusOr<std::vector<std::string>> RegisteredPeerUrls(HttpClient& http,
+                                                            const DiscoveryOptions& options) {
+  return Client(http, options).PeerUrls();
 }
 
 }  // namespace etcd::discovery

@@ -55,4 +55,11 @@ struct DiscoveryOptions {
 // Registers and waits; returns the initial cluster ("n1=u1,n2=u2,n3=u3").
 absl::StatusOr<std::string> JoinCluster(HttpClient& http, const DiscoveryOptions& options);
 
+// Without registering: the peer URLs of the members registered so far (the first
+// _config/size of them, in createdIndex order), e.g. for a proxy (--discovery-fallback=
+// proxy after "cluster is full", or --proxy=on with --discovery). Uses options.url,
+// max_retries, sleep and status only.
+absl::StatusOr<std::vector<std::string>> RegisteredPeerUrls(HttpClient& http,
+                                                            const DiscoveryOptions& options);
+
 }  // namespace etcd::discovery

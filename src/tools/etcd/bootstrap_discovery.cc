@@ -15,7 +15,8 @@
 namespace etcd::tools {
 
 absl::Status ResolveDiscovery(config::ServerConfig* cfg, const log::Logger& logger,
-                              const std::function<void(const std::string&)>& status) {
+                              const std::function<void(const std::string&)>& status,
+                              std::vector<std::string>* proxy_peers) {
   if (!cfg->discovery_srv.empty()) {
     auto resolver = discovery::NewSystemResolver();
     if (status) status(absl::StrCat("resolving SRV records of ", cfg->discovery_srv));
@@ -48,11 +49,14 @@ absl::Status ResolveDiscovery(config::ServerConfig* cfg, const log::Logger& logg
   auto cluster = discovery::JoinCluster(*http, o);
   if (!cluster.ok()) {
     if (cluster.status().code() == absl::StatusCode::kResourceExhausted &&
-        cfg->discovery_fallback == config::DiscoveryFallback::kProxy) {
-      return absl::Status(cluster.status().code(),
-                          absl::StrCat(cluster.status().message(),
-                                       "; --discovery-fallback=proxy is not supported by this "
-                                       "build: the member exits instead of becoming a proxy"));
+        cfg->discovery_fallback == config::DiscoveryFallback::kProxy && proxy_peers != nullptr) {
+      logger.Warn("discovery cluster full, falling back to proxy",
+                  {{"discovery", cfg->discovery},
+                   {"error", std::string(cluster.status().message())}});
+      auto peers = discovery::RegisteredPeerUrls(*http, o);
+      if (!peers.ok()) return peers.status();
+      *proxy_peers = *peers;
+      return absl::OkStatus();
     }
     return cluster.status();
   }

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/log.h"
@@ -14,8 +15,13 @@
 
 namespace etcd::tools {
 
+//
+// A member that finds the token full with --discovery-fallback=proxy (etcd's default)
+// does not fail: the registered members' peer URLs go to *proxy_peers (when given) and
+// the caller runs the proxy instead of a member (proxy_mode.h).
 absl::Status ResolveDiscovery(config::ServerConfig* cfg, const log::Logger& logger,
-                              const std::function<void(const std::string&)>& status);
+                              const std::function<void(const std::string&)>& status,
+                              std::vector<std::string>* proxy_peers = nullptr);
 
 // --check-config with --discovery-srv: prints the SRV lookups and the match table to
 // stdout; returns the exit code (0 when this member is found in the records, else 1).

@@ -36,6 +36,7 @@
 #include "tools/etcd/bootstrap_discovery.h"
 #include "tools/etcd/check_config.h"
 #include "tools/etcd/peer_listener.h"
+#include "tools/etcd/proxy_mode.h"
 #include "tools/etcd/tls_setup.h"
 #include "tools/etcd/systemd_glue.h"
 #include "wal/wal.h"
@@ -163,16 +164,31 @@ int Run(int argc, char** argv) {
                  cfg.auto_compaction_mode == config::CompactionMode::kPeriodic ? "periodic"
                                                                                : "revision"},
                 {"auto-compaction-retention", cfg.auto_compaction_retention}});
+  // --proxy=on|readonly: this process relays clients to the cluster (proxy_mode.cc).
+  if (cfg.proxy != config::ProxyMode::kOff) {
+    auto peers = tools::ProxyPeerUrls(cfg, *logger);
+    if (!peers.ok()) {
+      logger->Log(log::Level::kFatal, "proxy failed", {{"error", std::string(peers.status().message())}});
+      return 1;
+    }
+    return tools::RunProxy(cfg, *peers, *logger, notify_sender.get(), &notifier);
+  }
   if (have_wal) {
     logger->Info("the server is already initialized as member before, starting as etcd member...",
                  {{"wal-dir", cfg.WalDir()}});
   } else {
-    // --discovery-srv / --discovery become the initial cluster (bootstrap_discovery.cc).
+    // --discovery-srv / --discovery become the initial cluster (bootstrap_discovery.cc);
+    // a full token with --discovery-fallback=proxy makes this process a proxy.
+    std::vector<std::string> proxy_peers;
     if (absl::Status d = tools::ResolveDiscovery(
-            &cfg, *logger, [&](const std::string& s) { notify_sender->Send("STATUS=" + s); });
+            &cfg, *logger, [&](const std::string& s) { notify_sender->Send("STATUS=" + s); },
+            &proxy_peers);
         !d.ok()) {
       logger->Log(log::Level::kFatal, "discovery failed", {{"error", std::string(d.message())}});
       return 1;
+    }
+    if (!proxy_peers.empty()) {
+      return tools::RunProxy(cfg, proxy_peers, *logger, notify_sender.get(), &notifier);
     }
     absl::Status s = config::CheckBootstrapMembership(*parsed);
     if (!s.ok()) {
