@@ -30,7 +30,13 @@ void EtcdServer::Range(const RequestContext& ctx, const etcdserverpb::RangeReque
   if (auto s = CheckCommon(ctx, /*learner_ok=*/req.serializable()); !s.ok()) return done(s);
   if (auto s = ValidateRange(req); !s.ok()) return done(s);
   if (auto s = AuthorizeRange(ctx, req); !s.ok()) return done(s);
-  auto run = [this, req, done, auth_rev = IdentityAuthRevision(ctx)] {
+  // etcd's doSerialize: after a linearizable read's wait the identity and permission are
+  // checked again as of now; after the read, the auth revision must not have moved.
+  auto run = [this, req, ctx, done] {
+    const uint64_t auth_rev = IdentityAuthRevision(ctx);
+    if (!req.serializable()) {
+      if (auto s = AuthorizeRange(ctx, req); !s.ok()) return done(s);
+    }
     auto resp = kv_applier_->Range(req);
     if (!resp.ok()) return done(resp.status());
     if (auto s = RecheckAuthRevision(auth_rev); !s.ok()) return done(s);
@@ -70,14 +76,19 @@ void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& 
   if (auto s = ValidateTxn(req, cfg_.max_txn_ops); !s.ok()) return done(s);
   if (KvApplier::IsReadOnly(req)) {
     if (auto s = AuthorizeTxn(ctx, req); !s.ok()) return done(s);
-    auto run = [this, req, done, auth_rev = IdentityAuthRevision(ctx)] {
+    const bool serializable = TxnSerializable(req);
+    auto run = [this, req, ctx, done, serializable] {  // as in Range
+      const uint64_t auth_rev = IdentityAuthRevision(ctx);
+      if (!serializable) {
+        if (auto s = AuthorizeTxn(ctx, req); !s.ok()) return done(s);
+      }
       auto resp = kv_applier_->ReadOnlyTxn(req);
       if (!resp.ok()) return done(resp.status());
       if (auto s = RecheckAuthRevision(auth_rev); !s.ok()) return done(s);
       FillHeaderIds(resp->mutable_header());
       done(std::move(*resp));
     };
-    if (TxnSerializable(req)) return run();
+    if (serializable) return run();
     LinearizableRead(RequestDeadline(), [run, done](absl::Status s) {
       if (!s.ok()) return done(s);
       run();
