@@ -137,4 +137,22 @@ cipher() { openssl s_client -connect "127.0.0.24:$PPORT" -tls1_2 -cipher "$1" </
 [ "$(cipher ECDHE-ECDSA-AES128-GCM-SHA256)" = ECDHE-ECDSA-AES128-GCM-SHA256 ] || fail "listed cipher refused on the peer port"
 case "$(cipher ECDHE-ECDSA-AES256-GCM-SHA384)" in ECDHE-ECDSA-AES256-GCM-SHA384) fail "unlisted cipher accepted on the peer port" ;; esac
 echo "ok: --cipher-suites on the peer port"
+
+# Bad peer certificate files: exit 1 at start-up, naming the flag and the file.
+bad_peer_start() {  # expected-text flags...
+  local want=$1; shift
+  timeout 20 "$ETCD" --name e --data-dir "$TMP/e" --listen-client-urls "http://127.0.0.27:$CPORT" \
+    --advertise-client-urls "http://127.0.0.27:$CPORT" --listen-peer-urls "https://127.0.0.27:$PPORT" \
+    --initial-advertise-peer-urls "https://127.0.0.27:$PPORT" --initial-cluster "e=https://127.0.0.27:$PPORT" \
+    "$@" >"$TMP/e.log" 2>&1
+  local rc=$?
+  [ $rc = 1 ] || fail "exit code $rc (want 1) for $*"
+  grep -qF -- "$want" "$TMP/e.log" || { tail -3 "$TMP/e.log"; fail "missing '$want'"; }
+}
+bad_peer_start '--peer-cert-file \"/nonexistent.pem\": open /nonexistent.pem: no such file or directory' \
+  --peer-cert-file /nonexistent.pem --peer-key-file "$C/m1-key.pem"
+bad_peer_start "does not match the certificate in --peer-cert-file" \
+  --peer-cert-file "$C/m1.pem" --peer-key-file "$C/m2-key.pem"
+bad_peer_start "cannot listen on TLS for 127.0.0.27:$PPORT: KeyFile and CertFile are not presented"
+echo "ok: clear start-up errors for peer certificates"
 echo "PASS"
