@@ -6,6 +6,7 @@
 #   --rpm / --deb   build only one kind (default: both)
 #   --release N     package release (RPM Release:, DEB revision); default 1 (PKG_RELEASE)
 #   --nocheck       skip the unit tests in %check / dh_auto_test (and do not compile them)
+#   --no-dbgsym     no -dbgsym DEBs (DEB_BUILD_OPTIONS=noddebs; the e2e test needs none)
 #   --worktree      package the working tree (tracked + untracked, not ignored files)
 #                   instead of the committed HEAD (the default: other people's half-done
 #                   edits in a shared tree never end up in a package)
@@ -23,19 +24,20 @@ top=$(cd "$here/.." && pwd)
 
 OUT=${PKG_OUT:-$top/build-packages}
 RELEASE=${PKG_RELEASE:-1}
-do_rpm=1 do_deb=1 check=1 from=head ref=HEAD
+do_rpm=1 do_deb=1 check=1 dbgsym=1 from=head ref=HEAD
 while [ $# -gt 0 ]; do
   case "$1" in
     --rpm) do_deb=0 ;;
     --deb) do_rpm=0 ;;
     --release) RELEASE=$2; shift ;;
     --nocheck) check=0 ;;
+    --no-dbgsym) dbgsym=0 ;;
     --worktree) from=worktree ;;
     --ref) ref=$2; shift ;;
     --from-tarball) from=tarball; tarball=$(cd "$(dirname "$2")" && pwd)/$(basename "$2"); shift ;;
     --out) OUT=$2; shift ;;
     --source-only) do_rpm=0 do_deb=0 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "build.sh: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -46,7 +48,7 @@ mkdir -p "$OUT"; OUT=$(cd "$OUT" && pwd)
 VERSION=$(sed -n "/^project(/,/)/s/^ *version: *'\([^']*\)'.*/\1/p" "$top/meson.build" | head -n1)
 [ -n "$VERSION" ] || { echo "build.sh: no version in meson.build" >&2; exit 1; }
 NV=etcd-$VERSION
-log() { echo "== packaging: $*"; }
+log() { echo "== packaging [$(date +%T)]: $*"; }
 
 # Never more than two compile jobs on this machine (shared by several engineers); ccache
 # shared with everybody's build directories (debhelper resets HOME, so name the cache).
@@ -139,7 +141,7 @@ if [ "$do_deb" = 1 ]; then
     sed -i '/^Package: etcd-tools$/,$d' "$d/control"; rm -f "$d"/etcd-tools.*
   fi
   rm -f "$OUT/src/"*.deb "$OUT/src/"*.ddeb
-  opts="parallel=$JOBS"; [ "$check" = 1 ] || opts="$opts nocheck"
+  opts="parallel=$JOBS"; [ "$check" = 1 ] || opts="$opts nocheck"; [ "$dbgsym" = 1 ] || opts="$opts noddebs"
   log "dpkg-buildpackage ($opts)"
   profiles=(); [ "$check" = 1 ] || profiles=(-Pnocheck)
   (cd "$src" && DEB_BUILD_OPTIONS="$opts" dpkg-buildpackage -us -uc -b "${profiles[@]}")

@@ -40,7 +40,7 @@ fi
 if [ $have_rpmlint = 1 ]; then
   echo "== rpmlint ${rpms[*]##*/}"
   # Filters that match nothing (a man page that has since landed) are not an error.
-  out=$(rpmlint --ignore-unused-rpmlintrc -r "$here/rpm/etcd.rpmlintrc" "${rpms[@]}" 2>&1); rc=$?
+  out=$(rpmlint --ignore-unused-rpmlintrc -c "$here/rpm/rpmlint.toml" -r "$here/rpm/etcd.rpmlintrc" "${rpms[@]}" 2>&1); rc=$?
   echo "$out"
   # rpmlint's last line: "N packages and M specfiles checked; E errors, W warnings, ..."
   summary=$(echo "$out" | grep -E '[0-9]+ errors?, [0-9]+ warnings?' | tail -n1)

@@ -262,3 +262,52 @@ e2e_teardown() {
   _e2e_cgroup_prune
   return 0
 }
+
+# ---- shared by the package suites (packages, ansible): our packages on these hosts ----
+
+# Runtime libraries of our packages (their shlib requirements), preinstalled in the image:
+# the hosts have no route out, so dnf and apt only see the local repositories.
+E2E_PKG_RUNTIME_LIBS="libabsl20220623 libgrpc++1.51 libgrpc29 libleveldb1d libmicrohttpd12
+  libprotobuf32 libssl3 libyaml-cpp0.7 libcurl4 libsystemd0 libstdc++6"
+E2E_PKG_RUNTIME_LIBS=$(echo $E2E_PKG_RUNTIME_LIBS)
+
+# e2e_compat_rpm DESTDIR RPM...: the hosts are Debian with an empty rpm database; builds a
+# noarch "e2e-debian-compat" RPM into DESTDIR that Provides every requirement of the given
+# RPMs they do not provide themselves (what Debian already has). This checks the spec, its
+# scriptlets, the unit and the configuration, not EL's own libraries (docs/packaging.md).
+e2e_compat_rpm() {
+  local dest=$1 d=$E2E_RUN/compat reqs f; shift
+  rm -rf "$d"; mkdir -p "$d/SPECS"
+  reqs=$(for f in "$@"; do rpm -qpR "$f"; done | awk '{print $1}' |
+         grep -v -e '^rpmlib(' -e '^config(' -e '^etcd$' -e '^etcd(' -e '^etcd-tools' | sort -u)
+  {
+    echo "Name: e2e-debian-compat"; echo "Version: 1"; echo "Release: 1"
+    echo "Summary: Declares the Debian userland of the e2e host to rpm"; echo "License: MIT"
+    echo "BuildArch: noarch"
+    echo "$reqs" | sed 's/^/Provides: /'
+    printf '%%description\nThe e2e hosts are Debian with an empty rpm database.\n%%files\n'
+  } > "$d/SPECS/compat.spec"
+  rpmbuild -bb --quiet --define "_topdir $d" "$d/SPECS/compat.spec" >"$d/build.log" 2>&1 &&
+    cp "$d"/RPMS/noarch/*.rpm "$dest/"
+}
+
+# e2e_host_yum_repo NAME: the local RPM repository (bind-mounted at /srv/repo) as the
+# host's only yum repository. Call before e2e_host_start.
+e2e_host_yum_repo() {
+  local r; r=$(e2e_host_root "$1")
+  mkdir -p "$r/etc/yum.repos.d"
+  cat > "$r/etc/yum.repos.d/etcd-local.repo" <<'R'
+[etcd-local]
+name=etcd packages built by tests/e2e
+baseurl=file:///srv/repo
+enabled=1
+gpgcheck=0
+metadata_expire=0
+R
+}
+
+# e2e_host_etcdctl NAME SHIPPED: when our packages do not ship etcdctl (SHIPPED=0), the
+# operator's etcdctl is Debian's (etcd-client 3.4), in /usr/local/bin.
+e2e_host_etcdctl() {
+  [ "${2:-0}" -gt 0 ] || install -m755 /usr/bin/etcdctl "$(e2e_host_root "$1")/usr/local/bin/etcdctl"
+}

@@ -42,11 +42,8 @@ declare -A IP=([infra0]=$NET.11 [infra1]=$NET.12 [infra2]=$NET.13 [infra3]=$NET.
 EPS=$(for h in "${MEMBERS[@]}"; do printf 'http://%s:2379,' "${IP[$h]}"; done); EPS=${EPS%,}
 DISC_PID=""
 
-# Runtime libraries of the package (its shlib requirements) and dnsmasq (dns0), in the
-# image: the hosts have no route out, dnf and apt only see the local repository.
-IMAGE_PKGS="libabsl20220623 libgrpc++1.51 libgrpc29 libleveldb1d libmicrohttpd12 libprotobuf32
-  libssl3 libyaml-cpp0.7 libcurl4 libsystemd0 libstdc++6 dnsmasq"
-IMAGE_PKGS=$(echo $IMAGE_PKGS)
+# Our packages' runtime libraries (lib/hosts.sh) and dnsmasq (dns0), in the image.
+IMAGE_PKGS="$E2E_PKG_RUNTIME_LIBS dnsmasq"
 
 finish() {
   local rc=$?
@@ -138,24 +135,8 @@ wait $image_job
 IMG=$(cat "$E2E_RUN/image.path" 2>/dev/null)
 check "host image $IMG ready ($(elapsed))" test -d "$IMG/usr" || { cat "$E2E_ARTIFACTS/image.log"; exit 1; }
 
-# ---- the local yum repository ----
-# The hosts are Debian with an empty rpm database: a generated noarch RPM declares what
-# Debian already provides (every requirement of our RPMs they do not provide themselves).
-make_compat_rpm() {
-  local d=$E2E_RUN/compat reqs
-  rm -rf "$d"; mkdir -p "$d/SPECS"
-  reqs=$(for f in $RPMS; do rpm -qpR "$f"; done | awk '{print $1}' |
-         grep -v -e '^rpmlib(' -e '^config(' -e '^etcd$' -e '^etcd(' -e '^etcd-tools' | sort -u)
-  {
-    echo "Name: e2e-debian-compat"; echo "Version: 1"; echo "Release: 1"
-    echo "Summary: Declares the Debian userland of the e2e host to rpm"; echo "License: MIT"
-    echo "BuildArch: noarch"
-    echo "$reqs" | sed 's/^/Provides: /'
-    printf '%%description\nThe e2e hosts are Debian with an empty rpm database.\n%%files\n'
-  } > "$d/SPECS/compat.spec"
-  rpmbuild -bb --quiet --define "_topdir $d" "$d/SPECS/compat.spec" >"$d/build.log" 2>&1 &&
-    cp "$d"/RPMS/noarch/*.rpm "$REPO/"
-}
+# ---- the local yum repository (compat-provides RPM: lib/hosts.sh, e2e_compat_rpm) ----
+make_compat_rpm() { e2e_compat_rpm "$REPO" $RPMS; }
 check "compat-provides RPM for the Debian userland" make_compat_rpm
 check "release $REL published in the local yum repository" \
   eval 'cp $RPMS "$REPO/" && createrepo_c -q "$REPO" >/dev/null'
@@ -216,16 +197,8 @@ for h in "${HOSTS[@]}"; do
   if [ "$h" = dns0 ]; then continue; fi
   e2e_host_make_el "$h"
   rm -f "$r/etc/systemd/system/multi-user.target.wants/dnsmasq.service"   # only dns0 serves DNS
-  [ "$etcdctl_shipped" -gt 0 ] || install -m755 /usr/bin/etcdctl "$r/usr/local/bin/etcdctl"
-  mkdir -p "$r/etc/yum.repos.d"
-  cat > "$r/etc/yum.repos.d/etcd-local.repo" <<'R'
-[etcd-local]
-name=etcd packages built by tests/e2e
-baseurl=file:///srv/repo
-enabled=1
-gpgcheck=0
-metadata_expire=0
-R
+  e2e_host_etcdctl "$h" "$etcdctl_shipped"
+  e2e_host_yum_repo "$h"
   # An EL host resolves its peers' names through /etc/hosts or DNS; these have only DNS.
 done
 boot_ok=1

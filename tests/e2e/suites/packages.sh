@@ -27,11 +27,7 @@ REPO=$E2E_RUN/repo
 T0=$(date +%s)
 elapsed() { echo "$(( $(date +%s) - T0 ))s"; }
 
-# Runtime libraries of the packages (their shlibs Depends), preinstalled in the image: the
-# hosts have no route out, so apt/dnf can only use the local repositories.
-IMAGE_PKGS="libabsl20220623 libgrpc++1.51 libgrpc29 libleveldb1d libmicrohttpd12 libprotobuf32
-  libssl3 libyaml-cpp0.7 libcurl4 libsystemd0 libstdc++6"
-IMAGE_PKGS=$(echo $IMAGE_PKGS)
+IMAGE_PKGS=$E2E_PKG_RUNTIME_LIBS   # lib/hosts.sh: our packages' runtime libraries
 
 finish() {
   local rc=$?
@@ -66,6 +62,7 @@ if [ "${E2E_REUSE_PACKAGES:-0}" != 1 ]; then
     args=("${build_args[@]}")
     [ $rel = 2 ] && args=(--out "$PKG_OUT" --from-tarball "$E2E_RUN/source.tar.gz")
     [ "${E2E_PKG_CHECK:-0}" = 1 ] || args+=(--nocheck)
+    args+=(--no-dbgsym)   # the -dbgsym DEBs are not tested; xz on them costs minutes here
     "$top/packaging/build.sh" --release $rel "${args[@]}" > "$E2E_ARTIFACTS/build-release$rel.log" 2>&1
     check "packaging/build.sh --release $rel builds the RPM and the DEB ($(elapsed))" test $? -eq 0 ||
       { tail -n 30 "$E2E_ARTIFACTS/build-release$rel.log"; exit 1; }
@@ -87,25 +84,8 @@ IMG=$(cat "$E2E_RUN/image.path" 2>/dev/null)
 check "host image $IMG ready ($(elapsed))" test -d "$IMG/usr" || { cat "$E2E_ARTIFACTS/image.log"; exit 1; }
 
 # ---- local repositories ----
-# The RPM was built on Debian against Debian's libraries; the hosts' rpm database is empty,
-# so a generated noarch "compat provides" package declares what Debian already has (every
-# requirement of our packages that they do not provide themselves). This checks the spec,
-# its scriptlets, the unit and the configuration, not EL's own libraries (docs/packaging.md).
-make_compat_rpm() {
-  local d=$E2E_RUN/compat reqs
-  rm -rf "$d"; mkdir -p "$d/SPECS"
-  reqs=$(for f in $(pkgs rpm 1) $(pkgs rpm 2); do rpm -qpR "$f"; done | awk '{print $1}' |
-         grep -v -e '^rpmlib(' -e '^config(' -e '^etcd$' -e '^etcd(' -e '^etcd-tools' | sort -u)
-  {
-    echo "Name: e2e-debian-compat"; echo "Version: 1"; echo "Release: 1"
-    echo "Summary: Declares the Debian userland of the e2e host to rpm"; echo "License: MIT"
-    echo "BuildArch: noarch"
-    echo "$reqs" | sed 's/^/Provides: /'
-    printf '%%description\nThe e2e hosts are Debian with an empty rpm database.\n%%files\n'
-  } > "$d/SPECS/compat.spec"
-  rpmbuild -bb --quiet --define "_topdir $d" "$d/SPECS/compat.spec" >"$d/build.log" 2>&1 &&
-    cp "$d"/RPMS/noarch/*.rpm "$REPO/rpm/"
-}
+# The compat-provides RPM: lib/hosts.sh, e2e_compat_rpm.
+make_compat_rpm() { e2e_compat_rpm "$REPO/rpm" $(pkgs rpm 1) $(pkgs rpm 2); }
 publish_rpm() { cp $(pkgs rpm "$1") "$REPO/rpm/" && createrepo_c -q --update "$REPO/rpm" >/dev/null; }
 publish_deb() {
   cp $(pkgs deb "$1") "$REPO/deb/" && (cd "$REPO/deb" && dpkg-scanpackages -m . 2>/dev/null > Packages)
@@ -122,20 +102,8 @@ e2e_net_up || exit 1
 e2e_host_create el1 "$E2E_NET.11" "$IMG" --bind-ro="$REPO/rpm:/srv/repo"
 e2e_host_create deb1 "$E2E_NET.12" "$IMG" --bind-ro="$REPO/deb:/srv/debrepo"
 e2e_host_make_el el1
-for h in el1 deb1; do
-  r=$(e2e_host_root $h)
-  # Until the tree ships etcdctl, the operator's etcdctl is Debian's (etcd-client 3.4).
-  [ "$etcdctl_shipped" -gt 0 ] || install -m755 /usr/bin/etcdctl "$r/usr/local/bin/etcdctl"
-done
-mkdir -p "$(e2e_host_root el1)/etc/yum.repos.d"
-cat > "$(e2e_host_root el1)/etc/yum.repos.d/etcd-local.repo" <<'R'
-[etcd-local]
-name=etcd packages built by tests/e2e
-baseurl=file:///srv/repo
-enabled=1
-gpgcheck=0
-metadata_expire=0
-R
+for h in el1 deb1; do e2e_host_etcdctl $h "$etcdctl_shipped"; done
+e2e_host_yum_repo el1
 echo "deb [trusted=yes] file:/srv/debrepo ./" > "$(e2e_host_root deb1)/etc/apt/sources.list"
 for h in el1 deb1; do
   check "host $h boots systemd ($(elapsed))" e2e_host_start $h || exit 1
