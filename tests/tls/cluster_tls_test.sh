@@ -4,18 +4,19 @@
 # openssl CLI, driven by the real etcdctl 3.4.23 (--cacert --cert --key): put/get,
 # member list, endpoint health --cluster; plain clients and clients without a trusted
 # certificate refused; a peer certificate rotated on disk is served without restart; a
-# member whose peer certificate has another CN is refused (and the refusal logged,
-# naming the peer and why) while the others keep working, and is admitted again with a
-# right certificate; one whose certificate SANs miss its address is refused (etcd's
+# fourth member joins over https (--initial-cluster-state existing); a member whose peer
+# certificate has another CN is refused (and the refusal logged, naming the peer and
+# why) while the others keep working, and is admitted again with a right certificate;
+# one whose certificate SANs miss its address is refused (etcd's
 # client-SAN check); then a second cluster with --peer-auto-tls and --cipher-suites.
-# usage: cluster_tls_test.sh OUR_ETCD PORT   (uses PORT..PORT+3 on 127.0.0.21-26)
+# usage: cluster_tls_test.sh OUR_ETCD PORT   (uses PORT and PORT+1 on 127.0.0.21-28)
 set -u
 ETCD=$1; PORT=$2
 . "$(dirname "$0")/../integration/lib.sh"
 . "$(dirname "$0")/certs.sh"
 command -v openssl >/dev/null || { echo "openssl missing: skipping"; exit 77; }
 C=$TMP/pki
-TLS_TEST_IPS=",IP:127.0.0.21,IP:127.0.0.22,IP:127.0.0.23" make_pki "$C"
+TLS_TEST_IPS=",IP:127.0.0.21,IP:127.0.0.22,IP:127.0.0.23,IP:127.0.0.28" make_pki "$C"
 TLSCTL=(--cacert "$C/ca.pem" --cert "$C/client.pem" --key "$C/client-key.pem")
 CPORT=$PORT; PPORT=$((PORT + 1))
 ip() { echo "127.0.0.2$1"; }
@@ -80,6 +81,17 @@ wait_for 5 rotated || fail "rotated peer certificate not served: $(subject)"
 ctl "$EPS" "${TLSCTL[@]}" put after-rotation 1 >/dev/null || fail "put after the peer rotation"
 echo "ok: peer certificate rotated without restart"
 
+# A fourth member (m8 on 127.0.0.28) joins the running TLS cluster (--initial-cluster-state existing: the
+# member list is fetched over https with the peer certificate).
+# (retried: a member add waits until every member has been connected for 5 s, as in etcd)
+add_m8() { ctl "$EPS" "${TLSCTL[@]}" member add m8 --peer-urls "https://$(ip 8):$PPORT"; }
+wait_for 12 add_m8 || fail "member add m8: $(add_m8 2>&1 | tail -1)"
+cp "$C/m1.pem" "$TMP/peer8.pem"; cp "$C/m1-key.pem" "$TMP/peer8-key.pem"
+CLUSTER="$CLUSTER,m8=https://$(ip 8):$PPORT" start_member 8 --initial-cluster-state existing
+got_k_m8() { [ "$(ctl "$(cep 8)" "${TLSCTL[@]}" get k --print-value-only)" = v ]; }
+wait_for 15 got_k_m8 || { logs; fail "m8 did not join over https"; }
+echo "ok: a member joins the running TLS cluster"
+
 # m3 comes back with a certificate of the same CA but CN=intruder: refused by m1 and m2,
 # which keep a quorum; the refusal names the peer and the reason.
 stop_etcd "$PID3"
@@ -110,7 +122,7 @@ wait_for 10 san_refused || { logs; fail "SAN mismatch of an incoming peer not re
 ctl "$(cep 3)" "${TLSCTL[@]}" get k --consistency=l >/dev/null 2>&1 &&
   fail "member whose certificate does not cover its address took part"
 echo "ok: member whose certificate SANs miss its address refused"
-for i in 1 2 3; do stop_etcd "$(eval echo "\$PID$i")"; done
+for i in 1 2 3 8; do stop_etcd "$(eval echo "\$PID$i")"; done
 
 # --peer-auto-tls: self-signed peer certificates (peers do not verify each other, as in
 # etcd), https peer URLs, plain client URLs.
