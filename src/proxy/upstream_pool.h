@@ -33,6 +33,8 @@ std::string GrpcTarget(const std::string& url);
 class UpstreamPool {
  public:
   explicit UpstreamPool(const std::vector<std::string>& urls);
+  // Given channels (tests: in-process servers); SetEndpoints keeps them by URL.
+  explicit UpstreamPool(std::vector<Upstream> upstreams) : endpoints_(std::move(upstreams)) {}
 
   // Replaces the endpoint list (order kept); returns true when it changed.
   bool SetEndpoints(const std::vector<std::string>& urls);

@@ -5,7 +5,7 @@
 # lease grant + keep-alive (stream), member list, endpoint health, plus the HTTP side
 # (/health, /version, /v2/keys, the /v3 gateway). Then the proxy's upstream, made the
 # leader first (move-leader), is killed: the proxy keeps working through another member.
-# Loopback only; every process is stopped on exit.
+# Also --proxy=on with --initial-cluster. Loopback only; every process is stopped on exit.
 # usage: proxy_test.sh OUR_ETCD ETCDCTL TOKEN_HELPER PORT_BASE
 set -uo pipefail
 ours=$1 ctl=$2 helper=$3 base=${4:-22100}
@@ -139,6 +139,17 @@ done
 checks after-leader-kill
 curl -sf "$P/health" | grep -q '"health":"true"' && ok "after-leader-kill: /health through the proxy" \
   || ko "after-leader-kill: /health: $(curl -s "$P/health")"
+# --proxy=on (etcd 3.4's v2 proxy flag): the same proxy, cluster from --initial-cluster.
+"$ours" --proxy on --name p2 --data-dir "$tmp/p2" --listen-client-urls "http://127.0.0.1:$((px + 2))" \
+  --initial-cluster "m0=http://127.0.0.1:$((p + 1)),m1=http://127.0.0.1:$((p + 3)),m2=http://127.0.0.1:$((p + 5))" \
+  >"$tmp/p2.log" 2>&1 &
+pids+=($!)
+if wait_health "http://127.0.0.1:$((px + 2))" 20 &&
+   [ "$(timeout 10 "$ctl" --endpoints="http://127.0.0.1:$((px + 2))" get /px/k --print-value-only 2>/dev/null)" = v-after-leader-kill ]; then
+  ok "--proxy=on relays to the cluster from --initial-cluster"
+else
+  ko "--proxy=on: $(tail -3 "$tmp/p2.log")"
+fi
 kill -TERM $proxy_pid
 for _ in $(seq 1 50); do kill -0 $proxy_pid 2>/dev/null || break; sleep 0.1; done
 if kill -0 $proxy_pid 2>/dev/null; then ko "the proxy did not stop on SIGTERM"

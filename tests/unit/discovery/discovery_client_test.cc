@@ -199,3 +199,31 @@ TEST(JoinCluster, RetriesConnectionErrorsWithBackoff) {
 
 }  // namespace
 }  // namespace etcd::discovery
+
+namespace etcd::discovery {
+namespace {
+
+TEST(RegisteredPeerUrls, FirstSizeRegistrationsWithoutRegistering) {
+  StoreHttp http;
+  std::vector<int64_t> sleeps;
+  http.Size("2");
+  http.Register("a1", "m1=http://10.0.0.1:2380,m1=http://10.0.1.1:2380");
+  http.Register("a2", "m2=http://10.0.0.2:2380");
+  http.Register("a3", "m3=http://10.0.0.3:2380");  // beyond the size: not a member
+  auto urls = RegisteredPeerUrls(http, Opts(9, "proxy", &sleeps));
+  ASSERT_TRUE(urls.ok()) << urls.status();
+  EXPECT_EQ(*urls, (std::vector<std::string>{"http://10.0.0.1:2380", "http://10.0.1.1:2380",
+                                             "http://10.0.0.2:2380"}));
+  for (const auto& l : http.log) EXPECT_FALSE(absl::StartsWith(l, "PUT")) << l;
+}
+
+TEST(RegisteredPeerUrls, EmptyTokenIsUnavailable) {
+  StoreHttp http;
+  std::vector<int64_t> sleeps;
+  http.Size("3");
+  auto urls = RegisteredPeerUrls(http, Opts(9, "proxy", &sleeps));
+  EXPECT_EQ(urls.status().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace etcd::discovery
