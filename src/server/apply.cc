@@ -162,7 +162,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
     logger().Error("the member has been permanently removed from the cluster",
                    {{"local-member-id", membership::IdToHex(member_id_)}});
     logger().Info("the data-dir used by this member must be removed",
-                  {{"data-dir", cfg_.data_dir}});
+                  {{"data-dir", cfg_.data_dir}, {"to-rejoin", RejoinHint(cfg_)}});
     RequestSelfStop(absl::OkStatus());
   }
 }

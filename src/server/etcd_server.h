@@ -83,6 +83,9 @@ struct ServerDeps {
   // (transport::FetchMembers). Tests inject a fake (server/member_join.h).
   std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>
       fetch_members;
+  // TEST ONLY (watchdog tests): called by the raft loop before each turn; may block to
+  // simulate a stuck loop. Null in production.
+  std::function<void()> raft_turn_hook;
 };
 
 // The WAL metadata record of a member: its member ID and cluster ID (16 bytes, both
@@ -93,6 +96,10 @@ bool DecodeWalMetadata(std::string_view data, uint64_t* member_id, uint64_t* clu
 // The raft snapshot payload: the backend holds the state at the snapshot's index (etcd
 // 3.x style: the backend IS the state machine's snapshot).
 std::string EncodeSnapshotData(uint64_t index);
+
+// What to do with a member removed from its cluster (or whose data dir was lost): the
+// steps that bring it back as a new member (member_join.cc).
+std::string RejoinHint(const config::ServerConfig& cfg);
 
 class EtcdServer final : public ServerApi, public AuthApi {
  public:
@@ -141,6 +148,9 @@ class EtcdServer final : public ServerApi, public AuthApi {
   uint64_t SnapshotIndex() const { return snapshot_index_.load(); }
   // ReadIndex requests sent to Raft so far (each serves a batch of reads).
   uint64_t ReadIndexRequests() const { return read_index_requests_.load(); }
+  // Turns of the raft loop so far (it turns at least once per heartbeat interval, even
+  // when idle): the liveness signal behind systemd WATCHDOG=1.
+  uint64_t RaftLoopTurns() const { return raft_loop_turns_.load(std::memory_order_relaxed); }
   const membership::RaftCluster& cluster() const { return *cluster_; }
   // True when Create found an existing WAL (restart) rather than bootstrapping.
   bool Restarted() const { return restarted_; }
@@ -563,6 +573,7 @@ class EtcdServer final : public ServerApi, public AuthApi {
   mutable Clock::TimePoint key_count_at_ ABSL_GUARDED_BY(key_count_mu_){};
   std::atomic<uint64_t> leader_changes_{0};
   std::atomic<uint64_t> read_index_requests_{0};
+  std::atomic<uint64_t> raft_loop_turns_{0};
   std::atomic<int64_t> proposals_pending_{0};
   std::atomic<uint64_t> proposals_failed_{0};
   std::atomic<uint64_t> slow_applies_{0};

@@ -37,6 +37,16 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 
 }  // namespace
 
+std::string RejoinHint(const config::ServerConfig& cfg) {
+  std::vector<std::string> urls;
+  for (const auto& u : cfg.initial_advertise_peer_urls) urls.push_back(u.ToString());
+  return absl::StrCat("remove the data dir ", cfg.data_dir,
+                      ", run \"etcdctl member add ", cfg.name, " --peer-urls=",
+                      absl::StrJoin(urls, ","),
+                      "\" against the running cluster, then start this member with "
+                      "--initial-cluster-state existing and the --initial-cluster it prints");
+}
+
 absl::Status EtcdServer::BootstrapJoin(
     const std::vector<std::pair<std::string, std::vector<std::string>>>& ic) {
   // The local view: --initial-cluster with IDs derived as for a new cluster; each member
@@ -66,7 +76,10 @@ absl::Status EtcdServer::BootstrapJoin(
   } else {
     peerpb::HandshakeRequest hello;
     hello.set_cluster_id(0);  // joining: any cluster
-    hello.set_member_id(self->id);
+    // No member ID yet: the bootstrap-style ID computed from --initial-cluster may be
+    // that of a removed member with the same peer URLs (a member re-added after
+    // `member remove`), which the peers would refuse to talk to.
+    hello.set_member_id(0);
     hello.set_name(cfg_.name);
     for (const auto& u : self->peer_urls) hello.add_peer_urls(u);
     hello.set_version(ETCD_VERSION);
@@ -119,6 +132,20 @@ absl::Status EtcdServer::BootstrapJoin(
         "\" (", absl::StrJoin(self->peer_urls, ","), ") is not a member of the running cluster"));
   }
   member_id_ = it->second;
+  for (const auto& em : existing.members()) {
+    // Published (client URLs set by its first start): this member ran before, and its
+    // data dir has been lost since (etcd 3.4 panics later in raft instead).
+    if (em.id() == member_id_ && em.client_urls_size() > 0) {
+      return absl::FailedPreconditionError(absl::StrCat(
+          "member ", membership::IdToHex(member_id_), " has already been bootstrapped: the "
+          "running cluster ", membership::IdToHex(existing.cluster_id()), " knows \"",
+          em.name(), "\" as a started member (client URLs ",
+          absl::StrJoin(em.client_urls(), ","), "), but its data dir ", cfg_.data_dir,
+          " holds no WAL (the data was lost or the wrong --data-dir is given). If the data "
+          "is lost: run \"etcdctl member remove ", membership::IdToHex(member_id_),
+          "\", then ", RejoinHint(cfg_)));
+    }
+  }
   join_peers_.clear();
   for (const auto& em : existing.members()) {
     join_peers_.push_back(membership::Member::FromProto(em));

@@ -29,7 +29,7 @@ void EtcdServer::HandleRemovedFromCluster(uint64_t reported_by) {
                  {{"local-member-id", membership::IdToHex(member_id_)},
                   {"reported-by", membership::IdToHex(reported_by)}});
   logger().Info("the data-dir used by this member must be removed",
-                {{"data-dir", cfg_.data_dir}});
+                {{"data-dir", cfg_.data_dir}, {"to-rejoin", RejoinHint(cfg_)}});
   RequestSelfStop(absl::OkStatus());
 }
 

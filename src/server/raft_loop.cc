@@ -44,6 +44,8 @@ void EtcdServer::RaftLoop() {
       msgs.swap(in_msgs_);
     }
     if (self_stop_requested_.load()) return;
+    raft_loop_turns_.fetch_add(1, std::memory_order_relaxed);
+    if (deps_.raft_turn_hook) deps_.raft_turn_hook();
     RaftTurn(std::move(props), std::move(reads), std::move(msgs));
   }
 }

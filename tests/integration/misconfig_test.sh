@@ -4,7 +4,10 @@
 # message a newcomer reads (etcd's own text plus where the value came from and what to
 # do). The same errors are unit-tested closer to the code in tests/unit/config/; this
 # table proves what reaches the operator's terminal (or journal).
-# usage: misconfig_test.sh ETCD BASE_PORT      (uses BASE_PORT .. BASE_PORT+9)
+# The second part runs a two-member cluster (a, b) and shows the multi-member mistakes:
+# joining without `member add`, a peer URL that differs from the one added, nobody to
+# join, another cluster's members, a wiped member restarted, a removed member restarted.
+# usage: misconfig_test.sh ETCD BASE_PORT      (uses BASE_PORT .. BASE_PORT+29)
 set -uo pipefail
 ETCD=$(readlink -f "$1") P=$2
 work=$(mktemp -d /tmp/etcd-misconfig-XXXXXX)
@@ -91,4 +94,77 @@ kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
 # the restart says so and names them.
 run pain1-ignored-bootstrap-settings 0 "already holds a member|initial-cluster-token and the discovery settings are ignored" -- "${base[@]}" --data-dir "$work/first" \
   --initial-cluster "default=$PEER,other=http://127.0.0.1:$((P + 7))" --check-config
+
+# ---- multi-member misconfigurations (reference/server.md §4 E8-E10, E24; user-pain
+# §4, §5, §10). A two-member cluster a, b; c is the newcomer.
+ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
+if [ ! -x "$ETCDCTL" ]; then echo "no etcdctl at $ETCDCTL: multi-member cases skipped"; exit $fail; fi
+u() { echo "http://127.0.0.1:$(( P + $1 ))"; }   # u 10 -> http://127.0.0.1:P+10
+CA=$(u 10) PA=$(u 11) CB=$(u 12) PB=$(u 13) CC=$(u 14) PC=$(u 15) PX=$(u 17)
+IC2="a=$PA,b=$PB"
+member() {  # member NAME CLIENT PEER INITIAL_CLUSTER STATE [extra...]
+  local n=$1 c=$2 p=$3 ic=$4 st=$5; shift 5
+  echo --name "$n" --data-dir "$work/m-$n" --listen-client-urls "$c" --advertise-client-urls "$c" \
+    --listen-peer-urls "$p" --initial-advertise-peer-urls "$p" --initial-cluster "$ic" \
+    --initial-cluster-state "$st" --initial-cluster-token "${TOK:-mc-tok}" "$@"
+}
+start_bg() {  # start_bg NAME args...: runs etcd in the background, log in $work/NAME.log
+  local n=$1; shift
+  (cd "$work" && exec "$ETCD" "$@" >> "$work/$n.log" 2>&1) &
+  pids+=($!); eval "pid_$n=$!"
+}
+healthy() {  # healthy CLIENT_URL: bounded wait for a linearizable read
+  for _ in $(seq 100); do
+    "$ETCDCTL" --endpoints "$1" --command-timeout=1s get x > /dev/null 2>&1 && return 0; sleep 0.1
+  done; return 1
+}
+ctl() {  # ctl ARGS...: etcdctl against a, retried while the cluster is "unhealthy" (a
+  # reconfiguration needs every voter connected for 5 s: --strict-reconfig-check)
+  for _ in $(seq 75); do "$ETCDCTL" --endpoints "$CA" "$@" > "$work/ctl.out" 2>&1 && return 0; sleep 0.2; done
+  echo "FAIL: etcdctl $*: $(cat "$work/ctl.out")"; fail=1; return 1
+}
+start_bg a $(member a "$CA" "$PA" "$IC2" new)
+start_bg b $(member b "$CB" "$PB" "$IC2" new)
+if ! healthy "$CA" || ! healthy "$CB"; then
+  echo "FAIL: two-member cluster did not start"; tail -5 "$work/a.log" "$work/b.log"; exit 1
+fi
+
+run E8-existing-nobody-reachable 1 "cannot fetch cluster info from peer urls|$(u 19)" \
+  -- $(member c "$CC" "$PC" "c=$PC,z=$(u 19)" existing)
+rm -rf "$work/m-c"
+run E9-join-without-member-add 1 "member count is unequal|etcdctl member add c" \
+  -- $(member c "$CC" "$PC" "$IC2,c=$PC" existing)
+rm -rf "$work/m-c"
+ctl member add c --peer-urls "$PX"
+run E9b-added-with-other-url 1 "no match found for existing member|$PX" \
+  -- $(member c "$CC" "$PC" "$IC2,c=$PC" existing)
+rm -rf "$work/m-c"
+id=$("$ETCDCTL" --endpoints "$CA" member list | awk -F', ' -v u="$PX" '$4 == u {print $1}')
+ctl member remove "$id"
+run E9c-other-cluster-new 1 "cluster ID mismatch|--initial-cluster-token=other-tok|already belongs to the running cluster" \
+  -- $(TOK=other-tok member c "$CC" "$PC" "c=$PC,a=$PA" new)
+rm -rf "$work/m-c"
+
+# E24: a removed member restarted with its old data dir says what to do and exits 0
+# (etcd 3.4's status; Restart=on-failure then leaves it stopped).
+id=$("$ETCDCTL" --endpoints "$CA" member list | awk -F', ' '$3 == "b" {print $1}')
+ctl member remove "$id"
+for _ in $(seq 100); do kill -0 "$pid_b" 2>/dev/null || break; sleep 0.1; done
+kill -9 "$pid_b" 2>/dev/null; wait "$pid_b" 2>/dev/null
+run E24-removed-member-restarted 0 "permanently removed from the cluster|must be removed|member add" \
+  -- $(member b "$CB" "$PB" "$IC2" new)
+
+# E10: b is added again and joins with an empty data dir; then its data dir is lost and
+# it is started again, as for the first bootstrap (new) or as a joiner (existing).
+rm -rf "$work/m-b"
+ctl member add b --peer-urls "$PB"
+start_bg b $(member b "$CB" "$PB" "$IC2" existing)
+healthy "$CB" || { echo "FAIL: b did not rejoin"; tail -5 "$work/b.log"; fail=1; }
+kill -9 "$pid_b" 2>/dev/null; wait "$pid_b" 2>/dev/null
+rm -rf "$work/m-b"
+run E10a-wiped-member-state-new 1 "has already been bootstrapped|member remove" \
+  -- $(member b "$CB" "$PB" "$IC2" new)
+rm -rf "$work/m-b"
+run E10b-wiped-member-state-existing 1 "has already been bootstrapped|member remove" \
+  -- $(member b "$CB" "$PB" "$IC2" existing)
 exit $fail

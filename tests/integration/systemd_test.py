@@ -11,6 +11,9 @@ Cases:
                   "waiting for quorum: 1/3 peers reachable" (a one-at-a-time rollout
                   cannot deadlock), SIGTERM still stops it
   restart         restart on the same data dir: "replaying WAL" before READY=1
+  watchdog        WATCHDOG_USEC=1s: WATCHDOG=1 about every 0.5 s; with the raft loop
+                  stalled (test-only ETCDCPP_TEST_RAFT_STALL_FILE) the pings stop after
+                  the election timeout, and resume once it turns again
   journal         --log-outputs=systemd/journal: structured entries read back
                   (PRIORITY, SYSLOG_IDENTIFIER, ETCD_MEMBER_ID, ETCD_CLUSTER_ID,
                   ETCD_NAME, the entry's own fields)
@@ -19,6 +22,7 @@ Cases:
 Every process is killed at exit; every wait is bounded.
 """
 import os
+import re
 import shutil
 import signal
 import socket
@@ -150,6 +154,34 @@ def case_notify():
     return p
 
 
+def case_watchdog():
+    n = Datagrams("notify-wd.sock")
+    stall = os.path.join(WORK, "stall-raft")
+    p = start("wd", member_args("wd", BASE + 40, BASE + 41),
+              {"NOTIFY_SOCKET": n.path, "WATCHDOG_USEC": "1000000",
+               "ETCDCPP_TEST_RAFT_STALL_FILE": stall})
+    check(n.wait_for(lambda d: d.startswith(b"READY=1"), 20) is not None, "watchdog: READY=1")
+
+    def pings(seconds):
+        n.drain()
+        n.got = []
+        time.sleep(seconds)
+        n.drain()
+        return sum(1 for d in n.got if d == b"WATCHDOG=1")
+
+    got = pings(3)
+    check(got >= 4, "watchdog: WATCHDOG=1 every ~0.5 s while healthy (%d in 3 s)" % got)
+    open(stall, "w").close()
+    time.sleep(1.6)  # the election timeout (1 s) plus a ping period
+    got = pings(2.5)
+    check(got == 0, "watchdog: no WATCHDOG=1 while the raft loop is stalled (%d in 2.5 s)" % got)
+    os.unlink(stall)
+    got = pings(2)
+    check(got >= 2, "watchdog: WATCHDOG=1 resumes once the raft loop turns (%d in 2 s)" % got)
+    rc = stop(p)
+    check(rc == 0, "watchdog: SIGTERM exits 0 (got %r)" % (rc,))
+
+
 def case_restart():
     n = Datagrams("notify2.sock")
     p = start("n1", member_args("n1", BASE, BASE + 1), {"NOTIFY_SOCKET": n.path})
@@ -190,8 +222,11 @@ def case_journal():
         check(e.get("PRIORITY") == "6", "journal: PRIORITY=6 for info")
         check(e.get("SYSLOG_IDENTIFIER") == "etcd", "journal: SYSLOG_IDENTIFIER=etcd")
         check(e.get("ETCD_NAME") == "j1", "journal: ETCD_NAME=j1")
-        check(len(e.get("ETCD_MEMBER_ID", "")) == 16, "journal: ETCD_MEMBER_ID is 16 hex digits")
-        check(len(e.get("ETCD_CLUSTER_ID", "")) == 16, "journal: ETCD_CLUSTER_ID")
+        # IDs are written as etcd writes them (%x: no leading zeros), so 1-16 hex digits.
+        check(re.fullmatch("[0-9a-f]{1,16}", e.get("ETCD_MEMBER_ID", "")) is not None,
+              "journal: ETCD_MEMBER_ID is hex")
+        check(re.fullmatch("[0-9a-f]{1,16}", e.get("ETCD_CLUSTER_ID", "")) is not None,
+              "journal: ETCD_CLUSTER_ID is hex")
     warn = [e for e in entries if e.get("PRIORITY") == "4"]
     check(any(e.get("ADDRESS") for e in warn),
           "journal: a warning carries its own key/value as a field (ADDRESS)")
@@ -220,6 +255,7 @@ def case_journal_stream():
 def main():
     try:
         case_notify()
+        case_watchdog()
         case_restart()
         case_new_cluster()
         case_journal()

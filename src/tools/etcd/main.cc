@@ -37,6 +37,7 @@
 #include "tools/etcd/check_config.h"
 #include "tools/etcd/peer_listener.h"
 #include "tools/etcd/proxy_mode.h"
+#include "tools/etcd/rejoin_check.h"
 #include "tools/etcd/tls_setup.h"
 #include "tools/etcd/systemd_glue.h"
 #include "wal/wal.h"
@@ -245,12 +246,22 @@ int Run(int argc, char** argv) {
     peer_transport.SetTls((*peer_tls)->server, (*peer_tls)->channel, (*peer_tls)->check_caller);
     deps.fetch_members = tools::PeerTlsFetchMembers(cfg, (*peer_tls)->channel);
   }
+  deps.raft_turn_hook = tools::TestRaftStallHook(env);  // TEST ONLY; null in production
   deps.env = fs;
   deps.clock = &clock;
   deps.seed = (static_cast<uint64_t>(rd()) << 32) ^ rd() ^
               static_cast<uint64_t>(clock.WallNow().time_since_epoch().count());
   deps.logger = logger.get();
   if (have_wal) notifier.ReplayingWal();
+  if (!have_wal) {  // E10a: started before, data dir lost? (rejoin_check.h)
+    absl::Status s = tools::CheckNotAlreadyBootstrapped(
+        cfg, deps.fetch_members ? deps.fetch_members : tools::QuickFetchMembers(cfg));
+    if (!s.ok()) {
+      logger->Log(log::Level::kFatal, "failed to start the member",
+                  {{"error", std::string(s.message())}});
+      return 1;
+    }
+  }
   auto created = server::EtcdServer::Create(cfg, deps);
   if (!created.ok()) {
     logger->Log(log::Level::kFatal, "failed to start the member",
@@ -272,7 +283,7 @@ int Run(int argc, char** argv) {
   notifier.SetPeerProbe(tools::PeerProbe(member.get(), [&peer_transport](uint64_t id) {
     return peer_transport.ActiveSince(id).has_value();
   }));
-  notifier.SetHealthProbe(tools::HealthProbe(member.get()));
+  notifier.SetHealthProbe(tools::HealthProbe(member.get(), &clock, cfg));
 
   api::WatchServiceOptions watch_options;
   watch_options.authorize = [m = member.get()](const server::RequestContext& ctx,

@@ -1,5 +1,12 @@
 #include "tools/etcd/systemd_glue.h"
 
+#include <sys/stat.h>
+
+#include <memory>
+#include <thread>
+
+#include "systemd/progress_probe.h"
+
 namespace etcd::tools {
 
 absl::StatusOr<systemd::Logging> MakeDaemonLogging(
@@ -32,8 +39,31 @@ std::function<systemd::PeerCount()> PeerProbe(const server::EtcdServer* member,
   };
 }
 
-std::function<bool()> HealthProbe(const server::EtcdServer* member) {
-  return [member] { return !member->Stopped(); };
+std::function<bool()> HealthProbe(const server::EtcdServer* member, const Clock* clock,
+                                  const config::ServerConfig& cfg) {
+  auto probe = std::make_shared<systemd::ProgressProbe>(clock);
+  probe->AddLoop("raft loop", cfg.election_timeout, [member] { return member->RaftLoopTurns(); });
+  probe->AddLoop("applier", kApplierStallWindow, [member] { return member->AppliedIndex(); },
+                 [member] { return member->CommittedIndex() > member->AppliedIndex(); });
+  return [member, probe] {
+    // Before Start() the loops do not run yet: nothing to judge (the window starts then).
+    if (member->RaftLoopTurns() == 0) {
+      probe->Sample();
+      return !member->Stopped();
+    }
+    return probe->Healthy() && !member->Stopped();
+  };
+}
+
+std::function<void()> TestRaftStallHook(const std::map<std::string, std::string>& env) {
+  auto it = env.find("ETCDCPP_TEST_RAFT_STALL_FILE");
+  if (it == env.end() || it->second.empty()) return nullptr;
+  return [file = it->second] {
+    struct stat st;
+    for (int i = 0; i < 3000 && ::stat(file.c_str(), &st) == 0; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  };
 }
 
 }  // namespace etcd::tools

@@ -6,12 +6,14 @@
 // inside); they may run on the notifier's thread.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "common/clock.h"
 #include "config/server_config.h"
 #include "server/etcd_server.h"
 #include "systemd/logging.h"
@@ -36,9 +38,18 @@ bool ReadyBeforeQuorum(const config::ServerConfig& cfg, bool have_wal);
 std::function<systemd::PeerCount()> PeerProbe(const server::EtcdServer* member,
                                               std::function<bool(uint64_t)> reachable);
 
-// Healthy while the member has not stopped (WATCHDOG=1 is withheld otherwise). TODO:
-// also require the raft loop to have turned since the previous call, once the server
-// exposes a turn counter (requested from the server owners).
-std::function<bool()> HealthProbe(const server::EtcdServer* member);
+// The WATCHDOG=1 condition (docs/systemd.md "Watchdog"), sampled on every notifier
+// tick: the member has not stopped, its raft loop turned within the last election
+// timeout (it turns every heartbeat even when idle), and its applier, when it has
+// committed entries to apply, applied one within kApplierStallWindow. `clock` must
+// outlive the probe.
+inline constexpr std::chrono::seconds kApplierStallWindow{30};
+std::function<bool()> HealthProbe(const server::EtcdServer* member, const Clock* clock,
+                                  const config::ServerConfig& cfg);
+
+// TEST ONLY: when ETCDCPP_TEST_RAFT_STALL_FILE names a file, a raft-loop hook that
+// blocks (at most 60 s per turn) while that file exists, so that integration tests can
+// show the watchdog withdrawing. Null otherwise (the production case).
+std::function<void()> TestRaftStallHook(const std::map<std::string, std::string>& env);
 
 }  // namespace etcd::tools
