@@ -61,9 +61,20 @@ for i in 0 1 2; do
 done
 ok "3 members bootstrapped through the token"
 
-# The fourth member: the token is full, it becomes a proxy.
+# The fourth member: the token is full, it becomes a proxy. Its sd_notify messages go to
+# a datagram socket recorded in notify.log.
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+with open(sys.argv[2], "a") as f:
+    while True:
+        f.write(s.recv(4096).decode() + "\n---\n"); f.flush()
+' "$tmp/notify.sock" "$tmp/notify.log" &
+pids+=($!)
+for _ in $(seq 1 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
 px=$((base + 30))
-"$ours" --name m3 --data-dir "$tmp/m3" --discovery "$url" --discovery-fallback proxy \
+NOTIFY_SOCKET="$tmp/notify.sock" "$ours" --name m3 --data-dir "$tmp/m3" --discovery "$url" --discovery-fallback proxy \
   --listen-client-urls "http://127.0.0.1:$px" --advertise-client-urls "http://127.0.0.1:$px" \
   --listen-peer-urls "http://127.0.0.1:$((px + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((px + 1))" \
   >"$tmp/proxy.log" 2>&1 &
@@ -74,6 +85,12 @@ if wait_health "$P" 20 && grep -q "falling back to proxy" "$tmp/proxy.log"; then
   ok "the fourth member became a proxy and /health answers through it"
 else
   ko "proxy did not start"; tail -20 "$tmp/proxy.log"; exit 1
+fi
+for _ in $(seq 1 30); do grep -q "^READY=1" "$tmp/notify.log" 2>/dev/null && break; sleep 0.1; done
+if grep -A1 "^READY=1" "$tmp/notify.log" | grep -q "^STATUS=proxying to http://127.0.0.1:"; then
+  ok "the proxy sent READY=1 and STATUS=proxying to <client URLs>"
+else
+  ko "sd_notify: $(cat "$tmp/notify.log" 2>/dev/null)"
 fi
 pctl() { timeout 15 "$ctl" --endpoints="$P" --dial-timeout=3s --command-timeout=5s "$@"; }
 
