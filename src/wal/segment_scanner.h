@@ -41,6 +41,8 @@ struct SegmentScan {
   uint64_t valid_end = 0;   // [0, valid_end) holds whole, valid records
   bool torn = false;        // bytes after valid_end are a torn tail to be dropped
   std::string torn_reason;  // why the byte at valid_end was rejected (when torn)
+  bool zero_tail = false;   // torn, and every byte from valid_end on is zero: the
+                            // unwritten rest of a preallocated segment (a clean end)
   uint32_t digest = 0;      // FoldDigest over all records after the header
 };
 

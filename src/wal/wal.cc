@@ -35,8 +35,7 @@ Wal::Wal(Env* env, std::string dir, const WalOptions& options)
     : env_(env), dir_(std::move(dir)), options_(options) {}
 
 Wal::~Wal() {
-  if (tail_ != nullptr) tail_->Close();  // no sync: like a process stop
-  tail_.reset();
+  tail_.reset();  // closes without a sync: like a process stop
   if (lock_ != nullptr) env_->UnlockFile(lock_);
 }
 
@@ -127,11 +126,8 @@ absl::Status Wal::RemoveTempFiles() {
 
 absl::Status Wal::OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt,
                            uint32_t digest, uint64_t size) {
-  leveldb::WritableFile* raw = nullptr;
-  std::string path = PathOf(segments_[seg]);
-  leveldb::Status s = env_->NewAppendableFile(path, &raw);
-  if (!s.ok()) return FromLevelDb(s, absl::StrCat("wal: open ", path));
-  tail_.reset(raw);
+  ASSIGN_OR_RETURN(tail_, TailFile::Open(env_, PathOf(segments_[seg]), size,
+                                         options_.preallocate));
   tail_header_ = header;
   tail_salt_ = salt;
   tail_digest_ = digest;
@@ -330,7 +326,11 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
       res.repaired_tail = true;
       break;
     }
-    if (scan->torn) {
+    // The zeros after the records of a preallocated segment are its normal end; the
+    // tail file writes over them. Any other torn tail is cut off for good.
+    const bool keep_zeros = scan->zero_tail && options_.preallocate &&
+                            env_ == leveldb::Env::Default();
+    if (scan->torn && !keep_zeros) {
       s = WriteFileAtomically(env_, dir_, seg.name,
                               std::string_view(data.data(), scan->valid_end),
                               options_.no_fsync);
@@ -413,32 +413,28 @@ absl::StatusOr<std::vector<WalSnapshot>> Wal::ValidSnapshotEntries(Env* env,
 
 absl::Status Wal::SyncTail() {
   if (options_.no_fsync || !unsynced_) return absl::OkStatus();
-  leveldb::Status s = tail_->Sync();
-  if (!s.ok()) {
-    return Fail(FromLevelDb(s, absl::StrCat("wal: sync ", PathOf(segments_.back()))));
-  }
+  absl::Status s = tail_->Sync();
+  if (!s.ok()) return Fail(std::move(s));
   unsynced_ = false;
   return absl::OkStatus();
 }
 
 absl::Status Wal::WriteTail(const std::string& data, bool sync) {
-  leveldb::Status s = tail_->Append(leveldb::Slice(data.data(), data.size()));
-  if (!s.ok()) {
-    return Fail(FromLevelDb(s, absl::StrCat("wal: write ", PathOf(segments_.back()))));
-  }
+  absl::Status s = tail_->Append(data);
+  if (!s.ok()) return Fail(std::move(s));
   unsynced_ = true;
   if (sync && !options_.no_fsync) return SyncTail();
   // Not synced: still hand the bytes to the OS, so a process crash does not lose them.
   s = tail_->Flush();
-  if (!s.ok()) {
-    return Fail(FromLevelDb(s, absl::StrCat("wal: flush ", PathOf(segments_.back()))));
-  }
+  if (!s.ok()) return Fail(std::move(s));
   return absl::OkStatus();
 }
 
 absl::Status Wal::Cut() {
-  // Every segment but the last is complete and durable before the next one appears.
+  // Every segment but the last is complete and durable before the next one appears
+  // (and ends with its last record: the preallocated zeros are cut off first).
   RETURN_IF_ERROR(SyncTail());
+  if (absl::Status ss = tail_->Seal(options_.no_fsync); !ss.ok()) return Fail(std::move(ss));
   SegmentHeader h{tail_header_.seq + 1, last_index_ + 1, tail_header_.nonce, tail_digest_};
   uint32_t salt = SaltOf(h);
   uint32_t digest = salt;
@@ -453,11 +449,9 @@ absl::Status Wal::Cut() {
   // without its header.
   absl::Status s = WriteFileAtomically(env_, dir_, seg.name, buf, options_.no_fsync);
   if (!s.ok()) return Fail(s);
-  leveldb::Status cs = tail_->Close();
+  absl::Status cs = tail_->Close();
   tail_.reset();
-  if (!cs.ok()) {
-    return Fail(FromLevelDb(cs, absl::StrCat("wal: close ", PathOf(segments_.back()))));
-  }
+  if (!cs.ok()) return Fail(std::move(cs));
   segments_.push_back(std::move(seg));
   s = OpenTail(segments_.size() - 1, h, salt, digest, buf.size());
   if (!s.ok()) return Fail(s);
@@ -565,10 +559,9 @@ absl::Status Wal::Close() {
   absl::Status result;
   if (tail_ != nullptr) {
     if (broken_.ok()) result = SyncTail();
-    leveldb::Status s = tail_->Close();
-    if (result.ok() && !s.ok()) {
-      result = FromLevelDb(s, absl::StrCat("wal: close ", PathOf(segments_.back())));
-    }
+    if (result.ok() && broken_.ok()) result = tail_->Seal(options_.no_fsync);
+    absl::Status s = tail_->Close();
+    if (result.ok() && !s.ok()) result = std::move(s);
     tail_.reset();
   }
   if (lock_ != nullptr) {

@@ -33,6 +33,7 @@
 #include "common/status.h"
 #include "raftpb/raft.pb.h"
 #include "wal/record.h"
+#include "wal/tail_file.h"
 
 namespace etcd::wal {
 
@@ -46,6 +47,10 @@ struct WalOptions {
   // every record's CRC seed. The server passes a random value from its Rng so a WAL
   // re-created in the same place never validates stale blocks of an earlier one.
   uint64_t nonce = 0;
+  // On leveldb's default (POSIX) Env: write the tail segment through a preallocated
+  // file (wal/tail_file.h; its fdatasync then commits no size change). Other Envs
+  // always append.
+  bool preallocate = true;
 };
 
 // A snapshot marker in the WAL: the index and term of a snapshot the server took or
@@ -166,7 +171,7 @@ class Wal {
   size_t start_ = 0;               // first segment ReadAll reads
   std::string metadata_;
 
-  std::unique_ptr<leveldb::WritableFile> tail_;  // the last segment, open for append
+  std::unique_ptr<TailFile> tail_;  // the last segment, open for append
   SegmentHeader tail_header_;
   uint32_t tail_salt_ = 0;
   uint32_t tail_digest_ = 0;

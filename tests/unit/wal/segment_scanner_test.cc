@@ -117,6 +117,7 @@ TEST(SegmentScannerTest, ZeroAndGarbageTailsAreTorn) {
   auto scan = Scan(zeros, Opts(true));
   ASSERT_TRUE(scan.ok()) << scan.status();
   EXPECT_TRUE(scan->torn);
+  EXPECT_TRUE(scan->zero_tail);  // what a preallocated segment looks like
   EXPECT_EQ(scan->valid_end, b.data.size());
 
   std::string garbage = b.data;
@@ -128,6 +129,18 @@ TEST(SegmentScannerTest, ZeroAndGarbageTailsAreTorn) {
   scan = Scan(garbage, Opts(true));
   ASSERT_TRUE(scan.ok()) << scan.status();
   EXPECT_TRUE(scan->torn);
+  EXPECT_FALSE(scan->zero_tail);
+
+  // Zeros after a partial record are a torn tail, not a clean zero tail.
+  std::string half = b.data + std::string("\x01\x02\x03", 3) + std::string(4096, '\0');
+  scan = Scan(half, Opts(true));
+  ASSERT_TRUE(scan.ok()) << scan.status();
+  EXPECT_TRUE(scan->torn);
+  EXPECT_FALSE(scan->zero_tail);
+  EXPECT_EQ(scan->valid_end, b.data.size());
+
+  // Zeros in a segment that is not the last one are corruption.
+  EXPECT_EQ(Scan(zeros, Opts(false)).status().code(), absl::StatusCode::kDataLoss);
 }
 
 TEST(SegmentScannerTest, StaleRecordsFromAnotherSegmentAreNotValid) {

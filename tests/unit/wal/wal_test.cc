@@ -806,5 +806,154 @@ TEST_F(WalPosixTest, RoundTripOnDiskAndExclusiveLock) {
   ASSERT_TRUE((*r)->Close().ok());
 }
 
+uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
+
+// A crash (no Close) leaves the preallocated zeros after the last record: the reader
+// takes them for the segment's clean end (no repair, no rewrite) and the next Save
+// writes over them.
+TEST_F(WalPosixTest, PreallocatedTailSurvivesACrashWithoutRepair) {
+  leveldb::Env* env = leveldb::Env::Default();
+  const std::string dir = dir_ + "/wal";
+  {
+    auto w = Wal::Create(env, dir, kMeta);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Save(HS(1, 1, 3), Ents(1, 3, 1)).ok());
+    std::string seg = JoinPath(dir, (*w)->SegmentNames()[0]);
+    EXPECT_EQ(FileSize(seg), kPreallocChunk);
+    // *w is destroyed without Close: a kill -9.
+  }
+  std::string seg;
+  {
+    auto o = Wal::Open(env, dir, {});
+    ASSERT_TRUE(o.ok()) << o.status();
+    auto r = (*o)->ReadAll();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_FALSE(r->repaired_tail);
+    EXPECT_EQ(Ids(r->entries), IdRange(1, 3, 1));
+    seg = JoinPath(dir, (*o)->SegmentNames()[0]);
+    EXPECT_EQ(FileSize(seg), kPreallocChunk);  // kept as it was
+    ASSERT_TRUE((*o)->Save(HS(1, 1, 5), Ents(4, 5, 1)).ok());
+  }  // crash again
+  auto o = Wal::Open(env, dir, {});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = (*o)->ReadAll();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->repaired_tail);
+  EXPECT_EQ(Ids(r->entries), IdRange(1, 5, 1));
+  EXPECT_EQ(r->hard_state.commit(), 5u);
+  // Close cuts the zeros off: the file ends with its last record.
+  ASSERT_TRUE((*o)->Close().ok());
+  std::string data;
+  ASSERT_TRUE(ReadWholeFile(env, seg, &data).ok());
+  EXPECT_LT(data.size(), 4096u);
+  // ... and reads back without any repair.
+  auto again = Wal::Open(env, dir, {});
+  ASSERT_TRUE(again.ok()) << again.status();
+  auto r2 = (*again)->ReadAll();
+  ASSERT_TRUE(r2.ok()) << r2.status();
+  EXPECT_FALSE(r2->repaired_tail);
+  EXPECT_EQ(Ids(r2->entries), IdRange(1, 5, 1));
+  ASSERT_TRUE((*again)->Close().ok());
+}
+
+// A record torn in the middle of the preallocated area (garbage, then zeros) is still
+// cut off, and writing continues after the valid records.
+TEST_F(WalPosixTest, TornRecordBeforeTheZerosIsRepaired) {
+  leveldb::Env* env = leveldb::Env::Default();
+  const std::string dir = dir_ + "/wal";
+  std::string seg;
+  uint64_t good = 0;
+  {
+    auto w = Wal::Create(env, dir, kMeta);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Save(HS(1, 1, 2), Ents(1, 2, 1)).ok());
+    ASSERT_TRUE((*w)->Close().ok());
+    seg = JoinPath(dir, (*w)->SegmentNames()[0]);
+    good = FileSize(seg);
+  }
+  {
+    // Half a record, then a preallocated zero tail.
+    std::string data;
+    ASSERT_TRUE(ReadWholeFile(env, seg, &data).ok());
+    data += std::string("\x11\x22\x33\x44\x20\x00\x00\x00\x03\x00\x00\x00" "abc", 15);
+    data += std::string(100000, '\0');
+    ASSERT_TRUE(leveldb::WriteStringToFile(env, data, seg).ok());
+  }
+  {
+    auto o = Wal::Open(env, dir, {});
+    ASSERT_TRUE(o.ok()) << o.status();
+    auto r = (*o)->ReadAll();
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r->repaired_tail);
+    EXPECT_EQ(Ids(r->entries), IdRange(1, 2, 1));
+    EXPECT_EQ(FileSize(seg), good);
+    ASSERT_TRUE((*o)->Save(HS(1, 1, 3), Ents(3, 3, 1)).ok());
+  }
+  auto o = Wal::Open(env, dir, {});
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = (*o)->ReadAll();
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->repaired_tail);
+  EXPECT_EQ(Ids(r->entries), IdRange(1, 3, 1));
+  ASSERT_TRUE((*o)->Close().ok());
+}
+
+// Every segment but the last ends with its last record (Cut seals it), so damage there
+// stays detectable as corruption.
+TEST_F(WalPosixTest, CutSegmentsAreSealed) {
+  leveldb::Env* env = leveldb::Env::Default();
+  const std::string dir = dir_ + "/wal";
+  WalOptions o;
+  o.segment_bytes = 2000;
+  auto w = Wal::Create(env, dir, kMeta, o);
+  ASSERT_TRUE(w.ok()) << w.status();
+  for (uint64_t i = 1; i <= 60; ++i) {
+    ASSERT_TRUE((*w)->Save(HS(1, 1, i), {Entry(i, 1, std::string(100, 'a'))}).ok());
+  }
+  auto names = (*w)->SegmentNames();
+  ASSERT_GT(names.size(), 2u);
+  for (size_t i = 0; i + 1 < names.size(); ++i) {
+    EXPECT_LT(FileSize(JoinPath(dir, names[i])), 2300u) << names[i];
+  }
+  EXPECT_EQ(FileSize(JoinPath(dir, names.back())), kPreallocChunk);
+  w->reset();  // crash
+  auto r = Wal::Open(env, dir, {}, o);
+  ASSERT_TRUE(r.ok()) << r.status();
+  auto res = (*r)->ReadAll();
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_EQ(res->entries.size(), 60u);
+  EXPECT_FALSE(res->repaired_tail);
+  ASSERT_TRUE((*r)->Close().ok());
+}
+
+// With preallocation off, the tail is appended as on any Env and a zero tail left by
+// a crash is rewritten away.
+TEST_F(WalPosixTest, PreallocationCanBeTurnedOff) {
+  leveldb::Env* env = leveldb::Env::Default();
+  const std::string dir = dir_ + "/wal";
+  WalOptions o;
+  o.preallocate = false;
+  {
+    auto w = Wal::Create(env, dir, kMeta, o);
+    ASSERT_TRUE(w.ok()) << w.status();
+    ASSERT_TRUE((*w)->Save(HS(1, 1, 2), Ents(1, 2, 1)).ok());
+    EXPECT_LT(FileSize(JoinPath(dir, (*w)->SegmentNames()[0])), 4096u);
+  }
+  // Reading a preallocated WAL without preallocation repairs (rewrites) its tail.
+  {
+    auto w = Wal::Open(env, dir, {});
+    ASSERT_TRUE(w.ok());
+    ASSERT_TRUE((*w)->ReadAll().ok());
+    ASSERT_TRUE((*w)->Save(HS(1, 1, 3), Ents(3, 3, 1)).ok());
+  }
+  auto r = Wal::Open(env, dir, {}, o);
+  ASSERT_TRUE(r.ok());
+  auto res = (*r)->ReadAll();
+  ASSERT_TRUE(res.ok()) << res.status();
+  EXPECT_TRUE(res->repaired_tail);
+  EXPECT_EQ(Ids(res->entries), IdRange(1, 3, 1));
+  ASSERT_TRUE((*r)->Close().ok());
+}
+
 }  // namespace
 }  // namespace etcd::wal

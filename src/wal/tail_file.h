@@ -1,0 +1,51 @@
+// TailFile: the WAL segment currently being appended to.
+//
+// Two implementations behind one interface:
+//  - on leveldb's default (POSIX) Env, a plain file descriptor written with pwrite at
+//    the end of the valid records, PREALLOCATED ahead of the write position in
+//    kPreallocChunk steps with fallocate (the file's size already covers the bytes a
+//    Save writes, so the fdatasync after it commits only data, not a size change: about
+//    half the cost of an appending fdatasync on ext4). The bytes past the write position
+//    read as zeros; the reader treats an all-zero remainder of the last segment as its
+//    clean end (docs/design/wal.md, "Preallocated tail"). Close and Seal truncate the
+//    file back to its records.
+//  - on any other Env (MemEnv and FaultEnv in tests), the Env's appendable file.
+//
+// Thread safety: not thread-safe; owned by the Wal (the raft loop).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/env.h"
+#include "common/status.h"
+
+namespace etcd::wal {
+
+// Preallocation step (and the most zeros a restart reads past the last record).
+inline constexpr uint64_t kPreallocChunk = 4ull << 20;
+
+class TailFile {
+ public:
+  virtual ~TailFile() = default;  // closes without syncing or truncating
+
+  // Opens the existing file `path` for writing at `offset` (the end of its valid
+  // records; bytes from there on must be zeros or absent). `preallocate` selects the
+  // POSIX implementation when `env` is leveldb::Env::Default().
+  static absl::StatusOr<std::unique_ptr<TailFile>> Open(Env* env, const std::string& path,
+                                                        uint64_t offset, bool preallocate);
+
+  // True when the reader may find (and keep) an all-zero tail after the records.
+  virtual bool preallocated() const = 0;
+  virtual absl::Status Append(std::string_view data) = 0;
+  virtual absl::Status Flush() = 0;  // to the OS
+  virtual absl::Status Sync() = 0;   // fdatasync
+  // Cuts the preallocated zeros off (and syncs the new size unless no_sync), so a
+  // finished segment ends with its last record. No-op when not preallocated.
+  virtual absl::Status Seal(bool no_sync) = 0;
+  virtual absl::Status Close() = 0;  // no sync
+};
+
+}  // namespace etcd::wal

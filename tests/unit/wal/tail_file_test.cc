@@ -1,0 +1,75 @@
+#include "wal/tail_file.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "leveldb/helpers/memenv.h"
+#include "wal/file_util.h"
+
+namespace etcd::wal {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  std::string dir = ::testing::TempDir() + "/tail_file_test";
+  std::filesystem::create_directories(dir);
+  return dir + "/" + name;
+}
+
+TEST(TailFileTest, PosixTailIsPreallocatedAndSealedBackToItsData) {
+  leveldb::Env* env = leveldb::Env::Default();
+  std::string path = TempPath("prealloc");
+  ASSERT_TRUE(leveldb::WriteStringToFile(env, "head", path).ok());
+  auto f = TailFile::Open(env, path, 4, /*preallocate=*/true);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_TRUE((*f)->preallocated());
+  ASSERT_TRUE((*f)->Append("abc").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  EXPECT_EQ(std::filesystem::file_size(path), kPreallocChunk);
+  // Appends beyond one chunk grow the allocation by whole chunks.
+  ASSERT_TRUE((*f)->Append(std::string(kPreallocChunk, 'x')).ok());
+  EXPECT_EQ(std::filesystem::file_size(path), 2 * kPreallocChunk);
+  ASSERT_TRUE((*f)->Seal(/*no_sync=*/false).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  EXPECT_EQ(std::filesystem::file_size(path), 7 + kPreallocChunk);
+  std::string data;
+  ASSERT_TRUE(ReadWholeFile(env, path, &data).ok());
+  EXPECT_EQ(data.substr(0, 8), "headabcx");
+  std::filesystem::remove(path);
+}
+
+TEST(TailFileTest, WritesOverAZeroTailAtTheGivenOffset) {
+  leveldb::Env* env = leveldb::Env::Default();
+  std::string path = TempPath("overwrite");
+  ASSERT_TRUE(leveldb::WriteStringToFile(env, std::string("ab") + std::string(10, '\0'), path).ok());
+  auto f = TailFile::Open(env, path, 2, true);
+  ASSERT_TRUE(f.ok()) << f.status();
+  ASSERT_TRUE((*f)->Append("cd").ok());
+  (*f).reset();  // a crash: no seal
+  std::string data;
+  ASSERT_TRUE(ReadWholeFile(env, path, &data).ok());
+  EXPECT_EQ(data, std::string("abcd") + std::string(8, '\0'));
+  // An offset past the end of the file is refused.
+  EXPECT_FALSE(TailFile::Open(env, path, 100, true).ok());
+  std::filesystem::remove(path);
+}
+
+TEST(TailFileTest, OtherEnvsAppend) {
+  std::unique_ptr<leveldb::Env> mem(leveldb::NewMemEnv(leveldb::Env::Default()));
+  ASSERT_TRUE(leveldb::WriteStringToFile(mem.get(), "x", "/f").ok());
+  auto f = TailFile::Open(mem.get(), "/f", 1, true);
+  ASSERT_TRUE(f.ok()) << f.status();
+  EXPECT_FALSE((*f)->preallocated());
+  ASSERT_TRUE((*f)->Append("yz").ok());
+  ASSERT_TRUE((*f)->Sync().ok());
+  ASSERT_TRUE((*f)->Seal(false).ok());
+  ASSERT_TRUE((*f)->Close().ok());
+  std::string data;
+  ASSERT_TRUE(ReadWholeFile(mem.get(), "/f", &data).ok());
+  EXPECT_EQ(data, "xyz");
+}
+
+}  // namespace
+}  // namespace etcd::wal
