@@ -648,7 +648,7 @@ void EtcdServer::LinearizableRead(Clock::TimePoint deadline,
 
 absl::Status EtcdServer::QuotaCheck(size_t cost) {
   if (alarms_.Has(etcdserverpb::NOSPACE)) return errors::Make(errors::Err::kNoSpace);
-  if (backend_->SizeBytes() + static_cast<int64_t>(cost) <= quota_bytes_) {
+  if (quota_size_.Fits(static_cast<int64_t>(cost), quota_bytes_)) {
     return absl::OkStatus();
   }
   // Over quota: raise NOSPACE for this member through Raft, refuse the request.

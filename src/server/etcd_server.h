@@ -56,6 +56,7 @@
 #include "server/auto_compactor.h"
 #include "server/kv_applier.h"
 #include "server/metrics.h"
+#include "server/quota_size_cache.h"
 #include "server/reconfig_check.h"
 #include "server/request_id.h"
 #include "server/server_api.h"
@@ -450,6 +451,8 @@ class EtcdServer final : public ServerApi, public AuthApi {
   Transport* transport_;
   const Clock::Duration request_timeout_;
   const int64_t quota_bytes_;
+  // The backend size QuotaCheck compares with quota_bytes_ (measured every 64 checks).
+  QuotaSizeCache quota_size_{[this] { return backend_->SizeBytes(); }};
 
   // Identity (fixed after Create).
   uint64_t member_id_ = 0;

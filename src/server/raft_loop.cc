@@ -101,16 +101,48 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   std::vector<Proposal> all;
   all.swap(held_props_);
   for (auto& p : props) all.push_back(std::move(p));
-  for (auto& p : all) {
-    if (p.wait_id != 0 && !waits_.IsRegistered(p.wait_id)) continue;  // timed out
-    absl::Status s = p.conf_change ? node_->ProposeConfChange(p.cc) : node_->Propose(p.data);
-    if (s.ok()) continue;
+  // Consecutive normal proposals go to Raft as one MsgProp: one log append and, on a
+  // leader, one MsgApp per follower for the whole batch instead of one per proposal.
+  std::vector<Proposal*> batch;
+  size_t batch_bytes = 0;
+  auto settle = [this](Proposal& p, const absl::Status& s) {
+    if (s.ok()) return;
     if (raft::IsProposalDropped(s)) {
       held_props_.push_back(std::move(p));
     } else if (p.wait_id != 0) {
       waits_.Trigger(p.wait_id, ApplyResult{s, nullptr});
     }
+  };
+  auto flush = [&] {
+    if (batch.empty()) return;
+    absl::Status s;
+    if (batch.size() == 1) {
+      s = node_->Propose(batch[0]->data);
+    } else {
+      raftpb::Message m;
+      m.set_type(raftpb::MSG_PROP);
+      m.set_from(member_id_);
+      m.mutable_entries()->Reserve(static_cast<int>(batch.size()));
+      for (Proposal* p : batch) m.add_entries()->set_data(p->data);
+      s = node_->Step(m);
+    }
+    for (Proposal* p : batch) settle(*p, s);
+    batch.clear();
+    batch_bytes = 0;
+  };
+  constexpr size_t kMaxBatchBytes = 4u << 20;
+  for (auto& p : all) {
+    if (p.wait_id != 0 && !waits_.IsRegistered(p.wait_id)) continue;  // timed out
+    if (p.conf_change) {
+      flush();
+      settle(p, node_->ProposeConfChange(p.cc));
+      continue;
+    }
+    if (batch_bytes + p.data.size() > kMaxBatchBytes) flush();
+    batch.push_back(&p);
+    batch_bytes += p.data.size();
   }
+  flush();
 
   // Linearizable reads: one ReadIndex serves every read queued while it is in flight.
   for (uint64_t id : reads) read_queue_.push_back(id);
