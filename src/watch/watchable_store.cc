@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <limits>
+#include <unordered_map>
 #include <utility>
 
 #include "common/errors.h"
@@ -41,6 +42,11 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   // An event response was refused since the buffer last had room: the syncer must be
   // signalled when it drains.
   bool starved ABSL_GUARDED_BY(qmu) = false;
+  // Coalescing: responses popped so far, and for each watcher whose newest queued
+  // response is an event response that more events may still join, that response's
+  // position (popped + index in `queue`).
+  uint64_t popped ABSL_GUARDED_BY(qmu) = 0;
+  std::unordered_map<int64_t, uint64_t> open ABSL_GUARDED_BY(qmu);
 };
 
 }  // namespace watch_internal
@@ -64,6 +70,30 @@ void AppendEvent(const mvccpb::Event& ev, bool keep_prev, etcdserverpb::WatchRes
     *out->mutable_kv() = ev.kv();
   }
 }
+
+size_t VarintBytes(size_t n) {
+  size_t b = 1;
+  while (n >= 0x80) {
+    n >>= 7;
+    ++b;
+  }
+  return b;
+}
+
+// Wire size an event adds to a WatchResponse (field 11: tag, length, body).
+size_t EventWireBytes(const mvccpb::Event& ev, bool keep_prev) {
+  size_t n = ev.kv().ByteSizeLong();
+  n += 1 + VarintBytes(n);  // kv
+  if (keep_prev && ev.has_prev_kv()) {
+    size_t p = ev.prev_kv().ByteSizeLong();
+    n += 1 + VarintBytes(p) + p;
+  }
+  if (ev.type() != mvccpb::Event::PUT) n += 2;
+  return 1 + VarintBytes(n) + n;
+}
+
+// A coalesced response never grows beyond this (well under every client's receive limit).
+constexpr size_t kMaxCoalescedBytes = 1 << 20;
 
 }  // namespace
 
@@ -220,24 +250,73 @@ bool WatchableStore::PushLocked(StreamState* s, etcdserverpb::WatchResponse resp
   {
     absl::MutexLock q(&s->qmu);
     if (s->queue_closed) return true;  // nobody will read it: drop silently
+    // With coalescing a stream holds at most one open event response per watcher, so
+    // the count limit grows with the stream's watchers (the byte limit still holds).
+    const size_t max_responses =
+        options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
+                                 : options_.max_pending_responses;
     if (!force && !s->queue.empty() &&
-        (s->queue.size() >= options_.max_pending_responses ||
+        (s->queue.size() >= max_responses ||
          s->queued_bytes + size > options_.max_pending_bytes)) {
       s->starved = true;
       return false;
     }
+    const int64_t id = resp.watch_id();
+    const bool events = resp.events_size() > 0;
     if (fragment && resp.events_size() >= 2 && size >= options_.fragment_threshold_bytes) {
       for (auto& piece : FragmentWatchResponse(std::move(resp), options_.fragment_threshold_bytes)) {
         size_t n = piece.ByteSizeLong();
         s->queued_bytes += n;
         s->queue.emplace_back(std::move(piece), n);
       }
+      s->open.erase(id);
     } else {
       s->queued_bytes += size;
       s->queue.emplace_back(std::move(resp), size);
+      if (!events) {
+        // A control or progress response: later events must not move ahead of it.
+        if (id == -1) {
+          s->open.clear();
+        } else {
+          s->open.erase(id);
+        }
+      } else if (options_.coalesce_events) {
+        s->open[id] = s->popped + s->queue.size() - 1;
+      }
     }
   }
   MarkWakeLocked(s);
+  return true;
+}
+
+bool WatchableStore::CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
+                                    const std::vector<uint32_t>& which) {
+  if (!options_.coalesce_events) return false;
+  StreamState* s = w->stream;
+  absl::MutexLock q(&s->qmu);
+  auto it = s->open.find(w->id);
+  if (it == s->open.end()) return false;
+  if (it->second < s->popped || it->second - s->popped >= s->queue.size()) {
+    s->open.erase(it);  // already taken by the writer
+    return false;
+  }
+  auto& [resp, size] = s->queue[it->second - s->popped];
+  if (resp.watch_id() != w->id || resp.events_size() == 0 || resp.fragment()) {
+    s->open.erase(it);
+    return false;
+  }
+  size_t add = 0;
+  for (uint32_t i : which) add += EventWireBytes(events[i], w->prev_kv);
+  const size_t cap = w->fragment ? std::min(kMaxCoalescedBytes, options_.fragment_threshold_bytes)
+                                 : kMaxCoalescedBytes;
+  if (size + add >= cap || s->queued_bytes + add > options_.max_pending_bytes) {
+    s->open.erase(it);  // this one is full: the next response starts a new one
+    return false;
+  }
+  for (uint32_t i : which) AppendEvent(events[i], w->prev_kv, &resp);
+  resp.mutable_header()->set_revision(rev);
+  size += add;
+  s->queued_bytes += add;
   return true;
 }
 
@@ -450,6 +529,7 @@ bool WatchableStore::NextResponse(StreamState* s, etcdserverpb::WatchResponse* o
     *out = std::move(s->queue.front().first);
     s->queued_bytes -= s->queue.front().second;
     s->queue.pop_front();
+    ++s->popped;
     if (s->starved && s->queue.size() < options_.max_pending_responses &&
         s->queued_bytes < options_.max_pending_bytes) {
       s->starved = false;
@@ -478,6 +558,7 @@ void WatchableStore::CloseStream(const StreamPtr& s) {
   absl::MutexLock q(&s->qmu);
   s->queue_closed = true;
   s->queue.clear();
+  s->open.clear();
   s->queued_bytes = 0;
 }
 
@@ -506,6 +587,12 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
     std::sort(touched.begin(), touched.end(),
               [](const Watcher* a, const Watcher* b) { return a->seq < b->seq; });
     for (Watcher* w : touched) {
+      if (CoalesceLocked(w, rev_, events, w->scratch)) {
+        w->sent_since_tick = true;
+        events_sent_ += w->scratch.size();
+        w->scratch.clear();
+        continue;
+      }
       etcdserverpb::WatchResponse r;
       r.mutable_header()->set_revision(rev_);
       r.set_watch_id(w->id);

@@ -59,6 +59,14 @@ struct WatchOptions {
   // when this many responses or bytes are already waiting.
   size_t max_pending_responses = 128;
   size_t max_pending_bytes = 16 << 20;
+  // Events for a watcher whose previous event response is still waiting in the send
+  // buffer join that response (header.revision becomes the newest) instead of queuing
+  // another: a stream that lags sends fewer, larger responses and its watchers do not
+  // become victims. Events of one revision are never split; responses stay under
+  // 1 MiB (and the fragment threshold for `fragment` watchers); no event moves ahead of
+  // a progress or control response. With it, the count limit above is at least the
+  // stream's number of watchers.
+  bool coalesce_events = true;
   // Catch-up batches: events per EventsBetween call and watchers per round.
   size_t sync_batch_events = 1000;
   size_t sync_batch_watchers = 512;
@@ -203,6 +211,10 @@ class WatchableStore {
   // does not apply. Returns false (queues nothing) when the buffer is full.
   bool PushLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp,
                   bool fragment, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Appends events[which] to `w`'s newest queued event response when it is still
+  // waiting and has room (coalesce_events); false when a new response is needed.
+  bool CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
+                      const std::vector<uint32_t>& which) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Remembers that `s` must be woken once mu_ is released.
   void MarkWakeLocked(watch_internal::StreamState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the streams to wake to the caller, who runs RunWakes after unlocking.

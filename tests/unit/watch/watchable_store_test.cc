@@ -108,10 +108,13 @@ TEST_F(WatchableStoreTest, FutureEventsFromNotify) {
   Client c(store_.get());
   c.stream->Create(Req("a"));
   c.Drain();
+  // Drained after each write: a response still waiting would take the next events
+  // (EventsJoinAWaitingResponse).
   Put("a", "new");
+  auto rs = c.Drain();
   Put("b", "x");
   Del("a");
-  auto rs = c.Drain();
+  for (auto& r : c.Drain()) rs.push_back(r);
   ASSERT_EQ(rs.size(), 2u);
   EXPECT_EQ(rs[0].watch_id(), 0);
   EXPECT_EQ(rs[0].header().revision(), 3);
@@ -136,10 +139,16 @@ TEST_F(WatchableStoreTest, PrevKvOnlyWhenAsked) {
   r.set_prev_kv(true);
   c.stream->Create(r);
   c.Drain();
+  std::vector<WatchResponse> rs;
+  auto drain = [&] {
+    for (auto& x : c.Drain()) rs.push_back(x);
+  };
   Put("a", "2");
+  drain();
   Del("a");
+  drain();
   Put("a", "3");  // a creation: no previous version
-  auto rs = c.Drain();
+  drain();
   ASSERT_EQ(rs.size(), 3u);
   EXPECT_EQ(rs[0].events(0).prev_kv().value(), "1");
   EXPECT_EQ(rs[1].events(0).prev_kv().value(), "2");
@@ -230,8 +239,9 @@ TEST_F(WatchableStoreTest, HistoryReplayThenLive) {
   store_->SyncUntilIdle();
   EXPECT_EQ(store_->UnsyncedCount(), 0u);
   EXPECT_EQ(store_->SyncedCount(), 1u);
+  auto rs = c.Drain();  // the replay, before a live event could join it
   Put("a", "3");  // 5
-  auto rs = c.Drain();
+  for (auto& x : c.Drain()) rs.push_back(x);
   ASSERT_EQ(rs.size(), 2u);
   ASSERT_EQ(rs[0].events_size(), 2);
   EXPECT_EQ(rs[0].events(0).kv().mod_revision(), 2);
@@ -633,6 +643,7 @@ TEST_F(WatchableStoreTest, FragmentsLargeResponsesWhenAsked) {
 TEST_F(WatchableStoreTest, SlowConsumerCatchesUpExactlyOnce) {
   WatchOptions o;
   o.max_pending_responses = 4;
+  o.coalesce_events = false;  // one response per revision: the buffer fills up
   o.sync_batch_events = 7;
   Reset(o);
   Client slow(store_.get()), fast(store_.get());
@@ -833,9 +844,13 @@ TEST_F(WatchableStoreTest, NotifyWakesRunOffTheApplierThread) {
 // Threads for real: an applier writing, the background syncer, consumers draining at
 // their own pace with tiny buffers. Every watcher still sees each revision exactly once,
 // in order.
-TEST_F(WatchableStoreTest, ConcurrentApplierSyncerAndConsumers) {
+class WatchableStoreConcurrencyTest : public WatchableStoreTest,
+                                      public ::testing::WithParamInterface<bool> {};
+
+TEST_P(WatchableStoreConcurrencyTest, ConcurrentApplierSyncerAndConsumers) {
   WatchOptions o;
   o.max_pending_responses = 3;
+  o.coalesce_events = GetParam();
   o.sync_batch_events = 16;
   o.syncer_poll_interval = std::chrono::milliseconds(1);
   Reset(o);
@@ -893,6 +908,101 @@ TEST_F(WatchableStoreTest, ConcurrentApplierSyncerAndConsumers) {
     EXPECT_EQ(seen[i][2], want_all);
   }
   for (auto& s : streams) s->Close();
+}
+
+INSTANTIATE_TEST_SUITE_P(Coalescing, WatchableStoreConcurrencyTest, ::testing::Bool());
+
+// Events for a watcher whose previous response still waits join it: one response, every
+// revision in order, header.revision the newest.
+TEST_F(WatchableStoreTest, EventsJoinAWaitingResponse) {
+  Client c(store_.get()), other(store_.get());
+  c.stream->Create(Req("k"));
+  c.stream->Create(Req("p/", "p0"));
+  other.stream->Create(Req("k"));
+  c.Drain();
+  other.Drain();
+  Put("k", "1");
+  other.Drain();  // the other stream keeps up: one response each time
+  Put("p/a", "2");
+  Apply(hist_.Txn({{"k", "3"}, {"p/b", "3"}}, {}));
+  Put("k", "4");
+  auto others = other.Drain();  // revisions 4 and 5 joined while waiting
+  ASSERT_EQ(others.size(), 1u);
+  EXPECT_EQ(others[0].events_size(), 2);
+  auto rs = c.Drain();
+  ASSERT_EQ(rs.size(), 2u);
+  EXPECT_EQ(rs[0].watch_id(), 0);
+  ASSERT_EQ(rs[0].events_size(), 3);
+  EXPECT_EQ(rs[0].events(0).kv().mod_revision(), 2);
+  EXPECT_EQ(rs[0].events(1).kv().mod_revision(), 4);
+  EXPECT_EQ(rs[0].events(2).kv().mod_revision(), 5);
+  EXPECT_EQ(rs[0].header().revision(), 5);
+  EXPECT_EQ(rs[1].watch_id(), 1);
+  ASSERT_EQ(rs[1].events_size(), 2);
+  EXPECT_EQ(rs[1].events(0).kv().mod_revision(), 3);
+  EXPECT_EQ(rs[1].events(1).kv().mod_revision(), 4);
+  EXPECT_EQ(store_->UnsyncedCount(), 0u);
+  EXPECT_EQ(store_->Stats().events_sent, 5u + 3u);
+  // Once the writer took the response, the next events start a new one.
+  Put("k", "5");
+  ASSERT_EQ(c.One().events_size(), 1);
+}
+
+// No event moves ahead of a progress answer queued before it.
+TEST_F(WatchableStoreTest, EventsNeverOvertakeAProgressAnswer) {
+  Client c(store_.get());
+  c.stream->Create(Req("k"));
+  c.Drain();
+  Put("k", "1");
+  c.stream->RequestProgress();
+  Put("k", "2");
+  Put("k", "3");
+  auto rs = c.Drain();
+  ASSERT_EQ(rs.size(), 3u);
+  ASSERT_EQ(rs[0].events_size(), 1);
+  EXPECT_EQ(rs[0].events(0).kv().mod_revision(), 2);
+  EXPECT_EQ(rs[1].watch_id(), -1);
+  EXPECT_EQ(rs[1].events_size(), 0);
+  EXPECT_EQ(rs[1].header().revision(), 2);
+  ASSERT_EQ(rs[2].events_size(), 2);
+  EXPECT_EQ(rs[2].events(1).kv().mod_revision(), 4);
+}
+
+// A coalesced response of a `fragment` watcher stays under the fragment threshold.
+TEST_F(WatchableStoreTest, CoalescingRespectsTheFragmentThreshold) {
+  WatchOptions o;
+  o.fragment_threshold_bytes = 1000;
+  Reset(o);
+  Client c(store_.get());
+  auto r = Req("k");
+  r.set_fragment(true);
+  c.stream->Create(r);
+  c.Drain();
+  for (int i = 0; i < 20; ++i) Put("k", std::string(100, 'v'));
+  auto rs = c.Drain();
+  EXPECT_GT(rs.size(), 2u);
+  int64_t next = 2;
+  for (const auto& resp : rs) {
+    EXPECT_LT(resp.ByteSizeLong(), 1000u);
+    EXPECT_FALSE(resp.fragment());
+    for (const auto& e : resp.events()) EXPECT_EQ(e.kv().mod_revision(), next++);
+  }
+  EXPECT_EQ(next, 22);
+}
+
+// Coalescing keeps more watchers than max_pending_responses on one stream synced.
+TEST_F(WatchableStoreTest, ManyLaggingWatchersOnOneStreamStaySynced) {
+  WatchOptions o;
+  o.max_pending_responses = 4;
+  Reset(o);
+  Client c(store_.get());
+  for (int i = 0; i < 10; ++i) c.stream->Create(Req("k"));
+  c.Drain();
+  for (int i = 0; i < 30; ++i) Put("k", std::to_string(i));
+  EXPECT_EQ(store_->UnsyncedCount(), 0u);
+  auto rs = c.Drain();
+  ASSERT_EQ(rs.size(), 10u);
+  for (const auto& resp : rs) EXPECT_EQ(resp.events_size(), 30);
 }
 
 }  // namespace
