@@ -35,6 +35,7 @@ absl::StatusOr<ClusterMembers> AskPeerService(const std::string& peer_url,
   out.members = static_cast<size_t>(resp.members_size());
   for (const auto& m : resp.members()) {
     for (const auto& u : m.client_urls()) AddUnique(&out.client_urls, u);
+    for (const auto& u : m.peer_urls()) AddUnique(&out.peer_urls, u);
   }
   return out;
 }
@@ -70,6 +71,14 @@ absl::StatusOr<ClusterMembers> AskHttpMembers(const std::string& peer_url,
   out.client_urls = *urls;
   auto j = nlohmann::json::parse(body, nullptr, false);
   out.members = j.is_array() ? j.size() : 0;
+  if (j.is_array()) {
+    for (const auto& m : j) {
+      if (!m.is_object() || !m.contains("peerURLs") || !m["peerURLs"].is_array()) continue;
+      for (const auto& u : m["peerURLs"]) {
+        if (u.is_string()) AddUnique(&out.peer_urls, u.get<std::string>());
+      }
+    }
+  }
   return out;
 }
 

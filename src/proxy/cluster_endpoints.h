@@ -19,6 +19,7 @@ namespace etcd::proxy {
 
 struct ClusterMembers {
   std::vector<std::string> client_urls;  // every member's, in member order, deduplicated
+  std::vector<std::string> peer_urls;    // likewise (the next refresh asks these too)
   std::string answered_by;               // the peer URL that answered
   size_t members = 0;                    // how many members the list had
 };

@@ -74,7 +74,7 @@ with open(sys.argv[2], "a") as f:
 pids+=($!)
 for _ in $(seq 1 50); do [ -S "$tmp/notify.sock" ] && break; sleep 0.1; done
 px=$((base + 30))
-NOTIFY_SOCKET="$tmp/notify.sock" "$ours" --name m3 --data-dir "$tmp/m3" --discovery "$url" --discovery-fallback proxy \
+NOTIFY_SOCKET="$tmp/notify.sock" "$ours" --name m3 --data-dir "$tmp/m3" --discovery "$url" --discovery-fallback proxy --proxy-refresh-interval 1000 \
   --listen-client-urls "http://127.0.0.1:$px" --advertise-client-urls "http://127.0.0.1:$px" \
   --listen-peer-urls "http://127.0.0.1:$((px + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((px + 1))" \
   >"$tmp/proxy.log" 2>&1 &

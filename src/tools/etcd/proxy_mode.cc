@@ -2,6 +2,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -77,10 +78,21 @@ int RunProxy(const config::ServerConfig& cfg, const std::vector<std::string>& pe
 
   // The cluster's client URLs (etcd's proxy asks <peer>/members the same way).
   std::vector<std::string> client_urls;
+  // Where the member list is asked: the given peer URLs plus those of the latest list
+  // (members added later keep the proxy informed after the first ones are gone).
+  std::vector<std::string> ask = peer_urls;
+  auto learn_peers = [&](const std::vector<std::string>& latest) {
+    std::vector<std::string> next = latest;
+    for (const auto& u : peer_urls) {
+      if (std::find(next.begin(), next.end(), u) == next.end()) next.push_back(u);
+    }
+    ask = std::move(next);
+  };
   for (std::chrono::milliseconds wait(500);;) {
-    auto m = proxy::FetchClusterMembers(peer_urls, timeout);
+    auto m = proxy::FetchClusterMembers(ask, timeout);
     if (m.ok()) {
       client_urls = m->client_urls;
+      learn_peers(m->peer_urls);
       logger.Info("proxy: learned the cluster's client URLs",
                   {{"answered-by", m->answered_by},
                    {"members", static_cast<uint64_t>(m->members)},
@@ -133,11 +145,14 @@ int RunProxy(const config::ServerConfig& cfg, const std::vector<std::string>& pe
     }
     if (now() >= next_refresh) {
       next_refresh = now() + refresh;
-      auto m = proxy::FetchClusterMembers(peer_urls, timeout);
+      auto m = proxy::FetchClusterMembers(ask, timeout);
       if (!m.ok()) {
         logger.Warn("proxy: cannot refresh the member list",
                     {{"error", std::string(m.status().message())}});
-      } else if (pool.SetEndpoints(m->client_urls)) {
+        continue;
+      }
+      learn_peers(m->peer_urls);
+      if (pool.SetEndpoints(m->client_urls)) {
         logger.Info("proxy: the cluster's client URLs changed",
                     {{"client-urls", absl::StrJoin(m->client_urls, ",")}});
         sender->Send(status_line());
