@@ -136,6 +136,21 @@ curl -sf -XPUT "$P/v2/keys/px2" -d value=hello | grep -q '"value":"hello"' && \
 curl -sf -XPOST "$P/v3/kv/range" -d '{"key":"L3B4L2s="}' | grep -q '"kvs"' && ok "/v3 gateway through the proxy" \
   || ko "/v3 gateway: $(curl -s -XPOST "$P/v3/kv/range" -d '{"key":"L3B4L2s="}')"
 
+# Streamed answers arrive while the request is open: a gateway watch and a v2 long poll.
+timeout 5 curl -s -N -XPOST "$P/v3/watch" -d '{"create_request":{"key":"L3B4L3N0cg=="}}' >"$tmp/gw-watch.out" &
+gw=$!
+timeout 5 curl -s "$P/v2/keys/px-lp?wait=true" >"$tmp/lp.out" &
+lp=$!
+sleep 0.5
+pctl put /px/str v >/dev/null 2>&1
+curl -s -XPUT "$P/v2/keys/px-lp" -d value=polled >/dev/null
+for _ in $(seq 1 30); do grep -q '"events"' "$tmp/gw-watch.out" && grep -q polled "$tmp/lp.out" && break; sleep 0.1; done
+grep -q '"events":\[{"kv":{"key":"L3B4L3N0cg=="' "$tmp/gw-watch.out" && ok "/v3/watch gateway stream through the proxy" \
+  || ko "/v3/watch stream: $(cat "$tmp/gw-watch.out")"
+grep -q '"action":"set".*"value":"polled"' "$tmp/lp.out" && ok "v2 wait=true long poll through the proxy" \
+  || ko "v2 long poll: $(cat "$tmp/lp.out")"
+kill $gw $lp 2>/dev/null; wait $gw $lp 2>/dev/null
+
 # Make the proxy's current upstream (the first client URL it learned) the leader, then kill it.
 first=$(grep "learned the cluster's client URLs" "$tmp/proxy.log" | grep -o '"client-urls":"http://127.0.0.1:[0-9]*' | grep -o 'http://127.0.0.1:[0-9]*' | head -1)
 first_port=${first##*:}
