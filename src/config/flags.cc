@@ -334,7 +334,7 @@ std::vector<FlagSpec> BuildTable() {
         SetString(&SC::discovery));
   b.Add("discovery-fallback", K::kEnum, "'proxy'",
         "What to do when discovery fails: 'exit' or 'proxy'.\n"
-        "The proxy serves the v2 API only.",
+        "The proxy relays the v3 gRPC API and the HTTP endpoints to the cluster.",
         SetEnum(&SC::discovery_fallback,
                 std::vector<std::pair<std::string, DiscoveryFallback>>{
                     {"exit", DiscoveryFallback::kExit}, {"proxy", DiscoveryFallback::kProxy}}),
