@@ -20,8 +20,7 @@ int64_t NewestAtOrBefore(const Revs& revs, int64_t at_rev) {
 KeyIndex::Map::iterator KeyIndex::FindOrInsert(std::string_view key) {
   auto it = keys_.lower_bound(key);
   if (it == keys_.end() || it->first != key) {
-    it = keys_.emplace_hint(it, std::piecewise_construct, std::forward_as_tuple(key),
-                            std::forward_as_tuple());
+    it = keys_.emplace_hint(it, std::string(key), std::make_unique<Entry>());
   }
   return it;
 }
@@ -32,7 +31,7 @@ bool KeepSetContains(const KeepSet& keep, Revision rev) {
 
 void KeyIndex::Put(std::string_view key, Revision rev, int64_t lease) {
   auto it = FindOrInsert(key);
-  Entry& e = it->second;
+  Entry& e = *it->second;
   Generation& g = e.generations.back();
   if (g.revs.empty()) {
     g.created = rev;
@@ -46,7 +45,7 @@ void KeyIndex::Put(std::string_view key, Revision rev, int64_t lease) {
 bool KeyIndex::Tombstone(std::string_view key, Revision rev) {
   auto it = keys_.find(key);
   if (it == keys_.end()) return false;
-  Entry& e = it->second;
+  Entry& e = *it->second;
   if (e.generations.back().revs.empty()) return false;
   e.generations.back().revs.push_back(rev);
   e.generations.emplace_back();
@@ -57,7 +56,7 @@ bool KeyIndex::Tombstone(std::string_view key, Revision rev) {
 void KeyIndex::Restore(std::string_view key, Revision created, Revision modified,
                        int64_t version, int64_t lease) {
   auto it = FindOrInsert(key);
-  Entry& e = it->second;
+  Entry& e = *it->second;
   Generation& g = e.generations.back();
   if (g.revs.empty()) g.created = created;
   g.revs.push_back(modified);
@@ -83,20 +82,20 @@ std::optional<KeyIndex::Found> KeyIndex::FindAt(const Entry& e, int64_t at_rev) 
 std::optional<KeyIndex::Found> KeyIndex::Get(std::string_view key, int64_t at_rev) const {
   auto it = keys_.find(key);
   if (it == keys_.end()) return std::nullopt;
-  return FindAt(it->second, at_rev);
+  return FindAt(*it->second, at_rev);
 }
 
 template <typename Fn>
 void KeyIndex::ForRange(std::string_view key, std::string_view end, Fn&& fn) const {
   if (end.empty()) {
     auto it = keys_.find(key);
-    if (it != keys_.end()) fn(it->first, it->second);
+    if (it != keys_.end()) fn(it->first, *it->second);
     return;
   }
   const bool to_infinity = end.size() == 1 && end[0] == '\0';
   for (auto it = keys_.lower_bound(key); it != keys_.end(); ++it) {
     if (!to_infinity && std::string_view(it->first) >= end) break;
-    if (!fn(it->first, it->second)) break;
+    if (!fn(it->first, *it->second)) break;
   }
 }
 
@@ -121,7 +120,7 @@ int64_t KeyIndex::Count(std::string_view key, std::string_view end, int64_t at_r
 std::optional<Revision> KeyIndex::Before(std::string_view key, Revision rev) const {
   auto it = keys_.find(key);
   if (it == keys_.end()) return std::nullopt;
-  const auto& gens = it->second.generations;
+  const auto& gens = it->second->generations;
   for (size_t gi = gens.size(); gi-- > 0;) {
     const Generation& g = gens[gi];
     if (g.revs.empty() || g.revs.front() > rev) continue;
@@ -143,7 +142,7 @@ void KeyIndex::CompactPoint(const Entry& e, int64_t at_rev, size_t* gen, int64_t
 KeepSet KeyIndex::Compact(int64_t at_rev) {
   KeepSet keep;
   for (auto it = keys_.begin(); it != keys_.end();) {
-    Entry& e = it->second;
+    Entry& e = *it->second;
     size_t gi = 0;
     int64_t idx = -1;
     CompactPoint(e, at_rev, &gi, &idx);
@@ -165,7 +164,8 @@ KeepSet KeyIndex::Compact(int64_t at_rev) {
 
 KeepSet KeyIndex::Keep(int64_t at_rev) const {
   KeepSet keep;
-  for (const auto& [key, e] : keys_) {
+  for (const auto& [key, entry] : keys_) {
+    const Entry& e = *entry;
     size_t gi = 0;
     int64_t idx = -1;
     CompactPoint(e, at_rev, &gi, &idx);
@@ -177,7 +177,8 @@ KeepSet KeyIndex::Keep(int64_t at_rev) const {
 
 void KeyIndex::ForEachLeasedKey(
     const std::function<void(const std::string& key, int64_t lease)>& fn) const {
-  for (const auto& [key, e] : keys_) {
+  for (const auto& [key, entry] : keys_) {
+    const Entry& e = *entry;
     if (e.lease != 0 && !e.generations.back().revs.empty()) fn(key, e.lease);
   }
 }
