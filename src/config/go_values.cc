@@ -1,6 +1,5 @@
 #include "config/go_values.h"
 
-#include <cmath>
 #include <limits>
 
 #include "absl/strings/str_cat.h"
@@ -101,10 +100,14 @@ std::optional<int64_t> ParseGoInt(absl::string_view s) {
 }
 
 absl::StatusOr<int64_t> ParseGoDuration(absl::string_view input) {
+  // Go's algorithm: each "<number><unit>" adds the integer part times the unit exactly
+  // and the fraction as uint64(float64(f) * (float64(unit) / scale)), truncated; the
+  // sum must stay within 1<<63 (and below it unless negative).
   const std::string quoted = absl::StrCat("\"", input, "\"");
   auto invalid = [&] {
     return absl::InvalidArgumentError(absl::StrCat("time: invalid duration ", quoted));
   };
+  constexpr uint64_t kLimit = uint64_t{1} << 63;
   absl::string_view s = input;
   bool negative = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
@@ -113,64 +116,75 @@ absl::StatusOr<int64_t> ParseGoDuration(absl::string_view input) {
   }
   if (s == "0") return 0;
   if (s.empty()) return invalid();
-  // Accumulate in long double to keep fractions ("1.5h") exact enough; overflow is
-  // checked against the int64 range in nanoseconds, as Go does.
-  long double total = 0;
+  uint64_t total = 0;
   while (!s.empty()) {
-    // Number: digits [. digits]
+    uint64_t v = 0;
     size_t i = 0;
-    long double whole = 0;
-    bool have_whole = false;
-    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-      whole = whole * 10 + (s[i] - '0');
-      have_whole = true;
-      ++i;
+    for (; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+      if (v > kLimit / 10) return invalid();
+      v = v * 10 + static_cast<uint64_t>(s[i] - '0');
+      if (v > kLimit) return invalid();
     }
-    long double frac = 0, scale = 1;
-    bool have_frac = false;
-    if (i < s.size() && s[i] == '.') {
-      ++i;
-      while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
-        frac = frac * 10 + (s[i] - '0');
-        scale *= 10;
-        have_frac = true;
-        ++i;
-      }
-    }
-    if (!have_whole && !have_frac) return invalid();
+    const bool pre = i > 0;
     s.remove_prefix(i);
-    // Unit: everything up to the next digit or '.'.
+    uint64_t frac = 0;
+    double scale = 1;
+    bool post = false;
+    if (!s.empty() && s[0] == '.') {
+      s.remove_prefix(1);
+      bool overflow = false;
+      for (i = 0; i < s.size() && s[i] >= '0' && s[i] <= '9'; ++i) {
+        if (overflow) continue;
+        const uint64_t next = frac * 10 + static_cast<uint64_t>(s[i] - '0');
+        if (frac > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) / 10 ||
+            next > kLimit) {
+          overflow = true;  // Go ignores the digits that no longer fit
+          continue;
+        }
+        frac = next;
+        scale *= 10;
+      }
+      post = i > 0;
+      s.remove_prefix(i);
+    }
+    if (!pre && !post) return invalid();
     size_t u = 0;
     while (u < s.size() && s[u] != '.' && !(s[u] >= '0' && s[u] <= '9')) ++u;
     if (u == 0) {
       return absl::InvalidArgumentError(absl::StrCat("time: missing unit in duration ", quoted));
     }
-    absl::string_view unit = s.substr(0, u);
+    const absl::string_view unit_text = s.substr(0, u);
     s.remove_prefix(u);
-    long double mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\xC2\xB5s" || unit == "\xCE\xBCs") {
-      mult = 1e3;
-    } else if (unit == "ms") {
-      mult = 1e6;
-    } else if (unit == "s") {
-      mult = 1e9;
-    } else if (unit == "m") {
-      mult = 60e9;
-    } else if (unit == "h") {
-      mult = 3600e9;
+    uint64_t unit;
+    if (unit_text == "ns") {
+      unit = 1;
+    } else if (unit_text == "us" || unit_text == "\xC2\xB5s" || unit_text == "\xCE\xBCs") {
+      unit = 1000;
+    } else if (unit_text == "ms") {
+      unit = 1000000;
+    } else if (unit_text == "s") {
+      unit = 1000000000;
+    } else if (unit_text == "m") {
+      unit = 60 * uint64_t{1000000000};
+    } else if (unit_text == "h") {
+      unit = 3600 * uint64_t{1000000000};
     } else {
       return absl::InvalidArgumentError(
-          absl::StrCat("time: unknown unit \"", unit, "\" in duration ", quoted));
+          absl::StrCat("time: unknown unit \"", unit_text, "\" in duration ", quoted));
     }
-    total += (whole + frac / scale) * mult;
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) {
-      return invalid();
+    if (v > kLimit / unit) return invalid();
+    v *= unit;
+    if (frac > 0) {
+      v += static_cast<uint64_t>(static_cast<double>(frac) *
+                                 (static_cast<double>(unit) / scale));
+      if (v > kLimit) return invalid();
     }
+    total += v;
+    if (total > kLimit) return invalid();
   }
-  int64_t ns = static_cast<int64_t>(std::llround(total));
-  return negative ? -ns : ns;
+  if (negative) return static_cast<int64_t>(~total + 1);  // -(1<<63) included
+  if (total > kLimit - 1) return invalid();
+  return static_cast<int64_t>(total);
 }
 
 std::string FormatGoDuration(int64_t nanos) {

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "config/go_values.h"
 
 namespace etcd::etcdctl {
 
@@ -189,119 +190,11 @@ std::string HumanizeBytes(uint64_t n) {
   return absl::StrFormat("%.0f %s", val, kSizes[e]);
 }
 
-namespace {
+// One implementation of Go's durations for the whole tree (config/go_values.h).
+std::string FormatGoDuration(int64_t nanos) { return config::FormatGoDuration(nanos); }
 
-// v as "<int>[.<frac>]" where the last `prec` decimal digits are the fraction,
-// trailing zeros (and a bare point) dropped.
-std::string FracString(uint64_t v, int prec) {
-  std::string frac;
-  bool print = false;
-  for (int i = 0; i < prec; ++i) {
-    const int digit = static_cast<int>(v % 10);
-    print = print || digit != 0;
-    if (print) frac.insert(frac.begin(), static_cast<char>('0' + digit));
-    v /= 10;
-  }
-  std::string out = std::to_string(v);
-  if (!frac.empty()) out += "." + frac;
-  return out;
-}
-
-}  // namespace
-
-std::string FormatGoDuration(int64_t nanos) {
-  if (nanos == 0) return "0s";
-  const bool neg = nanos < 0;
-  uint64_t u = neg ? static_cast<uint64_t>(-(nanos + 1)) + 1 : static_cast<uint64_t>(nanos);
-  std::string out;
-  if (u < 1000000000ULL) {
-    if (u < 1000) {
-      out = std::to_string(u) + "ns";
-    } else if (u < 1000000) {
-      out = FracString(u, 3) + "\u00b5s";
-    } else {
-      out = FracString(u, 6) + "ms";
-    }
-  } else {
-    const uint64_t frac_ns = u % 1000000000ULL;
-    uint64_t secs = u / 1000000000ULL;
-    std::string sec_part = std::to_string(secs % 60);
-    if (frac_ns != 0) {
-      std::string f = FracString(frac_ns, 9);  // "0.xxx"
-      sec_part += f.substr(1);
-    }
-    out = sec_part + "s";
-    const uint64_t mins = secs / 60;
-    if (mins > 0) {
-      out = std::to_string(mins % 60) + "m" + out;
-      const uint64_t hours = mins / 60;
-      if (hours > 0) out = std::to_string(hours) + "h" + out;
-    }
-  }
-  return neg ? "-" + out : out;
-}
-
-absl::StatusOr<int64_t> ParseGoDuration(std::string_view orig) {
-  auto quoted = [&] { return "\"" + std::string(orig) + "\""; };
-  auto invalid = [&] { return absl::InvalidArgumentError("time: invalid duration " + quoted()); };
-  std::string_view s = orig;
-  bool neg = false;
-  if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
-    neg = s[0] == '-';
-    s.remove_prefix(1);
-  }
-  if (s == "0") return 0;
-  if (s.empty()) return invalid();
-  long double total = 0;
-  while (!s.empty()) {
-    if (!(s[0] == '.' || (s[0] >= '0' && s[0] <= '9'))) return invalid();
-    long double v = 0;
-    bool pre = false, post = false;
-    while (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-      v = v * 10 + (s[0] - '0');
-      s.remove_prefix(1);
-      pre = true;
-    }
-    if (!s.empty() && s[0] == '.') {
-      s.remove_prefix(1);
-      long double scale = 1;
-      while (!s.empty() && s[0] >= '0' && s[0] <= '9') {
-        scale /= 10;
-        v += (s[0] - '0') * scale;
-        s.remove_prefix(1);
-        post = true;
-      }
-    }
-    if (!pre && !post) return invalid();
-    size_t i = 0;
-    while (i < s.size() && s[i] != '.' && !(s[i] >= '0' && s[i] <= '9')) ++i;
-    const std::string_view unit = s.substr(0, i);
-    s.remove_prefix(i);
-    if (unit.empty()) {
-      return absl::InvalidArgumentError("time: missing unit in duration " + quoted());
-    }
-    long double mult;
-    if (unit == "ns") {
-      mult = 1;
-    } else if (unit == "us" || unit == "\u00b5s" || unit == "\u03bcs") {
-      mult = 1e3;
-    } else if (unit == "ms") {
-      mult = 1e6;
-    } else if (unit == "s") {
-      mult = 1e9;
-    } else if (unit == "m") {
-      mult = 60e9;
-    } else if (unit == "h") {
-      mult = 3600e9;
-    } else {
-      return absl::InvalidArgumentError("time: unknown unit \"" + std::string(unit) +
-                                        "\" in duration " + quoted());
-    }
-    total += v * mult;
-    if (total > static_cast<long double>(std::numeric_limits<int64_t>::max())) return invalid();
-  }
-  const auto n = static_cast<int64_t>(total);
-  return neg ? -n : n;
+absl::StatusOr<int64_t> ParseGoDuration(std::string_view s) {
+  return config::ParseGoDuration(absl::string_view(s.data(), s.size()));
 }
 
 namespace {

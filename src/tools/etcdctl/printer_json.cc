@@ -23,17 +23,58 @@ std::string FlatHeader(const google::protobuf::Message& owner, const ResponseHea
   return j.substr(1, j.size() - 2) + ",";
 }
 
-// Emits one response per call: every method writes a full JSON line.
-class JsonPrinter final : public Printer {
+// The printers that write each response message whole (json, protobuf): the
+// responses they print the same way are forwarded to Msg() here, once.
+class WholeMessagePrinter : public Printer {
  public:
-  JsonPrinter(std::ostream& out, std::ostream& err) : Printer("json", out, err) {}
-
-  void Msg(const google::protobuf::Message& m) { out_ << GoJson(m) << "\n"; }
+  using Printer::Printer;
+  virtual void Msg(const google::protobuf::Message& m) = 0;
 
   void Del(const DeleteRangeResponse& r) override { Msg(r); }
   void Get(const RangeResponse& r) override { Msg(r); }
   void Put(const PutResponse& r) override { Msg(r); }
   void Txn(const TxnResponse& r) override { Msg(r); }
+  void Revoke(int64_t, const LeaseRevokeResponse& r) override { Msg(r); }
+  void Alarm(const AlarmResponse& r) override { Msg(r); }
+  void MemberAdd(const MemberAddResponse& r) override { Msg(r); }
+  void MemberRemove(uint64_t, const MemberRemoveResponse& r) override { Msg(r); }
+  void MemberUpdate(uint64_t, const MemberUpdateResponse& r) override { Msg(r); }
+  void MemberPromote(uint64_t, const MemberPromoteResponse& r) override { Msg(r); }
+  void MemberList(const MemberListResponse& r) override { Msg(r); }
+  void AuthStatus(const AuthStatusResponse& r) override { Msg(r); }
+  void RoleAdd(const std::string&, const AuthRoleAddResponse& r) override { Msg(r); }
+  void RoleGet(const std::string&, const AuthRoleGetResponse& r) override { Msg(r); }
+  void RoleDelete(const std::string&, const AuthRoleDeleteResponse& r) override { Msg(r); }
+  void RoleList(const AuthRoleListResponse& r) override { Msg(r); }
+  void RoleGrantPermission(const std::string&, const AuthRoleGrantPermissionResponse& r) override {
+    Msg(r);
+  }
+  void RoleRevokePermission(const std::string&, const std::string&, const std::string&,
+                            const AuthRoleRevokePermissionResponse& r) override {
+    Msg(r);
+  }
+  void UserAdd(const std::string&, const AuthUserAddResponse& r) override { Msg(r); }
+  void UserGet(const std::string&, const AuthUserGetResponse& r) override { Msg(r); }
+  void UserList(const AuthUserListResponse& r) override { Msg(r); }
+  void UserChangePassword(const AuthUserChangePasswordResponse& r) override { Msg(r); }
+  void UserGrantRole(const std::string&, const std::string&,
+                     const AuthUserGrantRoleResponse& r) override {
+    Msg(r);
+  }
+  void UserRevokeRole(const std::string&, const std::string&,
+                      const AuthUserRevokeRoleResponse& r) override {
+    Msg(r);
+  }
+  void UserDelete(const std::string&, const AuthUserDeleteResponse& r) override { Msg(r); }
+};
+
+// Emits one response per call: every method writes a full JSON line.
+class JsonPrinter final : public WholeMessagePrinter {
+ public:
+  JsonPrinter(std::ostream& out, std::ostream& err) : WholeMessagePrinter("json", out, err) {}
+
+  void Msg(const google::protobuf::Message& m) override { out_ << GoJson(m) << "\n"; }
+
   void Watch(const WatchResponse& r) override {
     std::string s = "{\"Header\":" + GoJson(r.header()) + ",\"Events\":[";
     for (int i = 0; i < r.events_size(); ++i) {
@@ -50,7 +91,6 @@ class JsonPrinter final : public Printer {
     out_ << "{" << FlatHeader(r, r.header(), r.has_header()) << "\"ID\":" << r.id()
          << ",\"TTL\":" << r.ttl() << ",\"Error\":" << GoJsonString(r.error()) << "}\n";
   }
-  void Revoke(int64_t, const LeaseRevokeResponse& r) override { Msg(r); }
   void KeepAlive(const LeaseKeepAliveResponse& r) override {
     out_ << "{" << FlatHeader(r, r.header(), r.has_header()) << "\"ID\":" << r.id()
          << ",\"TTL\":" << r.ttl() << "}\n";
@@ -78,12 +118,6 @@ class JsonPrinter final : public Printer {
     leases += "]";
     out_ << "{" << FlatHeader(r, r.header(), r.has_header()) << "\"leases\":" << leases << "}\n";
   }
-
-  void MemberAdd(const MemberAddResponse& r) override { Msg(r); }
-  void MemberRemove(uint64_t, const MemberRemoveResponse& r) override { Msg(r); }
-  void MemberUpdate(uint64_t, const MemberUpdateResponse& r) override { Msg(r); }
-  void MemberPromote(uint64_t, const MemberPromoteResponse& r) override { Msg(r); }
-  void MemberList(const MemberListResponse& r) override { Msg(r); }
 
   void EndpointHealth(const std::vector<EpHealth>& hs) override {
     std::string s = "[";
@@ -116,52 +150,22 @@ class JsonPrinter final : public Printer {
     out_ << s << "]\n";
   }
   void MoveLeader(uint64_t, uint64_t, const MoveLeaderResponse& r) override { Msg(r); }
-  void Alarm(const AlarmResponse& r) override { Msg(r); }
   void DBStatus(const SnapshotStatus& st) override {
     out_ << "{\"hash\":" << st.hash << ",\"revision\":" << st.revision
          << ",\"totalKey\":" << st.total_key << ",\"totalSize\":" << st.total_size << "}\n";
   }
-
-  void AuthStatus(const AuthStatusResponse& r) override { Msg(r); }
-  void RoleAdd(const std::string&, const AuthRoleAddResponse& r) override { Msg(r); }
-  void RoleGet(const std::string&, const AuthRoleGetResponse& r) override { Msg(r); }
-  void RoleDelete(const std::string&, const AuthRoleDeleteResponse& r) override { Msg(r); }
-  void RoleList(const AuthRoleListResponse& r) override { Msg(r); }
-  void RoleGrantPermission(const std::string&, const AuthRoleGrantPermissionResponse& r) override {
-    Msg(r);
-  }
-  void RoleRevokePermission(const std::string&, const std::string&, const std::string&,
-                            const AuthRoleRevokePermissionResponse& r) override {
-    Msg(r);
-  }
-  void UserAdd(const std::string&, const AuthUserAddResponse& r) override { Msg(r); }
-  void UserGet(const std::string&, const AuthUserGetResponse& r) override { Msg(r); }
-  void UserList(const AuthUserListResponse& r) override { Msg(r); }
-  void UserChangePassword(const AuthUserChangePasswordResponse& r) override { Msg(r); }
-  void UserGrantRole(const std::string&, const std::string&,
-                     const AuthUserGrantRoleResponse& r) override {
-    Msg(r);
-  }
-  void UserRevokeRole(const std::string&, const std::string&,
-                      const AuthUserRevokeRoleResponse& r) override {
-    Msg(r);
-  }
-  void UserDelete(const std::string&, const AuthUserDeleteResponse& r) override { Msg(r); }
 };
 
-class ProtobufPrinter final : public Printer {
+class ProtobufPrinter final : public WholeMessagePrinter {
  public:
-  ProtobufPrinter(std::ostream& out, std::ostream& err) : Printer("protobuf", out, err) {}
+  ProtobufPrinter(std::ostream& out, std::ostream& err)
+      : WholeMessagePrinter("protobuf", out, err) {}
 
-  void Msg(const google::protobuf::Message& m) { out_ << m.SerializeAsString(); }
+  void Msg(const google::protobuf::Message& m) override { out_ << m.SerializeAsString(); }
   // clientv3's lease responses embed *pb.ResponseHeader, whose Marshal Go promotes:
   // etcdctl writes just the header's bytes for them.
   void HeaderOnly(const ResponseHeader& h) { Msg(h); }
 
-  void Del(const DeleteRangeResponse& r) override { Msg(r); }
-  void Get(const RangeResponse& r) override { Msg(r); }
-  void Put(const PutResponse& r) override { Msg(r); }
-  void Txn(const TxnResponse& r) override { Msg(r); }
   void Watch(const WatchResponse& r) override {
     WatchResponse w;
     *w.mutable_header() = r.header();
@@ -172,41 +176,9 @@ class ProtobufPrinter final : public Printer {
     Msg(w);
   }
   void Grant(const LeaseGrantResponse& r) override { HeaderOnly(r.header()); }
-  void Revoke(int64_t, const LeaseRevokeResponse& r) override { Msg(r); }
   void KeepAlive(const LeaseKeepAliveResponse& r) override { HeaderOnly(r.header()); }
   void TimeToLive(const LeaseTimeToLiveResponse& r, bool) override { HeaderOnly(r.header()); }
   void Leases(const LeaseLeasesResponse& r) override { HeaderOnly(r.header()); }
-  void MemberAdd(const MemberAddResponse& r) override { Msg(r); }
-  void MemberRemove(uint64_t, const MemberRemoveResponse& r) override { Msg(r); }
-  void MemberUpdate(uint64_t, const MemberUpdateResponse& r) override { Msg(r); }
-  void MemberPromote(uint64_t, const MemberPromoteResponse& r) override { Msg(r); }
-  void MemberList(const MemberListResponse& r) override { Msg(r); }
-  void Alarm(const AlarmResponse& r) override { Msg(r); }
-  void AuthStatus(const AuthStatusResponse& r) override { Msg(r); }
-  void RoleAdd(const std::string&, const AuthRoleAddResponse& r) override { Msg(r); }
-  void RoleGet(const std::string&, const AuthRoleGetResponse& r) override { Msg(r); }
-  void RoleDelete(const std::string&, const AuthRoleDeleteResponse& r) override { Msg(r); }
-  void RoleList(const AuthRoleListResponse& r) override { Msg(r); }
-  void RoleGrantPermission(const std::string&, const AuthRoleGrantPermissionResponse& r) override {
-    Msg(r);
-  }
-  void RoleRevokePermission(const std::string&, const std::string&, const std::string&,
-                            const AuthRoleRevokePermissionResponse& r) override {
-    Msg(r);
-  }
-  void UserAdd(const std::string&, const AuthUserAddResponse& r) override { Msg(r); }
-  void UserGet(const std::string&, const AuthUserGetResponse& r) override { Msg(r); }
-  void UserList(const AuthUserListResponse& r) override { Msg(r); }
-  void UserChangePassword(const AuthUserChangePasswordResponse& r) override { Msg(r); }
-  void UserGrantRole(const std::string&, const std::string&,
-                     const AuthUserGrantRoleResponse& r) override {
-    Msg(r);
-  }
-  void UserRevokeRole(const std::string&, const std::string&,
-                      const AuthUserRevokeRoleResponse& r) override {
-    Msg(r);
-  }
-  void UserDelete(const std::string&, const AuthUserDeleteResponse& r) override { Msg(r); }
 };
 
 class TablePrinter final : public Printer {

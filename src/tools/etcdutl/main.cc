@@ -17,6 +17,7 @@
 #include "tools/etcdutl/maintenance.h"
 #include "tools/etcdutl/printer.h"
 #include "tools/etcdutl/restore.h"
+#include "tools/etcdutl/usage.h"
 
 namespace etcd::etcdutl {
 namespace {
@@ -137,32 +138,11 @@ int SnapshotRestore(const Args& a) {
   return 0;
 }
 
-void Usage() {
-  std::puts(
-      "NAME:\n\tetcdutl - An administrative command line tool for etcd3.\n\n"
-      "USAGE:\n\tetcdutl [flags] <command>\n\n"
-      "COMMANDS:\n"
-      "\tbackup\t\t[legacy] offline backup of etcd directory\n"
-      "\tdefrag\t\tDefragments the storage of the etcd\n"
-      "\thelp\t\tHelp about any command\n"
-      "\tsnapshot restore\tRestores an etcd member snapshot to an etcd directory\n"
-      "\tsnapshot status\t\tGets backend snapshot status of a given file\n"
-      "\tversion\t\tPrints the version of etcdutl\n\n"
-      "OPTIONS:\n"
-      "  -h, --help\t\t\thelp for etcdutl\n"
-      "  -w, --write-out string\tset the output format (fields, json, protobuf, simple, table)"
-      " (default \"simple\")");
-}
+void Usage() { std::fputs(UsageText().c_str(), stdout); }  // usage.h: the command table
 
 int Run(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
-  const std::map<std::string, bool> flags = {
-      {"write-out", false},  {"data-dir", false},    {"wal-dir", false},
-      {"name", false},       {"initial-cluster", false}, {"initial-cluster-token", false},
-      {"initial-advertise-peer-urls", false}, {"skip-hash-check", true},
-      {"backup-dir", false}, {"backup-wal-dir", false}, {"with-v3", true},
-      {"help", true},        {"h", true},
-      {"initial-memory-map-size", false}};
+  const std::map<std::string, bool> flags = KnownFlags();
   Args a = Parse(args, flags);
   if (a.positional.empty() || a.values.count("help") || a.values.count("h")) {
     Usage();

@@ -88,6 +88,23 @@ TEST(GoDuration, ErrorsUseGoWording) {
   EXPECT_FALSE(ParseGoDuration("9999999999h").ok());  // overflows int64 nanoseconds
 }
 
+TEST(GoDuration, ExactLikeGoAtTheEdges) {
+  // Integer parts are exact, fractions are truncated to whole nanoseconds (Go's
+  // uint64(float64(f) * (float64(unit) / scale))).
+  EXPECT_EQ(*ParseGoDuration("1.1s"), 1'100'000'000);
+  EXPECT_EQ(*ParseGoDuration("0.3s"), 300'000'000);
+  EXPECT_EQ(*ParseGoDuration("0.5ns"), 0);
+  EXPECT_EQ(*ParseGoDuration("1.9999999999s"), 1'999'999'999);
+  EXPECT_EQ(*ParseGoDuration("9223372036854775807ns"), INT64_MAX);
+  EXPECT_EQ(*ParseGoDuration("-9223372036854775808ns"), INT64_MIN);
+  EXPECT_EQ(ParseGoDuration("9223372036854775808ns").status().message(),
+            "time: invalid duration \"9223372036854775808ns\"");
+  EXPECT_FALSE(ParseGoDuration("2562048h").ok());  // > 2^63 ns
+  EXPECT_TRUE(ParseGoDuration("2562047h").ok());
+  // Digits past what fits in the fraction are consumed and ignored.
+  EXPECT_EQ(*ParseGoDuration("1.00000000000000000000000000001s"), 1'000'000'000);
+}
+
 TEST(GoDuration, FormatsLikeGoDurationString) {
   EXPECT_EQ(FormatGoDuration(0), "0s");
   EXPECT_EQ(FormatGoDuration(100'000'000), "100ms");
