@@ -290,7 +290,8 @@ bool WatchableStore::PushLocked(StreamState* s, etcdserverpb::WatchResponse resp
 }
 
 bool WatchableStore::CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
-                                    const std::vector<uint32_t>& which) {
+                                    const std::vector<uint32_t>& which,
+                                    const std::vector<EventSizes>& sizes) {
   if (!options_.coalesce_events) return false;
   StreamState* s = w->stream;
   absl::MutexLock q(&s->qmu);
@@ -306,7 +307,7 @@ bool WatchableStore::CoalesceLocked(Watcher* w, int64_t rev, const std::vector<m
     return false;
   }
   size_t add = 0;
-  for (uint32_t i : which) add += EventWireBytes(events[i], w->prev_kv);
+  for (uint32_t i : which) add += w->prev_kv ? sizes[i].with_prev : sizes[i].without_prev;
   const size_t cap = w->fragment ? std::min(kMaxCoalescedBytes, options_.fragment_threshold_bytes)
                                  : kMaxCoalescedBytes;
   if (size + add >= cap || s->queued_bytes + add > options_.max_pending_bytes) {
@@ -586,8 +587,19 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
     // Deterministic order: watchers in creation order.
     std::sort(touched.begin(), touched.end(),
               [](const Watcher* a, const Watcher* b) { return a->seq < b->seq; });
+    bool touched_sizes = false;
+    std::vector<EventSizes> sizes;
     for (Watcher* w : touched) {
-      if (CoalesceLocked(w, rev_, events, w->scratch)) {
+      if (!touched_sizes) {  // once per Notify, not once per watcher
+        touched_sizes = true;
+        if (options_.coalesce_events) {
+          sizes.reserve(events.size());
+          for (const mvccpb::Event& ev : events) {
+            sizes.push_back({EventWireBytes(ev, true), EventWireBytes(ev, false)});
+          }
+        }
+      }
+      if (CoalesceLocked(w, rev_, events, w->scratch, sizes)) {
         w->sent_since_tick = true;
         events_sent_ += w->scratch.size();
         w->scratch.clear();

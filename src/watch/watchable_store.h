@@ -213,8 +213,14 @@ class WatchableStore {
                   bool fragment, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Appends events[which] to `w`'s newest queued event response when it is still
   // waiting and has room (coalesce_events); false when a new response is needed.
+  // `sizes[i]`: the wire bytes events[i] adds to a response, with and without prev_kv.
+  struct EventSizes {
+    size_t with_prev = 0;
+    size_t without_prev = 0;
+  };
   bool CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
-                      const std::vector<uint32_t>& which) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+                      const std::vector<uint32_t>& which, const std::vector<EventSizes>& sizes)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Remembers that `s` must be woken once mu_ is released.
   void MarkWakeLocked(watch_internal::StreamState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the streams to wake to the caller, who runs RunWakes after unlocking.
