@@ -58,6 +58,9 @@ run E6b-election-too-long 1 "--election-timeout[60000ms] is too long, and should
   -- "${base[@]}" --election-timeout 60000
 run E12-https-without-cert 1 "TLS key/cert (--cert-file, --key-file) must be provided for client url https://127.0.0.1:$P with HTTPS scheme" \
   -- --data-dir "$work/d" --listen-client-urls "https://127.0.0.1:$P" --advertise-client-urls "https://127.0.0.1:$P"
+run E12b-https-peer-without-cert 1 "KeyFile and CertFile are not presented|--peer-cert-file and --peer-key-file" \
+  -- --data-dir "$work/d" --listen-peer-urls "https://127.0.0.1:$((P + 1))" \
+  --initial-advertise-peer-urls "https://127.0.0.1:$((P + 1))" --initial-cluster "default=https://127.0.0.1:$((P + 1))"
 run E13-unknown-flag 2 "flag provided but not defined: -naem|did you mean --name" -- --naem x
 run E14-bad-enum 2 "invalid value \"bogus\" for flag -initial-cluster-state: invalid value" \
   -- --initial-cluster-state bogus
@@ -89,6 +92,11 @@ run pain7-srv-missing 1 "_etcd-server" -- "${base[@]}" --discovery-srv nosuch.in
 pids+=($!)
 for _ in $(seq 100); do grep -q "ready to serve" "$work/first.log" && break; sleep 0.1; done
 run E11-port-in-use 1 "bind: address already in use" -- "${base[@]}" --initial-cluster "default=$PEER" --data-dir "$work/second"
+# E23: a second etcd on the data dir in use (etcd 3.4 waits forever).
+run E23-data-dir-in-use 1 "another process, most likely a second etcd, is using the data dir $work/first" \
+  -- "${base[@]}" --initial-cluster "default=http://127.0.0.1:$((P + 3))" --data-dir "$work/first" \
+  --listen-peer-urls "http://127.0.0.1:$((P + 3))" --initial-advertise-peer-urls "http://127.0.0.1:$((P + 3))" \
+  --listen-client-urls "http://127.0.0.1:$((P + 2))" --advertise-client-urls "http://127.0.0.1:$((P + 2))"
 kill "${pids[0]}"; wait "${pids[0]}" 2>/dev/null
 # user-pain §1: a data dir that already holds a member ignores the bootstrap settings;
 # the restart says so and names them.

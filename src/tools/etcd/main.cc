@@ -271,7 +271,7 @@ int Run(int argc, char** argv) {
   auto created = server::EtcdServer::Create(cfg, deps);
   if (!created.ok()) {
     logger->Log(log::Level::kFatal, "failed to start the member",
-                {{"error", std::string(created.status().message())}});
+                {{"error", tools::ExplainCreateFailure(created.status(), cfg)}});
     return 1;
   }
   std::unique_ptr<server::EtcdServer> member = std::move(*created);

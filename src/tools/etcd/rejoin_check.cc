@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "config/url.h"
@@ -81,6 +82,17 @@ absl::Status CheckNotAlreadyBootstrapped(const config::ServerConfig& cfg,
         "\" against the running cluster, then ", server::RejoinHint(cfg)));
   }
   return absl::OkStatus();
+}
+
+std::string ExplainCreateFailure(const absl::Status& s, const config::ServerConfig& cfg) {
+  std::string msg(s.message());
+  if (absl::StrContains(msg, "/LOCK") &&
+      absl::StrContains(msg, "Resource temporarily unavailable")) {
+    absl::StrAppend(&msg, " (another process, most likely a second etcd, is using the data "
+                          "dir ", cfg.data_dir, "; stop it first, or give this member its "
+                          "own --data-dir)");
+  }
+  return msg;
 }
 
 FetchMembersFn QuickFetchMembers(const config::ServerConfig& cfg) {

@@ -29,6 +29,11 @@ using FetchMembersFn = std::function<absl::StatusOr<peerpb::MembersResponse>(
 absl::Status CheckNotAlreadyBootstrapped(const config::ServerConfig& cfg,
                                          const FetchMembersFn& fetch);
 
+// The text for a failed EtcdServer::Create, with what to do added for the failures an
+// operator causes: another process (a second etcd) holding the data dir's lock
+// (reference/server.md §4 E23; etcd 3.4 waits forever instead).
+std::string ExplainCreateFailure(const absl::Status& s, const config::ServerConfig& cfg);
+
 // transport::FetchMembers with a short timeout per URL (etcd's bootstrap timeout, 1 s),
 // identifying this member as a newcomer.
 FetchMembersFn QuickFetchMembers(const config::ServerConfig& cfg);

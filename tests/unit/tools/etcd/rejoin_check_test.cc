@@ -110,3 +110,21 @@ TEST(RejoinCheckTest, OnlyForANewMultiMemberBootstrap) {
 
 }  // namespace
 }  // namespace etcd::tools
+
+namespace etcd::tools {
+namespace {
+
+TEST(ExplainCreateFailureTest, ADataDirInUseSaysWhatToDo) {
+  config::ServerConfig cfg;
+  cfg.data_dir = "/var/lib/etcd";
+  const std::string msg = ExplainCreateFailure(
+      absl::InternalError("leveldb: IO error: lock /var/lib/etcd/member/db/LOCK: Resource "
+                    "temporarily unavailable"),
+      cfg);
+  EXPECT_TRUE(absl::StrContains(msg, "LOCK: Resource temporarily unavailable")) << msg;
+  EXPECT_TRUE(absl::StrContains(msg, "a second etcd, is using the data dir /var/lib/etcd")) << msg;
+  EXPECT_EQ(ExplainCreateFailure(absl::InternalError("other"), cfg), "other");
+}
+
+}  // namespace
+}  // namespace etcd::tools
