@@ -36,6 +36,7 @@
 #include "systemd/notifier.h"
 #include "tools/etcd/bootstrap_discovery.h"
 #include "tools/etcd/check_config.h"
+#include "tools/etcd/listen_addresses.h"
 #include "tools/etcd/peer_listener.h"
 #include "tools/etcd/proxy_mode.h"
 #include "tools/etcd/rejoin_check.h"
@@ -69,22 +70,6 @@ void PrintVersion() {
 }
 
 std::string Join(const std::vector<config::Url>& urls) { return config::JoinUrls(urls); }
-
-std::vector<api::ListenAddress> ToListenAddresses(const std::vector<config::Url>& urls) {
-  std::vector<api::ListenAddress> out;
-  for (const auto& u : urls) {
-    api::ListenAddress a;
-    if (u.scheme == "unix" || u.scheme == "unixs") {
-      a.kind = api::ListenAddress::Kind::kUnix;
-      a.unix_path = u.host + (u.port != 0 ? ":" + std::to_string(u.port) : "") + u.path;
-    } else {
-      a.host = u.host == "localhost" ? "127.0.0.1" : u.host;
-      a.port = u.port;
-    }
-    out.push_back(a);
-  }
-  return out;
-}
 
 std::string DurationText(std::chrono::milliseconds d) {
   if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + "s";
@@ -299,7 +284,7 @@ int Run(int argc, char** argv) {
   api::WatchService watch_service(member.get(), watch_options);
   api::CoordServices coord_services(member.get());  // Lock, Election
   api::ClientPortOptions popts;
-  popts.addresses = ToListenAddresses(cfg.listen_client_urls);
+  popts.addresses = tools::ToListenAddresses(cfg.listen_client_urls);
   popts.max_request_bytes = cfg.max_request_bytes;
   popts.max_concurrent_streams = cfg.max_concurrent_streams;
   popts.keepalive_min_time = cfg.grpc_keepalive_min_time;

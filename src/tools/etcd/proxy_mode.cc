@@ -13,26 +13,10 @@
 #include "proxy/cluster_endpoints.h"
 #include "proxy/proxy_server.h"
 #include "proxy/upstream_pool.h"
+#include "tools/etcd/listen_addresses.h"
 
 namespace etcd::tools {
 namespace {
-
-std::vector<api::ListenAddress> ProxyAddresses(const std::vector<config::Url>& urls) {
-  std::vector<api::ListenAddress> out;
-  for (const auto& u : urls) {
-    api::ListenAddress a;
-    if (u.scheme == "unix" || u.scheme == "unixs") {
-      a.kind = api::ListenAddress::Kind::kUnix;
-      a.unix_path = u.host + (u.port != 0 ? ":" + std::to_string(u.port) : "") + u.path;
-    } else {
-      a.host = u.host == "localhost" ? "127.0.0.1" : u.host;
-      a.port = u.port;
-    }
-    a.tls = u.scheme == "https" || u.scheme == "unixs";
-    out.push_back(a);
-  }
-  return out;
-}
 
 // Waits up to `d` for SIGTERM/SIGINT (blocked in this thread); true when one came.
 bool WaitSignal(const sigset_t& sigs, std::chrono::milliseconds d) {
@@ -108,7 +92,7 @@ int RunProxy(const config::ServerConfig& cfg, const std::vector<std::string>& pe
 
   proxy::UpstreamPool pool(client_urls);
   proxy::ProxyServerOptions po;
-  po.addresses = ProxyAddresses(cfg.listen_client_urls);
+  po.addresses = ToListenAddresses(cfg.listen_client_urls);
   po.read_only = cfg.proxy == config::ProxyMode::kReadonly;
   po.connect_timeout_ms = static_cast<long>(timeout.count());
   po.cors = cfg.cors;
