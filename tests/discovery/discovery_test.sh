@@ -7,30 +7,7 @@
 set -uo pipefail
 ours=$1 oracle=$2 ctl=$3 base=${4:-31600}
 [ -x "$oracle" ] || { echo "oracle $oracle missing: skip"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0; passed=0
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-wait_health() {  # wait_health URL SECONDS
-  for _ in $(seq 1 $(($2 * 10))); do
-    curl -sf "$1/health" 2>/dev/null | grep -q '"health":"true"' && return 0
-    sleep 0.1
-  done
-  return 1
-}
-
-start_service() {  # start_service NAME BIN PORT
-  "$2" --name "$1" --data-dir "$tmp/$1" --enable-v2 \
-    --listen-client-urls "http://127.0.0.1:$3" --advertise-client-urls "http://127.0.0.1:$3" \
-    --listen-peer-urls "http://127.0.0.1:$(($3 + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$(($3 + 1))" \
-    --initial-cluster "$1=http://127.0.0.1:$(($3 + 1))" >"$tmp/$1.log" 2>&1 &
-  pids+=($!)
-  wait_health "http://127.0.0.1:$3" 10 || { echo "discovery service $1 did not start"; cat "$tmp/$1.log"; exit 1; }
-}
+source "$(dirname "$0")/lib.sh"
 
 start_member() {  # start_member NAME CLIENT_PORT PEER_PORT URL [extra...]; pid in $last_pid
   local name=$1 cp=$2 pp=$3 url=$4; shift 4
@@ -75,8 +52,8 @@ three_members() {  # three_members SERVICE_PORT TOKEN FIRST_PORT
   for m in "${mpids[@]}"; do kill "$m" 2>/dev/null; wait "$m" 2>/dev/null; done
 }
 
-start_service disc-ours "$ours" "$base"
-start_service disc-etcd "$oracle" $((base + 2))
+start_v2_service disc-ours "$ours" "$base"
+start_v2_service disc-etcd "$oracle" $((base + 2))
 three_members "$base" tok-ours $((base + 10))
 three_members $((base + 2)) tok-etcd $((base + 20))
 

@@ -10,31 +10,12 @@
 set -uo pipefail
 ours=$1 ctl=$2 helper=$3 base=${4:-22100}
 [ -x "$ctl" ] || { echo "etcdctl $ctl missing: skip"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0; passed=0
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
 export ETCDCTL_API=3
-
-wait_health() {  # wait_health URL SECONDS
-  for _ in $(seq 1 $(($2 * 10))); do
-    curl -sf "$1/health" 2>/dev/null | grep -q '"health":"true"' && return 0
-    sleep 0.1
-  done
-  return 1
-}
 
 # The discovery service: one of our members with --enable-v2.
 svc=$base
-"$ours" --name disc --data-dir "$tmp/disc" --enable-v2 \
-  --listen-client-urls "http://127.0.0.1:$svc" --advertise-client-urls "http://127.0.0.1:$svc" \
-  --listen-peer-urls "http://127.0.0.1:$((svc + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((svc + 1))" \
-  --initial-cluster "disc=http://127.0.0.1:$((svc + 1))" >"$tmp/disc.log" 2>&1 &
-pids+=($!)
-wait_health "http://127.0.0.1:$svc" 10 || { echo "discovery service did not start"; cat "$tmp/disc.log"; exit 1; }
+start_v2_service disc "$ours" "$svc"
 
 url=$("$helper" --size 3 --endpoint "http://127.0.0.1:$svc")
 if [[ "$url" =~ ^http://127.0.0.1:$svc/v2/keys/discovery/[0-9a-f]{32}$ ]] &&

@@ -8,31 +8,10 @@
 set -uo pipefail
 ours=$1 oracle=$2 base=${3:-22200}
 [ -x "$oracle" ] || { echo "oracle $oracle missing: skip"; exit 77; }
-tmp=$(mktemp -d)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
-trap cleanup EXIT
-fail=0; passed=0
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+source "$(dirname "$0")/lib.sh"
 
-wait_health() {
-  for _ in $(seq 1 100); do
-    curl -sf "$1/health" 2>/dev/null | grep -q '"health":"true"' && return 0
-    sleep 0.1
-  done
-  return 1
-}
-start() {  # start NAME BIN PORT
-  "$2" --name "$1" --data-dir "$tmp/$1" --enable-v2 \
-    --listen-client-urls "http://127.0.0.1:$3" --advertise-client-urls "http://127.0.0.1:$3" \
-    --listen-peer-urls "http://127.0.0.1:$(($3 + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$(($3 + 1))" \
-    --initial-cluster "$1=http://127.0.0.1:$(($3 + 1))" >"$tmp/$1.log" 2>&1 &
-  pids+=($!)
-  wait_health "http://127.0.0.1:$3" || { echo "$1 did not start"; tail "$tmp/$1.log"; exit 1; }
-}
-start ours "$ours" "$base"
-start etcd "$oracle" $((base + 10))
+start_v2_service ours "$ours" "$base"
+start_v2_service etcd "$oracle" $((base + 10))
 O="http://127.0.0.1:$base" E="http://127.0.0.1:$((base + 10))"
 oid=$(curl -s "$O/v2/stats/self" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -1)
 eid=$(curl -s "$E/v2/stats/self" | sed -n 's/.*"id":"\([0-9a-f]*\)".*/\1/p' | head -1)

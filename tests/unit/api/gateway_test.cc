@@ -240,7 +240,11 @@ TEST(GatewayTest, WatchStreamsCreatedAckThenEvents) {
   mvcc::testing::FakeEventHistory history;
   FakeClock clock;
   history.Put("foo", "bar");  // revision 2; the store starts from the history
-  mvcc::WatchableStore store(&history, &clock);
+  // One response per revision: this test checks how the gateway streams each response;
+  // joining events into a waiting response is the watch store's (watchable_store_test).
+  mvcc::WatchOptions wo;
+  wo.coalesce_events = false;
+  mvcc::WatchableStore store(&history, &clock, wo);
   store.Start();
   t.api().watchable = &store;
   t.api().revision = 2;
