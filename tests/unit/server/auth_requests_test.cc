@@ -8,6 +8,7 @@
 #include "absl/synchronization/notification.h"
 #include "common/errors.h"
 #include "server/etcd_server.h"
+#include "call_within.h"
 
 namespace etcd::server {
 namespace {
@@ -19,14 +20,7 @@ constexpr absl::Duration kWait = absl::Seconds(20);
 
 template <typename Resp, typename Fn>
 absl::StatusOr<Resp> Call(Fn&& fn) {
-  absl::Notification n;
-  absl::StatusOr<Resp> out = absl::UnknownError("no answer");
-  fn([&](absl::StatusOr<Resp> r) {
-    out = std::move(r);
-    n.Notify();
-  });
-  if (!n.WaitForNotificationWithTimeout(kWait)) return absl::DeadlineExceededError("no answer");
-  return out;
+  return testing::CallWithin<Resp>(kWait, std::forward<Fn>(fn));
 }
 
 #define EXPECT_ERR(expr, err) EXPECT_TRUE(errors::Is((expr).status(), err)) << (expr).status()

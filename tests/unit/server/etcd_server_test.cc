@@ -17,6 +17,7 @@
 #include "common/errors.h"
 #include "membership/member.h"
 #include "testutil/fault_env.h"
+#include "call_within.h"
 
 namespace etcd::server {
 namespace {
@@ -25,14 +26,7 @@ constexpr absl::Duration kWait = absl::Seconds(20);
 
 template <typename Resp, typename Fn>
 absl::StatusOr<Resp> Call(Fn&& fn) {
-  absl::Notification n;
-  absl::StatusOr<Resp> out = absl::UnknownError("no answer");
-  fn([&](absl::StatusOr<Resp> r) {
-    out = std::move(r);
-    n.Notify();
-  });
-  if (!n.WaitForNotificationWithTimeout(kWait)) return absl::DeadlineExceededError("no answer");
-  return out;
+  return testing::CallWithin<Resp>(kWait, std::forward<Fn>(fn));
 }
 
 class ServerTest : public ::testing::Test {

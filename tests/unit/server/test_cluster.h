@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "call_within.h"
 #include "absl/time/clock.h"
 #include "common/errors.h"
 #include "common/log.h"
@@ -30,14 +31,7 @@ inline constexpr absl::Duration kWait = absl::Seconds(30);
 // Calls fn(done) and waits (bounded, real time) for the answer.
 template <typename Resp, typename Fn>
 absl::StatusOr<Resp> Call(Fn&& fn) {
-  auto n = std::make_shared<absl::Notification>();
-  auto out = std::make_shared<absl::StatusOr<Resp>>(absl::UnknownError("no answer"));
-  fn([n, out](absl::StatusOr<Resp> r) {
-    *out = std::move(r);
-    n->Notify();
-  });
-  if (!n->WaitForNotificationWithTimeout(kWait)) return absl::DeadlineExceededError("no answer");
-  return *out;
+  return CallWithin<Resp>(kWait, std::forward<Fn>(fn));
 }
 
 class TestCluster {
