@@ -70,6 +70,15 @@ absl::Status RawNode::Propose(std::string data) {
   return raft_->Step(std::move(m));
 }
 
+absl::Status RawNode::ProposeAll(const std::vector<const std::string*>& data) {
+  Message m;
+  m.set_type(raftpb::MSG_PROP);
+  m.set_from(raft_->id());
+  m.mutable_entries()->Reserve(static_cast<int>(data.size()));
+  for (const std::string* d : data) m.add_entries()->set_data(*d);
+  return raft_->Step(std::move(m));
+}
+
 absl::Status RawNode::ProposeConfChange(const raftpb::ConfChange& cc) {
   Message m;
   m.set_type(raftpb::MSG_PROP);

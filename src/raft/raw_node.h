@@ -93,6 +93,9 @@ class RawNode {
   // is known, forwarding is disabled, a transfer is in progress, or the
   // uncommitted-size limit is hit. Acceptance does not mean it will commit.
   absl::Status Propose(std::string data);
+  // Proposes several entries as one MsgProp: one log append and, on a leader, one MsgApp
+  // per follower for all of them. Accepted or dropped together (errors as Propose).
+  absl::Status ProposeAll(const std::vector<const std::string*>& data);
   // Proposes a membership change (one at a time: a change proposed while another is
   // unapplied is replaced by an empty entry).
   absl::Status ProposeConfChange(const raftpb::ConfChange& cc);

@@ -288,6 +288,7 @@ void EtcdServer::ApplySnapshotInstall(const std::shared_ptr<SnapshotInstall>& in
     inst->done.Notify();
     return;
   }
+  quota_size_.Invalidate();  // a new backend: the quota check measures again
   applied_term_ = md.term();
   conf_state_ = md.conf_state();
   last_snap_request_ = md.index();

@@ -115,17 +115,10 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   };
   auto flush = [&] {
     if (batch.empty()) return;
-    absl::Status s;
-    if (batch.size() == 1) {
-      s = node_->Propose(batch[0]->data);
-    } else {
-      raftpb::Message m;
-      m.set_type(raftpb::MSG_PROP);
-      m.set_from(member_id_);
-      m.mutable_entries()->Reserve(static_cast<int>(batch.size()));
-      for (Proposal* p : batch) m.add_entries()->set_data(p->data);
-      s = node_->Step(m);
-    }
+    std::vector<const std::string*> data;
+    data.reserve(batch.size());
+    for (Proposal* p : batch) data.push_back(&p->data);
+    absl::Status s = node_->ProposeAll(data);
     for (Proposal* p : batch) settle(*p, s);
     batch.clear();
     batch_bytes = 0;

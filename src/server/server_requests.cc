@@ -250,6 +250,7 @@ void EtcdServer::Defragment(const RequestContext& ctx, const etcdserverpb::Defra
       logger().Warn("defragmentation failed", {{"error", s.ToString()}});
       return done(s);
     }
+    quota_size_.Invalidate();  // the backend shrank: the quota check measures again
     logger().Info("finished defragmentation", {{"db-size", backend_->SizeBytes()}});
     etcdserverpb::DefragmentResponse resp;
     FillHeader(resp.mutable_header());

@@ -101,6 +101,29 @@ TEST(RawNodeTest, BootstrapWritesConfChangeEntries) {
   }
 }
 
+TEST(RawNodeTest, ProposeAllAppendsTheEntriesTogetherInOrder) {
+  MemoryStorage s;
+  auto created = RawNode::Create(MakeConfig(1, &s));
+  ASSERT_TRUE(created.ok());
+  RawNode* n = created->get();
+  ASSERT_TRUE(n->Bootstrap({{1, ""}}).ok());
+  HandleReady(n, &s);
+  ASSERT_TRUE(n->Campaign().ok());
+  Ready rd;
+  HandleReady(n, &s, &rd);  // leader at term 2, its empty entry at index 2
+
+  const std::string a = "a", b = "b", c = "c";
+  ASSERT_TRUE(n->ProposeAll({&a, &b, &c}).ok());
+  auto committed = HandleReady(n, &s, &rd);
+  ASSERT_EQ(rd.entries.size(), 3u);
+  ASSERT_EQ(committed.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(rd.entries[i].index(), 3u + i);
+    EXPECT_EQ(committed[i].data(), std::string(1, static_cast<char>('a' + i)));
+  }
+  EXPECT_FALSE(n->HasReady());
+}
+
 TEST(RawNodeTest, SingleVoterCampaignProposeCommit) {
   MemoryStorage s;
   auto created = RawNode::Create(MakeConfig(1, &s));
