@@ -28,6 +28,11 @@ struct ClientPort::Impl final : public ConnectionSink {
         maintenance(api, max_recv),
         auth(api) {}
 
+  ~Impl() override {
+    if (grpc_server != nullptr) grpc_server->Shutdown();  // no-op when already shut down
+    cq_server.Shutdown();
+  }
+
   void ServeHttp2(int fd) override { grpc::AddInsecureChannelFromFd(grpc_server.get(), fd); }
   void ServeHttp1(int fd, const sockaddr* addr, socklen_t len) override {
     http_server->AddConnection(fd, addr, len);
@@ -47,6 +52,9 @@ struct ClientPort::Impl final : public ConnectionSink {
   MaintenanceService maintenance;
   AuthService auth;
   std::unique_ptr<grpc::Server> grpc_server;
+  // Drained before grpc_server is destroyed: gRPC's pending-call objects in the queues
+  // refer to the server.
+  CqServer cq_server;
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<HttpEndpoints> endpoints;
   std::unique_ptr<HttpServer> http_server;
@@ -97,8 +105,11 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   builder.RegisterService(&impl->maintenance);
   builder.RegisterService(&impl->auth);
   for (grpc::Service* s : extra_services) builder.RegisterService(s);
+  impl->cq_server.AddQueues(&builder, CqServer::DefaultThreads());
+  impl->kv.AddAsyncMethods(&impl->cq_server);
   impl->grpc_server = builder.BuildAndStart();
   if (impl->grpc_server == nullptr) return absl::InternalError("cannot start the gRPC server");
+  impl->cq_server.Start();
 
   // HTTP/1.1.
   if (options.enable_grpc_gateway) impl->gateway = std::make_unique<Gateway>(api);
@@ -159,6 +170,7 @@ void ClientPort::Shutdown() {
   impl_->shut_down = true;
   impl_->listener->Stop();
   impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + impl_->options.shutdown_grace);
+  impl_->cq_server.Shutdown();  // after the server: its queues drain the cancelled calls
   impl_->http_server->Shutdown();
   // Last: the pumps carried the servers' final bytes until now.
   if (impl_->tls_front != nullptr) impl_->tls_front->Stop();

@@ -6,28 +6,33 @@ namespace etcd::api {
 
 using server::ServerApi;
 
-grpc::ServerUnaryReactor* KvService::Range(grpc::CallbackServerContext* ctx,
-                                           const etcdserverpb::RangeRequest* req,
-                                           etcdserverpb::RangeResponse* resp) {
-  return StartUnary(ctx, req, resp, api_, &ServerApi::Range, max_request_bytes_);
-}
+namespace {
+// Pending calls per method and queue: enough that a burst of new calls rarely waits
+// for a re-post (each arrival re-posts at once).
+constexpr int kDepth = 64;
+}  // namespace
 
-grpc::ServerUnaryReactor* KvService::Put(grpc::CallbackServerContext* ctx,
-                                         const etcdserverpb::PutRequest* req,
-                                         etcdserverpb::PutResponse* resp) {
-  return StartUnary(ctx, req, resp, api_, &ServerApi::Put, max_request_bytes_);
-}
-
-grpc::ServerUnaryReactor* KvService::DeleteRange(grpc::CallbackServerContext* ctx,
-                                                 const etcdserverpb::DeleteRangeRequest* req,
-                                                 etcdserverpb::DeleteRangeResponse* resp) {
-  return StartUnary(ctx, req, resp, api_, &ServerApi::DeleteRange, max_request_bytes_);
-}
-
-grpc::ServerUnaryReactor* KvService::Txn(grpc::CallbackServerContext* ctx,
-                                         const etcdserverpb::TxnRequest* req,
-                                         etcdserverpb::TxnResponse* resp) {
-  return StartUnary(ctx, req, resp, api_, &ServerApi::Txn, max_request_bytes_);
+void KvService::AddAsyncMethods(CqServer* cq) {
+  using etcdserverpb::DeleteRangeRequest;
+  using etcdserverpb::DeleteRangeResponse;
+  using etcdserverpb::PutRequest;
+  using etcdserverpb::PutResponse;
+  using etcdserverpb::RangeRequest;
+  using etcdserverpb::RangeResponse;
+  using etcdserverpb::TxnRequest;
+  using etcdserverpb::TxnResponse;
+  AddAsyncUnary<KvService, RangeRequest, RangeResponse>(
+      cq, &bindings_, this, &KvService::RequestRange, api_, &ServerApi::Range,
+      max_request_bytes_, kDepth);
+  AddAsyncUnary<KvService, PutRequest, PutResponse>(cq, &bindings_, this, &KvService::RequestPut,
+                                                    api_, &ServerApi::Put, max_request_bytes_,
+                                                    kDepth);
+  AddAsyncUnary<KvService, DeleteRangeRequest, DeleteRangeResponse>(
+      cq, &bindings_, this, &KvService::RequestDeleteRange, api_, &ServerApi::DeleteRange,
+      max_request_bytes_, kDepth);
+  AddAsyncUnary<KvService, TxnRequest, TxnResponse>(cq, &bindings_, this, &KvService::RequestTxn,
+                                                    api_, &ServerApi::Txn, max_request_bytes_,
+                                                    kDepth);
 }
 
 grpc::ServerUnaryReactor* KvService::Compact(grpc::CallbackServerContext* ctx,

@@ -1,32 +1,34 @@
-// etcdserverpb.KV over gRPC's callback API: every call goes straight to the server
-// (which validates and answers asynchronously); errors pass through unchanged.
+// etcdserverpb.KV: every call goes straight to the server (which validates and answers
+// asynchronously); errors pass through unchanged. Range, Put, DeleteRange and Txn are
+// served from completion queues polled by our own threads (cq_server.h: fewer thread
+// hand-offs per call); Compact, rare and slow, through gRPC's callback API.
 //
 // Thread safety: stateless apart from the ServerApi pointer; any gRPC thread.
 #pragma once
 
+#include <memory>
+#include <vector>
+
+#include "api/cq_server.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
 #include "server/server_api.h"
 
 namespace etcd::api {
 
-class KvService final : public etcdserverpb::KV::CallbackService {
+using KvServiceBase = etcdserverpb::KV::WithAsyncMethod_Range<
+    etcdserverpb::KV::WithAsyncMethod_Put<etcdserverpb::KV::WithAsyncMethod_DeleteRange<
+        etcdserverpb::KV::WithAsyncMethod_Txn<
+            etcdserverpb::KV::WithCallbackMethod_Compact<etcdserverpb::KV::Service>>>>>;
+
+class KvService final : public KvServiceBase {
  public:
   // `max_request_bytes`: the gRPC receive limit (--max-request-bytes + 512 KiB).
   KvService(server::ServerApi* api, size_t max_request_bytes)
       : api_(api), max_request_bytes_(max_request_bytes) {}
 
-  grpc::ServerUnaryReactor* Range(grpc::CallbackServerContext* ctx,
-                                  const etcdserverpb::RangeRequest* req,
-                                  etcdserverpb::RangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Put(grpc::CallbackServerContext* ctx,
-                                const etcdserverpb::PutRequest* req,
-                                etcdserverpb::PutResponse* resp) override;
-  grpc::ServerUnaryReactor* DeleteRange(grpc::CallbackServerContext* ctx,
-                                        const etcdserverpb::DeleteRangeRequest* req,
-                                        etcdserverpb::DeleteRangeResponse* resp) override;
-  grpc::ServerUnaryReactor* Txn(grpc::CallbackServerContext* ctx,
-                                const etcdserverpb::TxnRequest* req,
-                                etcdserverpb::TxnResponse* resp) override;
+  // Registers the completion-queue methods on `cq_server` (before its Start).
+  void AddAsyncMethods(CqServer* cq_server);
+
   grpc::ServerUnaryReactor* Compact(grpc::CallbackServerContext* ctx,
                                     const etcdserverpb::CompactionRequest* req,
                                     etcdserverpb::CompactionResponse* resp) override;
@@ -34,6 +36,7 @@ class KvService final : public etcdserverpb::KV::CallbackService {
  private:
   server::ServerApi* const api_;
   const size_t max_request_bytes_;
+  std::vector<std::shared_ptr<void>> bindings_;
 };
 
 }  // namespace etcd::api
