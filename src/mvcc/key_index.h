@@ -22,7 +22,7 @@
 #include <string_view>
 #include <vector>
 
-#include "absl/container/btree_map.h"
+#include "absl/container/btree_set.h"
 #include "absl/container/inlined_vector.h"
 #include "mvcc/revision.h"
 
@@ -37,11 +37,18 @@ class KeyIndex {
   // The state of a key at some revision.
   struct Found {
     Revision modified;   // the newest revision <= the read revision
-    Revision created;    // creation revision of its generation
+    Revision created;    // creation revision of its generation (only .main is meaningful)
     int64_t version = 0;  // version at `modified`
   };
-  // Visitor for Range: return false to stop.
-  using RangeFn = std::function<bool(const std::string& key, const Found& found)>;
+  // Visitor for Range: return false to stop. `key` is valid only during the call.
+  using RangeFn = std::function<bool(std::string_view key, const Found& found)>;
+
+  KeyIndex() = default;
+  ~KeyIndex();
+  KeyIndex(KeyIndex&& other) noexcept;
+  KeyIndex& operator=(KeyIndex&& other) noexcept;
+  KeyIndex(const KeyIndex&) = delete;
+  KeyIndex& operator=(const KeyIndex&) = delete;
 
   // A put of `key` at `rev` (rev newer than anything indexed for it). `lease` is
   // remembered for the newest put only (ForEachLeasedKey).
@@ -73,38 +80,69 @@ class KeyIndex {
   KeepSet Keep(int64_t at_rev) const;
 
   // Every key whose newest revision is a put with a lease.
-  void ForEachLeasedKey(const std::function<void(const std::string& key, int64_t lease)>& fn)
+  void ForEachLeasedKey(const std::function<void(std::string_view key, int64_t lease)>& fn)
       const;
   // Total keys indexed (live or with history).
   size_t size() const { return keys_.size(); }
 
  private:
-  // Inline storage for the common case (one generation, one revision) keeps a key's
-  // history in one allocation (its Entry) besides a long key's string.
+  // Memory layout (docs/design/mvcc.md, "Key index"): each key is one heap block, a
+  // Node header followed by the key bytes. A key whose whole history is one put (one
+  // open generation, version 1: the common case) keeps that revision in the header
+  // ("simple" node, no further allocation); any other history lives in a History block
+  // the header points to ("general" node). The ordered set holds 16-byte slots: the
+  // key's first 8 bytes (big-endian, zero-padded: most comparisons end there) and the
+  // node pointer.
   struct Generation {
     int64_t ver = 0;  // version of the newest put in `revs`
     Revision created;
     absl::InlinedVector<Revision, 1> revs;
   };
-  struct Entry {
-    Entry() : generations(1) {}
+  struct History {
+    History() : generations(1) {}
     absl::InlinedVector<Generation, 1> generations;  // never empty; back() is open
     int64_t lease = 0;                                // lease of the newest put if live
   };
+  struct Node;
+  struct Slot {
+    uint64_t prefix;
+    mutable Node* node;  // replaced (same key) when a node changes layout
+  };
+  // A lookup key with its prefix computed once.
+  struct Probe {
+    uint64_t prefix;
+    std::string_view key;
+  };
+  struct SlotLess {
+    using is_transparent = void;
+    bool operator()(const Slot& a, const Slot& b) const;
+    bool operator()(const Slot& a, const Probe& b) const;
+    bool operator()(const Probe& a, const Slot& b) const;
+  };
+  using Set = absl::btree_set<Slot, SlotLess>;
 
-  static std::optional<Found> FindAt(const Entry& e, int64_t at_rev);
+  static std::string_view KeyOf(const Node* n);
+  static Probe MakeProbe(std::string_view key);
+  static bool Matches(const Slot& slot, const Probe& probe);
+  static Node* NewSimple(std::string_view key, Revision rev, int64_t lease);
+  static Node* NewGeneral(std::string_view key, History* h);
+  static void FreeNode(Node* n);
+  // The node's history, converting a simple node into a general one (replaces
+  // slot.node).
+  static History& MakeGeneral(const Slot& slot);
+
+  static std::optional<Found> FindAt(const Node* n, int64_t at_rev);
+  static std::optional<Found> FindAtHistory(const History& h, int64_t at_rev);
   // The index of the first generation not entirely at or before `at_rev`, and inside it
   // the index of the newest revision <= at_rev (or -1).
-  static void CompactPoint(const Entry& e, int64_t at_rev, size_t* gen, int64_t* rev_idx);
+  static void CompactPoint(const History& h, int64_t at_rev, size_t* gen, int64_t* rev_idx);
+  // The revision a compaction at `at_rev` keeps for the node, if any.
+  static std::optional<Revision> KeptAt(const Node* n, int64_t at_rev);
   template <typename Fn>
   void ForRange(std::string_view key, std::string_view end, Fn&& fn) const;
+  void Clear();
 
-  // Entries live out of line: a 96-byte slot would leave absl's 256-byte nodes with
-  // 3 slots (a deep tree, more compares and node overhead); a 40-byte slot gives 6.
-  using Map = absl::btree_map<std::string, std::unique_ptr<Entry>, std::less<>>;
-  Map::iterator FindOrInsert(std::string_view key);
-
-  Map keys_;
+  Set keys_;
 };
 
 }  // namespace etcd::mvcc

@@ -183,7 +183,7 @@ absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_v
     const size_t limit =
         options.limit > 0 ? static_cast<size_t>(options.limit) : static_cast<size_t>(-1);
     int64_t count = 0;
-    index_.Range(key, end, at, [&](const std::string& k, const KeyIndex::Found& f) {
+    index_.Range(key, end, at, [&](std::string_view k, const KeyIndex::Found& f) {
       ++count;
       if (hits.size() < limit) hits.emplace_back(k, f.modified);
       return true;
@@ -355,7 +355,8 @@ absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
 void KvStore::ForEachLeasedKey(
     const std::function<void(const std::string& key, int64_t lease)>& fn) const {
   absl::ReaderMutexLock l(&mu_);
-  index_.ForEachLeasedKey(fn);
+  index_.ForEachLeasedKey(
+      [&](std::string_view key, int64_t lease) { fn(std::string(key), lease); });
 }
 
 // ---------------------------------------------------------------------------
@@ -429,7 +430,7 @@ absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(
   std::vector<std::pair<std::string, Revision>> live;
   {
     absl::ReaderMutexLock l(&store_->mu_);
-    store_->index_.Range(key, end, rev, [&](const std::string& k, const KeyIndex::Found& f) {
+    store_->index_.Range(key, end, rev, [&](std::string_view k, const KeyIndex::Found& f) {
       live.emplace_back(k, f.modified);
       return true;
     });

@@ -2,7 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
+#include <optional>
+#include <random>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 namespace etcd::mvcc {
@@ -13,8 +18,8 @@ Revision R(int64_t main, int64_t sub = 0) { return Revision{main, sub}; }
 std::vector<std::string> Live(const KeyIndex& idx, const std::string& k, const std::string& end,
                               int64_t at) {
   std::vector<std::string> out;
-  idx.Range(k, end, at, [&](const std::string& key, const KeyIndex::Found&) {
-    out.push_back(key);
+  idx.Range(k, end, at, [&](std::string_view key, const KeyIndex::Found&) {
+    out.emplace_back(key);
     return true;
   });
   return out;
@@ -151,12 +156,179 @@ TEST(KeyIndexTest, RestoreUsesStoredCreateAndVersion) {
   EXPECT_EQ(f->created.main, 2);
   EXPECT_EQ(f->version, 5);
   std::vector<std::pair<std::string, int64_t>> leased;
-  idx.ForEachLeasedKey([&](const std::string& k, int64_t l) { leased.emplace_back(k, l); });
+  idx.ForEachLeasedKey([&](std::string_view k, int64_t l) { leased.emplace_back(k, l); });
   EXPECT_EQ(leased, (std::vector<std::pair<std::string, int64_t>>{{"a", 7}}));
   idx.Tombstone("a", R(7));
   leased.clear();
-  idx.ForEachLeasedKey([&](const std::string& k, int64_t l) { leased.emplace_back(k, l); });
+  idx.ForEachLeasedKey([&](std::string_view k, int64_t l) { leased.emplace_back(k, l); });
   EXPECT_TRUE(leased.empty());
+}
+
+
+// Keys whose first 8 bytes tie (the index compares an 8-byte prefix first), with
+// embedded NULs and the empty key, come back in byte order.
+TEST(KeyIndexTest, OrderWithSharedPrefixes) {
+  const std::vector<std::string> sorted = {
+      std::string(),
+      std::string("a"),
+      std::string("a\0", 2),
+      std::string("a\0b", 3),
+      std::string("abcdefgh"),
+      std::string("abcdefgh\0", 9),
+      std::string("abcdefghA"),
+      std::string("abcdefghB"),
+      std::string("abcdefghBx"),
+      std::string("\xff\xff\xff\xff\xff\xff\xff\xff\xff", 9),
+  };
+  KeyIndex idx;
+  int64_t rev = 2;
+  for (size_t i = sorted.size(); i-- > 0;) idx.Put(sorted[i], R(rev++), 0);
+  EXPECT_EQ(Live(idx, "", std::string(1, '\0'), rev), sorted);
+  for (const std::string& k : sorted) {
+    SCOPED_TRACE(k);
+    EXPECT_TRUE(idx.Get(k, rev).has_value());
+    EXPECT_EQ(Live(idx, k, "", rev), std::vector<std::string>{k});
+  }
+  EXPECT_FALSE(idx.Get("abcdefg", rev).has_value());
+  EXPECT_FALSE(idx.Get(std::string("a\0\0", 3), rev).has_value());
+  EXPECT_EQ(Live(idx, "abcdefgh", "abcdefghB", rev),
+            (std::vector<std::string>{"abcdefgh", std::string("abcdefgh\0", 9), "abcdefghA"}));
+  EXPECT_EQ(idx.Count("a", "abcdefghBx", rev), 7);
+}
+
+// A key with a single put and a lease, and one whose sub does not fit the compact node.
+TEST(KeyIndexTest, SingleRevisionKeys) {
+  KeyIndex idx;
+  idx.Put("leased", R(2, 3), 42);
+  idx.Put("big-sub", R(3, int64_t{1} << 40), 0);
+  auto f = idx.Get("leased", 2);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(2, 3));
+  EXPECT_EQ(f->created.main, 2);
+  EXPECT_EQ(f->version, 1);
+  EXPECT_FALSE(idx.Get("leased", 1).has_value());
+  f = idx.Get("big-sub", 3);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(3, int64_t{1} << 40));
+  std::vector<std::pair<std::string, int64_t>> leased;
+  idx.ForEachLeasedKey([&](std::string_view k, int64_t l) { leased.emplace_back(k, l); });
+  EXPECT_EQ(leased, (std::vector<std::pair<std::string, int64_t>>{{"leased", 42}}));
+  // A second put (no lease) turns it into a full history.
+  idx.Put("leased", R(4), 0);
+  EXPECT_EQ(idx.Get("leased", 4)->version, 2);
+  EXPECT_EQ(idx.Get("leased", 4)->created.main, 2);
+  EXPECT_EQ(idx.Before("leased", R(4)), R(2, 3));
+  leased.clear();
+  idx.ForEachLeasedKey([&](std::string_view k, int64_t l) { leased.emplace_back(k, l); });
+  EXPECT_TRUE(leased.empty());
+  // Restore of a single creating put, then moving the index.
+  KeyIndex restored;
+  restored.Restore("r", R(5), R(5, 1), 1, 9);
+  KeyIndex moved = std::move(restored);
+  EXPECT_EQ(moved.size(), 1u);
+  EXPECT_EQ(moved.Get("r", 5)->modified, R(5, 1));
+  EXPECT_EQ(moved.Keep(5), KeepSet{R(5, 1)});
+  EXPECT_EQ(moved.Compact(4), KeepSet{});
+  EXPECT_EQ(moved.Compact(6), KeepSet{R(5, 1)});
+  EXPECT_EQ(moved.size(), 1u);
+}
+
+// A model of the index: every change of every key, never compacted.
+struct Model {
+  struct Change {
+    Revision rev;
+    bool tombstone;
+    int64_t created;
+    int64_t version;
+  };
+  std::map<std::string, std::vector<Change>> keys;
+
+  bool Live(const std::string& k) const {
+    auto it = keys.find(k);
+    return it != keys.end() && !it->second.empty() && !it->second.back().tombstone;
+  }
+  std::optional<KeyIndex::Found> Get(const std::string& k, int64_t at) const {
+    auto it = keys.find(k);
+    if (it == keys.end()) return std::nullopt;
+    const Change* last = nullptr;
+    for (const Change& c : it->second) {
+      if (c.rev.main <= at) last = &c;
+    }
+    if (last == nullptr || last->tombstone) return std::nullopt;
+    return KeyIndex::Found{last->rev, Revision{last->created, 0}, last->version};
+  }
+};
+
+// Random puts, deletes, restores-by-replay and compactions against the model.
+TEST(KeyIndexTest, MatchesModel) {
+  std::mt19937_64 rng(7);
+  const std::vector<std::string> keys = {"", "a", std::string("a\0", 2), "ab", "abcdefgh",
+                                         "abcdefghi", "abcdefghj", "b", "zzzzzzzzzz"};
+  for (int round = 0; round < 20; ++round) {
+    KeyIndex idx;
+    Model model;
+    int64_t rev = 1;
+    int64_t compacted = 0;
+    for (int step = 0; step < 200; ++step) {
+      ++rev;
+      const int64_t subs = 1 + static_cast<int64_t>(rng() % 3);
+      bool wrote = false;
+      for (int64_t sub = 0; sub < subs; ++sub) {
+        const std::string& k = keys[rng() % keys.size()];
+        auto& changes = model.keys[k];
+        if (rng() % 4 == 0) {
+          const bool live = model.Live(k);
+          EXPECT_EQ(idx.Tombstone(k, R(rev, sub)), live);
+          if (live) changes.push_back({R(rev, sub), true, 0, 0});
+          wrote = wrote || live;
+          if (changes.empty()) model.keys.erase(k);
+        } else {
+          const bool live = model.Live(k);
+          const int64_t created = live ? changes.back().created : rev;
+          const int64_t version = live ? changes.back().version + 1 : 1;
+          idx.Put(k, R(rev, sub), static_cast<int64_t>(rng() % 2));
+          changes.push_back({R(rev, sub), false, created, version});
+          wrote = true;
+        }
+        // At most one change per key per revision, as in the store.
+        if (wrote) break;
+      }
+      if (!wrote) --rev;
+      if (rng() % 25 == 0 && rev > compacted + 1) {
+        const int64_t at = compacted + 1 + static_cast<int64_t>(rng() % (rev - compacted));
+        KeepSet want;
+        for (const auto& [k, changes] : model.keys) {
+          const Model::Change* last = nullptr;
+          for (const auto& c : changes) {
+            if (c.rev.main <= at) last = &c;
+          }
+          if (last != nullptr && !last->tombstone) want.push_back(last->rev);
+        }
+        std::sort(want.begin(), want.end());
+        EXPECT_EQ(idx.Keep(at), want);
+        EXPECT_EQ(idx.Compact(at), want);
+        compacted = at;
+      }
+      for (int64_t at = compacted; at <= rev; ++at) {
+        std::vector<std::string> want_live;
+        for (const std::string& k : keys) {
+          auto got = idx.Get(k, at);
+          auto want = model.Get(k, at);
+          ASSERT_EQ(got.has_value(), want.has_value()) << "round " << round << " key " << k
+                                                       << " at " << at;
+          if (!want.has_value()) continue;
+          want_live.push_back(k);
+          EXPECT_EQ(got->modified, want->modified);
+          EXPECT_EQ(got->created.main, want->created.main);
+          EXPECT_EQ(got->version, want->version);
+        }
+        std::sort(want_live.begin(), want_live.end());
+        EXPECT_EQ(Live(idx, "", std::string(1, '\0'), at), want_live);
+        EXPECT_EQ(idx.Count("", std::string(1, '\0'), at),
+                  static_cast<int64_t>(want_live.size()));
+      }
+    }
+  }
 }
 
 }  // namespace
