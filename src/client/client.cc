@@ -119,6 +119,7 @@ absl::StatusOr<std::unique_ptr<Client>> Client::Connect(ClientOptions options) {
     if (options.tls.has_value() && !options.tls->server_name.empty()) {
       args.SetString(GRPC_SSL_TARGET_NAME_OVERRIDE_ARG, options.tls->server_name);
     }
+    for (const auto& [name, value] : options.channel_int_args) args.SetInt(name, value);
     channels.push_back(grpc::CreateCustomChannel(ep.target, creds, args));
     endpoints.push_back(std::move(ep));
   }

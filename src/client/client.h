@@ -25,6 +25,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -75,6 +76,9 @@ struct ClientOptions {
   // of max_attempts; a call that runs out of time fails with DeadlineExceeded "context
   // deadline exceeded" (clientv3's text). Without request_timeout, max_attempts holds.
   bool retry_until_deadline = false;
+  // Extra integer gRPC channel arguments, applied after the ones the client sets
+  // (the benchmark turns gRPC's own retry layer off: GRPC_ARG_ENABLE_RETRIES = 0).
+  std::vector<std::pair<std::string, int>> channel_int_args;
 };
 
 template <typename Resp>
@@ -96,6 +100,16 @@ class Client {
 
   size_t endpoint_count() const { return conns_.size(); }
   const std::vector<Endpoint>& endpoints() const { return endpoints_; }
+  // The channel to endpoint `endpoint_index` and the current auth token ("" without
+  // auth), for callers that drive their own stubs (the benchmark's completion-queue
+  // engine) over this client's connections.
+  std::shared_ptr<grpc::Channel> channel(size_t endpoint_index) const {
+    return conns_[endpoint_index].channel;
+  }
+  std::string token() const {
+    absl::MutexLock lock(&token_mu_);
+    return token_;
+  }
 
   // --- KV ---
   absl::StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& req);

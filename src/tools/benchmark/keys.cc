@@ -1,5 +1,7 @@
 #include "tools/benchmark/keys.h"
 
+#include <algorithm>
+
 namespace etcd::benchmark {
 
 std::string GoVarint(int64_t v) {
@@ -15,11 +17,21 @@ std::string GoVarint(int64_t v) {
 }
 
 std::string VarintKey(int64_t index, int size) {
-  if (size <= 0) return "";
-  std::string key(static_cast<size_t>(size), '\0');
-  const std::string v = GoVarint(index);
-  key.replace(0, std::min(v.size(), key.size()), v, 0, std::min(v.size(), key.size()));
+  std::string key;
+  VarintKeyTo(index, size, &key);
   return key;
+}
+
+void VarintKeyTo(int64_t index, int size, std::string* out) {
+  out->assign(static_cast<size_t>(std::max(size, 0)), '\0');
+  uint64_t ux = static_cast<uint64_t>(index) << 1;
+  if (index < 0) ux = ~ux;
+  for (size_t i = 0; i < out->size(); ++i) {
+    const bool more = ux >= 0x80;
+    (*out)[i] = static_cast<char>(more ? (ux & 0x7f) | 0x80 : ux);
+    if (!more) break;
+    ux >>= 7;
+  }
 }
 
 std::string RandomBytes(int n, std::mt19937_64* rng) {

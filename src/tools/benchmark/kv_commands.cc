@@ -1,4 +1,5 @@
-// put, range and txn-put: closed-loop unary requests over the async client.
+// put, range and txn-put: closed-loop unary requests on the completion-queue engine
+// (cq_driver.h).
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -7,7 +8,7 @@
 
 #include "client/client.h"
 #include "tools/benchmark/commands.h"
-#include "tools/benchmark/driver.h"
+#include "tools/benchmark/cq_driver.h"
 #include "tools/benchmark/format.h"
 #include "tools/benchmark/keys.h"
 #include "tools/benchmark/session.h"
@@ -81,6 +82,29 @@ void PrintHashKV(const Session& session) {
             << std::endl;
 }
 
+// A small per-client generator (splitmix64): one client's fills are sequential.
+class ClientRng {
+ public:
+  explicit ClientRng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+  }
+
+ private:
+  uint64_t state_;
+};
+
+CqClosedLoop::Options LoopOptions(const CommandLine& cl, int64_t total, int64_t rate) {
+  CqClosedLoop::Options options;
+  options.clients = static_cast<size_t>(std::max<int64_t>(cl.global.clients, 1));
+  options.total = total;
+  options.rate = rate;
+  return options;
+}
+
 }  // namespace
 
 int RunPut(const CommandLine& cl) {
@@ -93,29 +117,28 @@ int RunPut(const CommandLine& cl) {
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
   std::mt19937_64 rng(std::random_device{}());
   const std::string value = RandomBytes(static_cast<int>(o.val_size), &rng);
-  // Keys are drawn by one generator under a lock, as etcd draws them in one goroutine.
-  std::mutex key_mu;
+  // Random keys: each client draws from its own generator (one client's fills are
+  // sequential), uniform over the key space as etcd's one shared generator.
+  const auto nclients = static_cast<size_t>(std::max<int64_t>(cl.global.clients, 1));
+  std::vector<ClientRng> rngs;
+  for (size_t i = 0; i < nclients; ++i) rngs.emplace_back(rng());
   Compactor compactor((*session)->ForClient(0), o.compact_interval, o.compact_index_delta);
 
   Report report(cl.global.sample);
-  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
-                  BenchErrorText);
-  loop.Run([&](size_t client, int64_t seq, ClosedLoop::DoneFn done) {
-    int64_t index = 0;
-    if (o.sequential_keys) {
-      index = seq % o.key_space_size;
-    } else {
-      std::lock_guard<std::mutex> lock(key_mu);
-      index = static_cast<int64_t>(rng() % static_cast<uint64_t>(o.key_space_size));
-    }
-    etcdserverpb::PutRequest req;
-    req.set_key(VarintKey(index, static_cast<int>(o.key_size)));
-    req.set_value(value);
-    (*session)->ForClient(client)->PutAsync(
-        std::move(req), [done = std::move(done)](absl::StatusOr<etcdserverpb::PutResponse> r) {
-          done(r.status());
-        });
-  });
+  CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
+                    BenchErrorText);
+  CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> call;
+  call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+  call.mutating = true;
+  call.fill = [&](size_t client, int64_t seq, etcdserverpb::PutRequest* req) {
+    const int64_t index =
+        o.sequential_keys
+            ? seq % o.key_space_size
+            : static_cast<int64_t>(rngs[client].Next() % static_cast<uint64_t>(o.key_space_size));
+    VarintKeyTo(index, static_cast<int>(o.key_size), req->mutable_key());
+    if (req->value().size() != value.size()) req->set_value(value);
+  };
+  loop.Run(call);
   (*session)->Print("put", "", report.Compute(), true);
   if (o.check_hashkv) PrintHashKV(**session);
   return 0;
@@ -129,19 +152,18 @@ int RunRange(const CommandLine& cl) {
                                                  : "bench with serializable range\n";
   if (!cl.global.json) std::cout << title;
   Report report(cl.global.sample);
-  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
-                  BenchErrorText);
-  loop.Run([&](size_t client, int64_t, ClosedLoop::DoneFn done) {
-    etcdserverpb::RangeRequest req;
-    req.set_key(o.key);
-    req.set_range_end(o.end);
-    req.set_serializable(o.consistency == "s");
-    (*session)->ForClient(client)->RangeAsync(
-        std::move(req),
-        [done = std::move(done)](absl::StatusOr<etcdserverpb::RangeResponse> r) {
-          done(r.status());
-        });
-  });
+  CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
+                    BenchErrorText);
+  CqCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse> call;
+  call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncRange;
+  call.mutating = false;
+  const bool serializable = o.consistency == "s";
+  call.fill = [&](size_t, int64_t, etcdserverpb::RangeRequest* req) {
+    if (req->key() != o.key) req->set_key(o.key);
+    if (req->range_end() != o.end) req->set_range_end(o.end);
+    req->set_serializable(serializable);
+  };
+  loop.Run(call);
   (*session)->Print("range", "", report.Compute(), false);
   return 0;
 }
@@ -165,21 +187,22 @@ int RunTxnPut(const CommandLine& cl) {
   std::mt19937_64 rng(std::random_device{}());
   const std::string value = RandomBytes(static_cast<int>(o.val_size), &rng);
   Report report(cl.global.sample);
-  ClosedLoop loop(static_cast<size_t>(cl.global.clients), o.total, o.rate, &report,
-                  BenchErrorText);
-  loop.Run([&](size_t client, int64_t seq, ClosedLoop::DoneFn done) {
-    etcdserverpb::TxnRequest req;
+  CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
+                    BenchErrorText);
+  CqCall<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse> call;
+  call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncTxn;
+  call.mutating = true;
+  call.fill = [&](size_t, int64_t seq, etcdserverpb::TxnRequest* req) {
     for (int64_t j = 0; j < o.txn_ops; ++j) {
-      auto* put = req.add_success()->mutable_request_put();
-      put->set_key(VarintKey((seq * o.txn_ops + j) % o.key_space_size,
-                             static_cast<int>(o.key_size)));
-      put->set_value(value);
+      etcdserverpb::PutRequest* put =
+          j < req->success_size() ? req->mutable_success(static_cast<int>(j))->mutable_request_put()
+                                  : req->add_success()->mutable_request_put();
+      VarintKeyTo((seq * o.txn_ops + j) % o.key_space_size, static_cast<int>(o.key_size),
+                  put->mutable_key());
+      if (put->value().size() != value.size()) put->set_value(value);
     }
-    (*session)->ForClient(client)->TxnAsync(
-        std::move(req), [done = std::move(done)](absl::StatusOr<etcdserverpb::TxnResponse> r) {
-          done(r.status());
-        });
-  });
+  };
+  loop.Run(call);
   (*session)->Print("txn-put", "", report.Compute(), true);
   return 0;
 }

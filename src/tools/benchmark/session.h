@@ -13,6 +13,7 @@
 
 #include "client/client.h"
 #include "common/status.h"
+#include "tools/benchmark/cq_driver.h"
 #include "tools/benchmark/flags.h"
 #include "tools/benchmark/report.h"
 
@@ -28,6 +29,8 @@ class Session {
 
   client::Client* ForClient(size_t i) const { return conns_[i % conns_.size()].get(); }
   size_t conn_count() const { return conns_.size(); }
+  // The connections for CqClosedLoop (cq_driver.h), in ForClient order.
+  std::vector<CqConn> CqConns() const;
   const GlobalOptions& global() const { return global_; }
 
   // Prints "<title><report text>" (with a trailing newline if `newline`) or, with

@@ -1,4 +1,5 @@
-// watch and watch-latency: watch streams on the async client.
+// watch and watch-latency: watch streams on the async client; watch's puts on the
+// completion-queue engine (cq_driver.h).
 #include <atomic>
 #include <deque>
 #include <iostream>
@@ -9,7 +10,7 @@
 #include "absl/synchronization/mutex.h"
 #include "client/client.h"
 #include "tools/benchmark/commands.h"
-#include "tools/benchmark/driver.h"
+#include "tools/benchmark/cq_driver.h"
 #include "tools/benchmark/keys.h"
 #include "tools/benchmark/session.h"
 
@@ -87,28 +88,27 @@ class WatchBench {
     events_.Start();
     Report put_report;
     std::atomic<int64_t> put_errors{0};
-    ClosedLoop puts(static_cast<size_t>(cl_.global.clients), o_.put_total, o_.put_rate,
-                    &put_report, BenchErrorText);
-    std::thread putter([&] {
-      puts.Run([&](size_t client, int64_t seq, ClosedLoop::DoneFn done) {
-        etcdserverpb::PutRequest req;
-        const std::string& key = watched_[static_cast<size_t>(seq) % watched_.size()];
-        req.set_key(key);
-        req.set_value("data");
-        const int64_t expected = WatchersOf(key);
-        session_->ForClient(client)->PutAsync(
-            std::move(req), [this, &put_errors, expected, done = std::move(done)](
-                                absl::StatusOr<etcdserverpb::PutResponse> r) {
-              if (!r.ok()) {
-                // Its events will never come.
-                put_errors.fetch_add(1);
-                absl::MutexLock lock(&mu_);
-                events_left_ -= expected;
-              }
-              done(r.status());
-            });
-      });
-    });
+    CqClosedLoop::Options put_options;
+    put_options.clients = static_cast<size_t>(cl_.global.clients);
+    put_options.total = o_.put_total;
+    put_options.rate = o_.put_rate;
+    CqClosedLoop puts(session_->CqConns(), put_options, &put_report, BenchErrorText);
+    CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> put;
+    put.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+    put.mutating = true;
+    put.fill = [this](size_t, int64_t seq, etcdserverpb::PutRequest* req) {
+      req->set_key(watched_[static_cast<size_t>(seq) % watched_.size()]);
+      req->set_value("data");
+    };
+    put.done = [this, &put_errors](size_t, int64_t seq, const absl::Status& status) {
+      if (status.ok()) return;
+      // Its events will never come.
+      put_errors.fetch_add(1);
+      const int64_t expected = WatchersOf(watched_[static_cast<size_t>(seq) % watched_.size()]);
+      absl::MutexLock lock(&mu_);
+      events_left_ -= expected;
+    };
+    std::thread putter([&] { puts.Run(put); });
     {
       absl::MutexLock lock(&mu_);
       auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {

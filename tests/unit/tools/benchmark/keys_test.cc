@@ -22,6 +22,23 @@ TEST(KeysTest, FixedSizeZeroPadded) {
   EXPECT_EQ(VarintKey(5, 0), "");
 }
 
+TEST(KeysTest, VarintKeyToEqualsVarintKeyAndReusesTheBuffer) {
+  std::string out = "previous contents, longer than any key below";
+  for (int size : {0, 1, 2, 3, 8, 16}) {
+    for (int64_t index : {int64_t{0}, int64_t{1}, int64_t{-1}, int64_t{63}, int64_t{64},
+                          int64_t{300}, int64_t{1} << 40, INT64_MAX, INT64_MIN}) {
+      VarintKeyTo(index, size, &out);
+      std::string want(static_cast<size_t>(size), '\0');
+      const std::string v = GoVarint(index);
+      want.replace(0, std::min(v.size(), want.size()), v, 0, std::min(v.size(), want.size()));
+      EXPECT_EQ(out, want) << index << " " << size;
+      EXPECT_EQ(VarintKey(index, size), want);
+    }
+  }
+  VarintKeyTo(7, -3, &out);
+  EXPECT_EQ(out, "");
+}
+
 TEST(KeysTest, RandomBytes) {
   std::mt19937_64 a(1), b(1);
   EXPECT_EQ(RandomBytes(256, &a).size(), 256u);
