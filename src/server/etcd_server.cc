@@ -636,6 +636,12 @@ void EtcdServer::LinearizableRead(Clock::TimePoint deadline,
     fn(errors::Make(errors::Err::kStopped));
     return;
   }
+  // Single voter (see single_voter_reads_): the read index is the commit index; once it
+  // is applied the read runs here, on the caller's thread, without a raft-loop turn.
+  if (single_voter_reads_.load() && applied_index_.load() >= committed_index_.load()) {
+    fn(absl::OkStatus());
+    return;
+  }
   uint64_t id = ids_->Next();
   waits_.Register(id, deadline, [fn = std::move(fn)](ApplyResult r) { fn(r.status); });
   {

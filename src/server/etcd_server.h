@@ -576,6 +576,10 @@ class EtcdServer final : public ServerApi, public AuthApi {
   mutable Clock::TimePoint key_count_at_ ABSL_GUARDED_BY(key_count_mu_){};
   std::atomic<uint64_t> leader_changes_{0};
   std::atomic<uint64_t> read_index_requests_{0};
+  // True while this member is the leader of a single-voter configuration with an entry
+  // of its term committed: a linearizable read then needs no ReadIndex round trip (Raft
+  // would answer it with the commit index at once). Set by the raft loop each turn.
+  std::atomic<bool> single_voter_reads_{false};
   std::atomic<uint64_t> raft_loop_turns_{0};
   std::atomic<int64_t> proposals_pending_{0};
   std::atomic<uint64_t> proposals_failed_{0};

@@ -84,11 +84,19 @@ absl::Status EtcdServer::ValidatePromotion(uint64_t id) const {
 
 void EtcdServer::PublishRaftProgress() {
   std::optional<std::map<uint64_t, uint64_t>> match;
+  bool single_voter_reads = false;
   if (is_leader_.load()) {
     raft::BasicStatus st = node_->Status();
     match.emplace();
     for (const auto& [id, pr] : st.progress) (*match)[id] = pr.match;
+    // Raft answers a single voter's ReadIndex at once with its commit index, once an
+    // entry of the leader's term is committed; LinearizableRead does the same inline.
+    if (st.config.voters_size() == 1 && st.config.voters(0) == member_id_) {
+      auto t = raft_storage_->Term(st.hard_state.commit());
+      single_voter_reads = t.ok() && *t == st.hard_state.term();
+    }
   }
+  single_voter_reads_.store(single_voter_reads);
   absl::MutexLock lock(&progress_mu_);
   leader_match_ = std::move(match);
 }

@@ -467,6 +467,22 @@ TEST_F(ServerTest, ReadIndexIsBatched) {
   EXPECT_LE(s->ReadIndexRequests(), 3u);
 }
 
+// A single voter answers linearizable reads without a ReadIndex round trip (as Raft
+// answers a singleton's ReadIndex with its commit index), and still sees every write
+// acknowledged before the read.
+TEST_F(ServerTest, SingleVoterLinearizableReadSkipsReadIndex) {
+  auto s = StartServer();
+  ASSERT_TRUE(Put(s.get(), "k", "v0").ok());
+  const uint64_t before = s->ReadIndexRequests();
+  for (int i = 1; i <= 10; ++i) {
+    ASSERT_TRUE(Put(s.get(), "k", "v" + std::to_string(i)).ok());
+    EXPECT_EQ(Value(s.get(), "k"), "v" + std::to_string(i));
+  }
+  // One per read without the shortcut; a read racing an internal proposal may still
+  // take the ReadIndex path.
+  EXPECT_LE(s->ReadIndexRequests() - before, 2u);
+}
+
 TEST_F(ServerTest, QuotaRaisesNoSpaceAlarm) {
   quota_ = 1;  // any database is over it
   auto s = StartServer();
