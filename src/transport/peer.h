@@ -20,6 +20,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +38,7 @@
 #include "transport/options.h"
 #include "transport/peer_queue.h"
 #include "transport/peer_status.h"
+#include "transport/peer_url.h"
 #include "transport/raft_handler.h"
 
 namespace etcd::transport {
@@ -67,6 +69,9 @@ class Peer {
   // Queues `msg` for the stream. False if dropped: the queue is full, the peer is in
   // backoff (known down), or stopped. The caller reports the peer unreachable.
   bool Enqueue(raftpb::Message msg);
+  // Enqueue for each of `msgs` (all addressed to this peer), in order, under one lock
+  // acquisition. Returns how many were dropped.
+  size_t EnqueueAll(raftpb::Message* msgs, size_t n);
   // Replaces the URLs; the current connection is kept if its URL is still listed.
   void UpdateUrls(std::vector<std::string> urls);
 
@@ -91,6 +96,18 @@ class Peer {
   // The writer loop of an established stream.
   absl::Status Pump(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
   void ReadPongs(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
+  // The raft pipe (http:// URLs, pipe_codec.h) instead of the gRPC Stream: messages are
+  // encoded into out_ by whoever enqueues them and written at once without blocking
+  // (normally on the raft loop's own thread, no hand-off); the sender thread only
+  // finishes writes the socket could not take, and sends the pings.
+  absl::Status RunPipe(const PeerUrl& target, const std::string& url,
+                       const peerpb::HandshakeResponse& hs, bool* connected);
+  absl::Status PumpPipe(int fd, const std::string& url);
+  void ReadPipe(int fd);
+  void AppendToPipeLocked(raftpb::Message* msgs, size_t n) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void AppendFrameLocked(size_t bytes, size_t msgs) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Writes as much of out_ as the socket takes now (MSG_DONTWAIT).
+  void FlushPipeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Registers `ctx` as the call to cancel on Stop; false if already stopping.
   bool SetCall(grpc::ClientContext* ctx);
   void Report(std::optional<PeerEvent::Kind> kind, const absl::Status& status);
@@ -114,6 +131,24 @@ class Peer {
   bool reader_done_ ABSL_GUARDED_BY(mu_) = false;
   uint64_t ping_seq_ ABSL_GUARDED_BY(mu_) = 0;
   Clock::TimePoint ping_sent_ ABSL_GUARDED_BY(mu_){};
+
+  // Raft pipe state; pipe_fd_ >= 0 while a pipe connection is up (non-blocking socket,
+  // written only under mu_).
+  struct OutFrame {
+    size_t left;   // bytes of this frame not yet written
+    size_t size;   // frame size
+    size_t msgs;   // raft messages in it (0: a ping)
+  };
+  int pipe_fd_ ABSL_GUARDED_BY(mu_) = -1;
+  std::string out_ ABSL_GUARDED_BY(mu_);  // encoded frames; [out_off_, size) unwritten
+  size_t out_off_ ABSL_GUARDED_BY(mu_) = 0;
+  std::deque<OutFrame> out_frames_ ABSL_GUARDED_BY(mu_);
+  size_t out_msgs_ ABSL_GUARDED_BY(mu_) = 0;  // messages in out_frames_
+  int pipe_errno_ ABSL_GUARDED_BY(mu_) = 0;   // a failed write
+  bool pipe_acked_ ABSL_GUARDED_BY(mu_) = false;
+  // Pipe connections closed by the callee before its ack, in a row: after a few the
+  // gRPC Stream is used (a callee without the pipe hands it to gRPC, which closes it).
+  int pipe_refusals_ ABSL_GUARDED_BY(mu_) = 0;
 
   std::thread thread_;  // touched only by Start/Stop (serialized by the Transport)
 };

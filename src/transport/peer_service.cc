@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "transport/peer_client.h"
 
 namespace etcd::transport {
@@ -108,39 +109,16 @@ grpc::Status PeerService::Stream(
                         "peer stream must start with a handshake");
   }
   const peerpb::HandshakeRequest hello = env.hello();
-  const uint64_t from = hello.member_id();
   absl::Status admitted = Admit(*local, hello, /*allow_unknown_cluster=*/false);
   if (!admitted.ok()) return ToGrpcStatus(admitted);
 
-  {
-    absl::MutexLock l(&mu_);
-    ++open_streams_;
-  }
+  StreamOpened();
   grpc::Status result = grpc::Status::OK;
   while (stream->Read(&env)) {
     if (env.has_batch()) {
-      // Removal can happen while the stream is open: check per batch.
-      if (handler_->IsRemoved(from)) {
-        absl::Status s = CheckCaller(*local, hello, /*caller_removed=*/true);
-        Reject(from, hello, s);
+      absl::Status s = DeliverBatch(*local, hello, env.mutable_batch());
+      if (!s.ok()) {
         result = ToGrpcStatus(s);
-        break;
-      }
-      auto* msgs = env.mutable_batch()->mutable_messages();
-      absl::Status bad;
-      for (raftpb::Message& m : *msgs) {
-        if (m.to() != local->member_id || m.from() != from) {
-          bad = absl::InvalidArgumentError(absl::StrCat(
-              "peer stream from member ", HexId(from), " carried a message from ",
-              HexId(m.from()), " to ", HexId(m.to()), "; this is member ",
-              HexId(local->member_id)));
-          break;
-        }
-        handler_->Process(std::move(m));
-      }
-      if (!bad.ok()) {
-        Reject(from, hello, bad);
-        result = ToGrpcStatus(bad);
         break;
       }
     } else if (env.has_ping()) {
@@ -153,11 +131,49 @@ grpc::Status PeerService::Stream(
       break;
     }
   }
-  {
-    absl::MutexLock l(&mu_);
-    --open_streams_;
-  }
+  StreamClosed();
   return result;
+}
+
+absl::StatusOr<LocalIdentity> PeerService::AdmitStream(const peerpb::HandshakeRequest& hello) {
+  absl::StatusOr<LocalIdentity> local = Identity();
+  if (!local.ok()) return local.status();
+  RETURN_IF_ERROR(Admit(*local, hello, /*allow_unknown_cluster=*/false));
+  return local;
+}
+
+absl::Status PeerService::DeliverBatch(const LocalIdentity& local,
+                                       const peerpb::HandshakeRequest& hello,
+                                       peerpb::MessageBatch* batch) {
+  const uint64_t from = hello.member_id();
+  // Removal can happen while the stream is open: check per batch.
+  if (handler_->IsRemoved(from)) {
+    absl::Status s = CheckCaller(local, hello, /*caller_removed=*/true);
+    Reject(from, hello, s);
+    return s;
+  }
+  for (raftpb::Message& m : *batch->mutable_messages()) {
+    if (m.to() != local.member_id || m.from() != from) {
+      absl::Status bad = absl::InvalidArgumentError(absl::StrCat(
+          "peer stream from member ", HexId(from), " carried a message from ",
+          HexId(m.from()), " to ", HexId(m.to()), "; this is member ",
+          HexId(local.member_id)));
+      Reject(from, hello, bad);
+      return bad;
+    }
+    handler_->Process(std::move(m));
+  }
+  return absl::OkStatus();
+}
+
+void PeerService::StreamOpened() {
+  absl::MutexLock l(&mu_);
+  ++open_streams_;
+}
+
+void PeerService::StreamClosed() {
+  absl::MutexLock l(&mu_);
+  --open_streams_;
 }
 
 grpc::Status PeerService::Snapshot(grpc::ServerContext* ctx,

@@ -38,6 +38,16 @@ class PeerService final : public peerpb::Peer::Service {
   // Number of inbound Stream calls currently open (diagnostics, tests).
   int open_streams() const;
 
+  // The raft pipe (pipe_server.h) serves the same Stream protocol outside gRPC:
+  // AdmitStream checks its hello as Stream checks the first frame (the local identity,
+  // or the refusal, reported as Stream reports it); DeliverBatch checks and hands one
+  // batch to the handler as Stream does (an error ends the connection).
+  absl::StatusOr<LocalIdentity> AdmitStream(const peerpb::HandshakeRequest& hello);
+  absl::Status DeliverBatch(const LocalIdentity& local, const peerpb::HandshakeRequest& hello,
+                            peerpb::MessageBatch* batch);
+  void StreamOpened();
+  void StreamClosed();
+
   grpc::Status Handshake(grpc::ServerContext* ctx, const peerpb::HandshakeRequest* req,
                          peerpb::HandshakeResponse* resp) override;
   grpc::Status Stream(

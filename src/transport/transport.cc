@@ -1,5 +1,7 @@
 #include "transport/transport.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 #include <utility>
@@ -9,6 +11,7 @@
 #include "peerpb/peer.grpc.pb.h"
 #include "transport/peer_client.h"
 #include "transport/peer_url.h"
+#include "transport/pipe_socket.h"
 
 namespace etcd::transport {
 namespace {
@@ -58,12 +61,23 @@ absl::Status Transport::Start(RaftHandler* handler) {
     service_->SetTlsCallerCheck(options_.check_tls_caller);
     grpc::ServerBuilder builder;
     ports_.assign(listen.size(), 0);
-    for (size_t i = 0; i < listen.size(); ++i) {
-      // The scheme decides: https serves TLS with the given credentials, http plain.
-      std::shared_ptr<grpc::ServerCredentials> creds = listen[i].scheme == "https"
-                                                           ? options_.server_credentials
-                                                           : grpc::InsecureServerCredentials();
-      builder.AddListeningPort(listen[i].Target(), creds, &ports_[i]);
+    // http:// URLs: our own sockets, sniffed by the PipeServer (raft pipe or gRPC).
+    std::vector<int> plain_fds;
+    bool bound = true;
+    for (size_t i = 0; i < listen.size() && bound; ++i) {
+      if (listen[i].scheme == "https") continue;
+      absl::StatusOr<std::vector<int>> fds = ListenTcp(listen[i].host, listen[i].port, &ports_[i]);
+      if (!fds.ok()) {
+        bound = false;
+        break;
+      }
+      plain_fds.insert(plain_fds.end(), fds->begin(), fds->end());
+    }
+    for (size_t i = 0; i < listen.size() && bound; ++i) {
+      // https serves TLS with the given credentials (gRPC only).
+      if (listen[i].scheme == "https") {
+        builder.AddListeningPort(listen[i].Target(), options_.server_credentials, &ports_[i]);
+      }
     }
     builder.RegisterService(service_.get());
     builder.SetMaxReceiveMessageSize(options_.max_receive_message_bytes);
@@ -73,10 +87,11 @@ absl::Status Transport::Start(RaftHandler* handler) {
     builder.AddChannelArgument(GRPC_ARG_HTTP2_MAX_PING_STRIKES, 0);
     // gRPC sets SO_REUSEPORT by default: two members could then share a port.
     builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-    server_ = builder.BuildAndStart();
-    bool bound = server_ != nullptr &&
-                 std::none_of(ports_.begin(), ports_.end(), [](int p) { return p == 0; });
+    if (bound) server_ = builder.BuildAndStart();
+    bound = bound && server_ != nullptr &&
+            std::none_of(ports_.begin(), ports_.end(), [](int p) { return p == 0; });
     if (!bound) {
+      for (int fd : plain_fds) close(fd);
       if (server_ != nullptr) server_->Shutdown(std::chrono::system_clock::now());
       server_.reset();
       service_.reset();
@@ -84,6 +99,9 @@ absl::Status Transport::Start(RaftHandler* handler) {
                                                  JoinUrls(options_.listen_peer_urls),
                                                  " (address in use or not local)"));
     }
+    pipe_server_ = std::make_unique<PipeServer>(
+        service_.get(), server_.get(), static_cast<size_t>(options_.max_receive_message_bytes));
+    for (int fd : plain_fds) pipe_server_->AddListener(fd);
     if (env_.local.peer_urls.empty()) {
       for (size_t i = 0; i < listen.size(); ++i) {
         PeerUrl u = listen[i];
@@ -108,6 +126,8 @@ void Transport::Stop() {
     peers.swap(peers_);
     for (auto& job : snapshots_) job->ctx.TryCancel();
   }
+  // First: no new connection reaches gRPC after its shutdown, no pipe delivers after Stop.
+  if (pipe_server_ != nullptr) pipe_server_->Stop();
   if (server_ != nullptr) {
     // A deadline in the past cancels the open streams at once.
     server_->Shutdown(std::chrono::system_clock::now());
@@ -183,18 +203,27 @@ void Transport::Send(std::vector<raftpb::Message> msgs) {
   {
     absl::MutexLock l(&mu_);
     if (!started_ || stopped_) return;
-    for (raftpb::Message& m : msgs) {
+    // Runs of consecutive messages to one peer go to it under one lock acquisition
+    // (a raft Ready lists its messages grouped by destination).
+    size_t i = 0;
+    while (i < msgs.size()) {
+      raftpb::Message& m = msgs[i];
       if (m.type() == raftpb::MSG_SNAP) {
         snapshots.push_back(std::move(m));
+        ++i;
         continue;
       }
-      auto it = peers_.find(m.to());
+      const uint64_t to = m.to();
+      auto it = peers_.find(to);
       if (it == peers_.end()) {
         ++unknown_peer_drops_;
+        ++i;
         continue;
       }
-      uint64_t to = m.to();
-      if (!it->second->Enqueue(std::move(m))) unreachable.insert(to);
+      size_t j = i + 1;
+      while (j < msgs.size() && msgs[j].to() == to && msgs[j].type() != raftpb::MSG_SNAP) ++j;
+      if (it->second->EnqueueAll(&msgs[i], j - i) > 0) unreachable.insert(to);
+      i = j;
     }
   }
   for (uint64_t id : unreachable) env_.handler->ReportUnreachable(id);

@@ -46,6 +46,7 @@
 #include "transport/options.h"
 #include "transport/peer.h"
 #include "transport/peer_service.h"
+#include "transport/pipe_server.h"
 #include "transport/peer_status.h"
 #include "transport/raft_handler.h"
 #include "transport/snapshot_sender.h"
@@ -136,6 +137,7 @@ class Transport {
   PeerEnv env_;  // set by Start, then read-only
   std::unique_ptr<PeerService> service_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<PipeServer> pipe_server_;  // http:// listen URLs (pipe_server.h)
   std::vector<int> ports_;
 
   mutable absl::Mutex mu_;
