@@ -34,6 +34,7 @@
 #include "server/etcd_server.h"
 #include "server/peer_transport.h"
 #include "systemd/notifier.h"
+#include "tools/etcd/allocator_tuning.h"
 #include "tools/etcd/bootstrap_discovery.h"
 #include "tools/etcd/check_config.h"
 #include "tools/etcd/listen_addresses.h"
@@ -200,6 +201,8 @@ int Run(int argc, char** argv) {
   std::filesystem::permissions(cfg.data_dir, std::filesystem::perms::owner_all,
                                std::filesystem::perm_options::replace, ec);
 
+  tools::TuneAllocator();  // allocator_tuning.h: before the server's threads exist
+
   // Signals are handled by the main thread only: block them before any thread exists.
   sigset_t sigs;
   sigemptyset(&sigs);
@@ -321,6 +324,7 @@ int Run(int argc, char** argv) {
 
   bool announced = false;
   int exit_code = 0;
+  tools::FreeMemoryReleaser releaser;  // allocator_tuning.h: returns free memory when idle
   for (;;) {
     if (!announced && member->IsReady()) {
       announced = true;
