@@ -25,6 +25,21 @@ namespace {
 
 using SteadyClock = std::chrono::steady_clock;
 constexpr size_t kMaxBuffered = 256 * 1024;
+
+// Maps an SSL_get_error result: a TLS call that must wait for the socket sets the
+// direction it waits for and returns true; any other result (an error, close_notify,
+// EOF) returns false.
+bool WaitsForSocket(int ssl_error, bool* tcp_in, bool* tcp_out) {
+  if (ssl_error == SSL_ERROR_WANT_READ) {
+    *tcp_in = true;
+    return true;
+  }
+  if (ssl_error == SSL_ERROR_WANT_WRITE) {
+    *tcp_out = true;
+    return true;
+  }
+  return false;
+}
 constexpr size_t kChunk = 16 * 1024;
 constexpr int kMaxRoundsPerTurn = 16;
 
@@ -203,11 +218,7 @@ class TlsFront::Worker {
       int rc = SSL_do_handshake(ssl);
       if (rc != 1) {
         int e = SSL_get_error(ssl, rc);
-        if (e == SSL_ERROR_WANT_READ) {
-          tcp_in = true;
-        } else if (e == SSL_ERROR_WANT_WRITE) {
-          tcp_out = true;
-        } else {
+        if (!WaitsForSocket(e, &tcp_in, &tcp_out)) {
           Close(c, tls::HandshakeFailureReason(ssl, e, c->policy_reason));
           return;
         }
@@ -236,12 +247,7 @@ class TlsFront::Worker {
           return;
         }
       } else {
-        int e = SSL_get_error(ssl, n);
-        if (e == SSL_ERROR_WANT_READ) {
-          tcp_in = true;
-        } else if (e == SSL_ERROR_WANT_WRITE) {
-          tcp_out = true;
-        } else {
+        if (!WaitsForSocket(SSL_get_error(ssl, n), &tcp_in, &tcp_out)) {
           Close(c);  // closed before saying anything
           return;
         }
@@ -269,12 +275,8 @@ class TlsFront::Worker {
           progressed = true;
           continue;
         }
-        int e = SSL_get_error(ssl, n);
-        if (e == SSL_ERROR_WANT_READ) {
-          *tcp_in = true;
-        } else if (e == SSL_ERROR_WANT_WRITE) {
-          *tcp_out = true;
-        } else {  // close_notify, EOF or a TLS error: no more input
+        if (!WaitsForSocket(SSL_get_error(ssl, n), tcp_in, tcp_out)) {
+          // close_notify, EOF or a TLS error: no more input
           ERR_clear_error();
           c->net_eof = true;
           progressed = true;
@@ -325,12 +327,7 @@ class TlsFront::Worker {
           progressed = true;
           continue;
         }
-        int e = SSL_get_error(ssl, n);
-        if (e == SSL_ERROR_WANT_WRITE) {
-          *tcp_out = true;
-        } else if (e == SSL_ERROR_WANT_READ) {
-          *tcp_in = true;
-        } else {
+        if (!WaitsForSocket(SSL_get_error(ssl, n), tcp_in, tcp_out)) {
           Close(c);  // the client is gone
           return false;
         }
