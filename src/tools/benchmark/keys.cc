@@ -1,6 +1,7 @@
 #include "tools/benchmark/keys.h"
 
 #include <algorithm>
+#include <cstring>
 
 namespace etcd::benchmark {
 
@@ -23,12 +24,15 @@ std::string VarintKey(int64_t index, int size) {
 }
 
 void VarintKeyTo(int64_t index, int size, std::string* out) {
-  out->assign(static_cast<size_t>(std::max(size, 0)), '\0');
+  const size_t n = static_cast<size_t>(std::max(size, 0));
+  if (out->size() != n) out->resize(n);
+  char* p = out->data();
+  std::memset(p, 0, n);
   uint64_t ux = static_cast<uint64_t>(index) << 1;
   if (index < 0) ux = ~ux;
-  for (size_t i = 0; i < out->size(); ++i) {
+  for (size_t i = 0; i < n; ++i) {
     const bool more = ux >= 0x80;
-    (*out)[i] = static_cast<char>(more ? (ux & 0x7f) | 0x80 : ux);
+    p[i] = static_cast<char>(more ? (ux & 0x7f) | 0x80 : ux);
     if (!more) break;
     ux >>= 7;
   }

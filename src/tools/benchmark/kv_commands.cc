@@ -129,6 +129,7 @@ int RunPut(const CommandLine& cl) {
                     BenchErrorText);
   CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> call;
   call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+  call.path = "/etcdserverpb.KV/Put";
   call.mutating = true;
   call.fill = [&](size_t client, int64_t seq, etcdserverpb::PutRequest* req) {
     const int64_t index =
@@ -156,6 +157,7 @@ int RunRange(const CommandLine& cl) {
                     BenchErrorText);
   CqCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse> call;
   call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncRange;
+  call.path = "/etcdserverpb.KV/Range";
   call.mutating = false;
   const bool serializable = o.consistency == "s";
   call.fill = [&](size_t, int64_t, etcdserverpb::RangeRequest* req) {
@@ -191,6 +193,7 @@ int RunTxnPut(const CommandLine& cl) {
                     BenchErrorText);
   CqCall<etcdserverpb::TxnRequest, etcdserverpb::TxnResponse> call;
   call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncTxn;
+  call.path = "/etcdserverpb.KV/Txn";
   call.mutating = true;
   call.fill = [&](size_t, int64_t seq, etcdserverpb::TxnRequest* req) {
     for (int64_t j = 0; j < o.txn_ops; ++j) {

@@ -54,6 +54,13 @@ std::vector<CqConn> Session::CqConns() const {
     CqConn conn;
     for (size_t e = 0; e < c->endpoint_count(); ++e) conn.channels.push_back(c->channel(e));
     conn.token = c->token();
+    // Plaintext endpoints: the engine's own core-API connections (cq_driver.h).
+    if (!options_.tls.has_value()) {
+      for (const auto& ep : c->endpoints()) {
+        if (!ep.secure) conn.plain_targets.push_back(ep.target);
+      }
+      if (conn.plain_targets.size() != c->endpoint_count()) conn.plain_targets.clear();
+    }
     out.push_back(std::move(conn));
   }
   return out;

@@ -29,7 +29,9 @@ class Session {
 
   client::Client* ForClient(size_t i) const { return conns_[i % conns_.size()].get(); }
   size_t conn_count() const { return conns_.size(); }
-  // The connections for CqClosedLoop (cq_driver.h), in ForClient order.
+  // The connections for CqClosedLoop (cq_driver.h), in ForClient order; without TLS
+  // they name the plaintext targets (the engine then dials its own connections, and
+  // these clients' channels stay idle unless used elsewhere).
   std::vector<CqConn> CqConns() const;
   const GlobalOptions& global() const { return global_; }
 

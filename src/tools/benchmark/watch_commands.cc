@@ -95,6 +95,7 @@ class WatchBench {
     CqClosedLoop puts(session_->CqConns(), put_options, &put_report, BenchErrorText);
     CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> put;
     put.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+    put.path = "/etcdserverpb.KV/Put";
     put.mutating = true;
     put.fill = [this](size_t, int64_t seq, etcdserverpb::PutRequest* req) {
       req->set_key(watched_[static_cast<size_t>(seq) % watched_.size()]);

@@ -25,8 +25,11 @@ class FakeKV final : public etcdserverpb::KV::Service {
   FakeKV() {
     grpc::ServerBuilder builder;
     builder.RegisterService(this);
+    // A loopback port chosen by the kernel, for the engine's own (core API) channels.
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
     server_ = builder.BuildAndStart();
   }
+  std::string Target() const { return "127.0.0.1:" + std::to_string(port_); }
   ~FakeKV() override { server_->Shutdown(); }
 
   std::shared_ptr<grpc::Channel> Channel() {
@@ -85,6 +88,7 @@ class FakeKV final : public etcdserverpb::KV::Service {
   }
 
  private:
+  int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex mu_;
   int64_t calls_ ABSL_GUARDED_BY(mu_) = 0;
@@ -98,6 +102,7 @@ class FakeKV final : public etcdserverpb::KV::Service {
 CqCall<PutRequest, PutResponse> PutCall() {
   CqCall<PutRequest, PutResponse> call;
   call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+  call.path = "/etcdserverpb.KV/Put";
   call.mutating = true;
   call.fill = [](size_t client, int64_t seq, PutRequest* req) {
     req->set_key(std::to_string(client));
@@ -133,6 +138,51 @@ TEST(CqClosedLoopTest, ExactlyTotalOperationsOneInFlightPerClientOnItsConnection
   EXPECT_EQ(a.clients().size(), 20u);
   for (const auto& c : a.clients()) EXPECT_EQ(std::stoi(c) % 2, 0) << c;
   for (const auto& c : b.clients()) EXPECT_EQ(std::stoi(c) % 2, 1) << c;
+}
+
+// The same on the engine's own core-API connections.
+CqConn Plain(const FakeKV& kv, std::string token = "") {
+  CqConn c;
+  c.plain_targets = {kv.Target()};
+  c.token = std::move(token);
+  return c;
+}
+
+TEST(CqClosedLoopTest, CoreApiExactlyTotalOperationsOneInFlightPerClient) {
+  FakeKV a, b;
+  Report report;
+  CqClosedLoop loop({Plain(a, "t"), Plain(b, "t")}, Opts(40, 3000, 3), &report);
+  loop.Run(PutCall());
+  EXPECT_EQ(report.results(), 3000);
+  EXPECT_EQ(report.Compute().lats.size(), 3000u);
+  EXPECT_EQ(a.calls() + b.calls(), 3000);
+  std::vector<int64_t> seqs = a.seqs();
+  for (int64_t s : b.seqs()) seqs.push_back(s);
+  std::sort(seqs.begin(), seqs.end());
+  for (int64_t i = 0; i < 3000; ++i) ASSERT_EQ(seqs[static_cast<size_t>(i)], i);
+  EXPECT_FALSE(a.overlapped());
+  EXPECT_FALSE(b.overlapped());
+  for (const auto& c : a.clients()) EXPECT_EQ(std::stoi(c) % 2, 0) << c;
+  for (const auto& c : b.clients()) EXPECT_EQ(std::stoi(c) % 2, 1) << c;
+  EXPECT_EQ(a.tokens(), std::set<std::string>{"t"});
+}
+
+TEST(CqClosedLoopTest, CoreApiErrorsAndRetries) {
+  FakeKV down, up;
+  down.fail = [](int64_t seq) {
+    return seq % 2 == 0 ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "etcdserver: no leader")
+                        : grpc::Status(grpc::StatusCode::FAILED_PRECONDITION, "etcdserver: x");
+  };
+  CqConn conn;
+  conn.plain_targets = {down.Target(), up.Target()};
+  Report report;
+  CqClosedLoop loop({conn}, Opts(5, 400, 2), &report);
+  loop.Run(PutCall());
+  const Stats s = report.Compute();
+  // Odd operations that started on `down` fail there (not retriable); the rest succeed.
+  EXPECT_EQ(static_cast<int64_t>(s.lats.size()) + s.error_count(), 400);
+  EXPECT_GT(s.lats.size(), 200u);
+  for (const auto& [msg, n] : s.errors) EXPECT_EQ(msg, "etcdserver: x");
 }
 
 TEST(CqClosedLoopTest, FewerOperationsThanClientsAndNone) {
