@@ -808,6 +808,18 @@ TEST_F(WalPosixTest, RoundTripOnDiskAndExclusiveLock) {
 
 uint64_t FileSize(const std::string& path) { return std::filesystem::file_size(path); }
 
+// Opens the WAL in `dir` from the start and reads it all; the Wal stays open in *wal (for
+// more Saves, or a Close) and the result lands in *res.
+void OpenAndReadAll(leveldb::Env* env, const std::string& dir, std::unique_ptr<Wal>* wal,
+                    Wal::ReadResult* res, const WalOptions& options = {}) {
+  auto o = Wal::Open(env, dir, {}, options);
+  ASSERT_TRUE(o.ok()) << o.status();
+  auto r = (*o)->ReadAll();
+  ASSERT_TRUE(r.ok()) << r.status();
+  *wal = std::move(*o);
+  *res = std::move(*r);
+}
+
 // A crash (no Close) leaves the preallocated zeros after the last record: the reader
 // takes them for the segment's clean end (no repair, no rewrite) and the next Save
 // writes over them.
@@ -823,37 +835,29 @@ TEST_F(WalPosixTest, PreallocatedTailSurvivesACrashWithoutRepair) {
     // *w is destroyed without Close: a kill -9.
   }
   std::string seg;
-  {
-    auto o = Wal::Open(env, dir, {});
-    ASSERT_TRUE(o.ok()) << o.status();
-    auto r = (*o)->ReadAll();
-    ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_FALSE(r->repaired_tail);
-    EXPECT_EQ(Ids(r->entries), IdRange(1, 3, 1));
-    seg = JoinPath(dir, (*o)->SegmentNames()[0]);
-    EXPECT_EQ(FileSize(seg), kPreallocChunk);  // kept as it was
-    ASSERT_TRUE((*o)->Save(HS(1, 1, 5), Ents(4, 5, 1)).ok());
-  }  // crash again
-  auto o = Wal::Open(env, dir, {});
-  ASSERT_TRUE(o.ok()) << o.status();
-  auto r = (*o)->ReadAll();
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(r->repaired_tail);
-  EXPECT_EQ(Ids(r->entries), IdRange(1, 5, 1));
-  EXPECT_EQ(r->hard_state.commit(), 5u);
+  std::unique_ptr<Wal> w;
+  Wal::ReadResult r;
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &r));
+  EXPECT_FALSE(r.repaired_tail);
+  EXPECT_EQ(Ids(r.entries), IdRange(1, 3, 1));
+  seg = JoinPath(dir, w->SegmentNames()[0]);
+  EXPECT_EQ(FileSize(seg), kPreallocChunk);  // kept as it was
+  ASSERT_TRUE(w->Save(HS(1, 1, 5), Ents(4, 5, 1)).ok());
+  w.reset();  // crash again
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &r));
+  EXPECT_FALSE(r.repaired_tail);
+  EXPECT_EQ(Ids(r.entries), IdRange(1, 5, 1));
+  EXPECT_EQ(r.hard_state.commit(), 5u);
   // Close cuts the zeros off: the file ends with its last record.
-  ASSERT_TRUE((*o)->Close().ok());
+  ASSERT_TRUE(w->Close().ok());
   std::string data;
   ASSERT_TRUE(ReadWholeFile(env, seg, &data).ok());
   EXPECT_LT(data.size(), 4096u);
   // ... and reads back without any repair.
-  auto again = Wal::Open(env, dir, {});
-  ASSERT_TRUE(again.ok()) << again.status();
-  auto r2 = (*again)->ReadAll();
-  ASSERT_TRUE(r2.ok()) << r2.status();
-  EXPECT_FALSE(r2->repaired_tail);
-  EXPECT_EQ(Ids(r2->entries), IdRange(1, 5, 1));
-  ASSERT_TRUE((*again)->Close().ok());
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &r));
+  EXPECT_FALSE(r.repaired_tail);
+  EXPECT_EQ(Ids(r.entries), IdRange(1, 5, 1));
+  ASSERT_TRUE(w->Close().ok());
 }
 
 // A record torn in the middle of the preallocated area (garbage, then zeros) is still
@@ -879,23 +883,18 @@ TEST_F(WalPosixTest, TornRecordBeforeTheZerosIsRepaired) {
     data += std::string(100000, '\0');
     ASSERT_TRUE(leveldb::WriteStringToFile(env, data, seg).ok());
   }
-  {
-    auto o = Wal::Open(env, dir, {});
-    ASSERT_TRUE(o.ok()) << o.status();
-    auto r = (*o)->ReadAll();
-    ASSERT_TRUE(r.ok()) << r.status();
-    EXPECT_TRUE(r->repaired_tail);
-    EXPECT_EQ(Ids(r->entries), IdRange(1, 2, 1));
-    EXPECT_EQ(FileSize(seg), good);
-    ASSERT_TRUE((*o)->Save(HS(1, 1, 3), Ents(3, 3, 1)).ok());
-  }
-  auto o = Wal::Open(env, dir, {});
-  ASSERT_TRUE(o.ok()) << o.status();
-  auto r = (*o)->ReadAll();
-  ASSERT_TRUE(r.ok()) << r.status();
-  EXPECT_FALSE(r->repaired_tail);
-  EXPECT_EQ(Ids(r->entries), IdRange(1, 3, 1));
-  ASSERT_TRUE((*o)->Close().ok());
+  std::unique_ptr<Wal> w;
+  Wal::ReadResult r;
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &r));
+  EXPECT_TRUE(r.repaired_tail);
+  EXPECT_EQ(Ids(r.entries), IdRange(1, 2, 1));
+  EXPECT_EQ(FileSize(seg), good);
+  ASSERT_TRUE(w->Save(HS(1, 1, 3), Ents(3, 3, 1)).ok());
+  w.reset();
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &r));
+  EXPECT_FALSE(r.repaired_tail);
+  EXPECT_EQ(Ids(r.entries), IdRange(1, 3, 1));
+  ASSERT_TRUE(w->Close().ok());
 }
 
 // Every segment but the last ends with its last record (Cut seals it), so damage there
@@ -917,13 +916,12 @@ TEST_F(WalPosixTest, CutSegmentsAreSealed) {
   }
   EXPECT_EQ(FileSize(JoinPath(dir, names.back())), kPreallocChunk);
   w->reset();  // crash
-  auto r = Wal::Open(env, dir, {}, o);
-  ASSERT_TRUE(r.ok()) << r.status();
-  auto res = (*r)->ReadAll();
-  ASSERT_TRUE(res.ok()) << res.status();
-  EXPECT_EQ(res->entries.size(), 60u);
-  EXPECT_FALSE(res->repaired_tail);
-  ASSERT_TRUE((*r)->Close().ok());
+  std::unique_ptr<Wal> again;
+  Wal::ReadResult res;
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &again, &res, o));
+  EXPECT_EQ(res.entries.size(), 60u);
+  EXPECT_FALSE(res.repaired_tail);
+  ASSERT_TRUE(again->Close().ok());
 }
 
 // With preallocation off, the tail is appended as on any Env and a zero tail left by
@@ -946,13 +944,12 @@ TEST_F(WalPosixTest, PreallocationCanBeTurnedOff) {
     ASSERT_TRUE((*w)->ReadAll().ok());
     ASSERT_TRUE((*w)->Save(HS(1, 1, 3), Ents(3, 3, 1)).ok());
   }
-  auto r = Wal::Open(env, dir, {}, o);
-  ASSERT_TRUE(r.ok());
-  auto res = (*r)->ReadAll();
-  ASSERT_TRUE(res.ok()) << res.status();
-  EXPECT_TRUE(res->repaired_tail);
-  EXPECT_EQ(Ids(res->entries), IdRange(1, 3, 1));
-  ASSERT_TRUE((*r)->Close().ok());
+  std::unique_ptr<Wal> w;
+  Wal::ReadResult res;
+  ASSERT_NO_FATAL_FAILURE(OpenAndReadAll(env, dir, &w, &res, o));
+  EXPECT_TRUE(res.repaired_tail);
+  EXPECT_EQ(Ids(res.entries), IdRange(1, 3, 1));
+  ASSERT_TRUE(w->Close().ok());
 }
 
 }  // namespace
