@@ -11,43 +11,15 @@
 # usage: srv_https_test.sh OUR_ETCD OUR_ETCDCTL REAL_ETCDCTL RECORDS_GENERATOR
 set -uo pipefail
 ours=$1 our_ctl=$2 ctl=$3 gen=$4
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespace): skip"; exit 77; }
-for p in ip dnsmasq openssl; do command -v $p >/dev/null || { echo "$p missing: skip"; exit 77; }; done
-ns="etcdsrvs$$"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "/etc/netns/$ns" "$tmp"
-}
-trap cleanup EXIT
-fail=0; passed=0
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
+. "$(dirname "$0")/srv_lib.sh"
+command -v openssl >/dev/null || { echo "openssl missing: skip"; exit 77; }
 # certs.sh's make_pki reports through fail().
 fail() { echo "FAIL: $*"; exit 1; }
 . "$(dirname "$0")/../tls/certs.sh"
 C=$tmp/pki
 TLS_TEST_IPS=",IP:127.0.0.10,IP:127.0.0.11,IP:127.0.0.12,DNS:*.example.test,DNS:example.test" make_pki "$C"
-
-ip netns add "$ns" || { echo "cannot create a network namespace: skip"; exit 77; }
-mkdir -p "/etc/netns/$ns"
-echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-
-ETCD_DNSMASQ_TEMPLATE="$(dirname "$gen")/etcd.conf.in" "$gen" --tls example.test \
-  infra0=127.0.0.10 infra1=127.0.0.11 infra2=127.0.0.12 >"$tmp/dnsmasq.conf"
-in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=53 --listen-address=127.0.0.1 \
-  --bind-interfaces --pid-file="$tmp/dnsmasq.pid" --conf-file="$tmp/dnsmasq.conf" \
-  --log-facility="$tmp/dnsmasq.log" &
-pids+=($!)
-for _ in $(seq 1 50); do
-  in_ns dig +short +time=1 +tries=1 @127.0.0.1 SRV _etcd-server-ssl._tcp.example.test 2>/dev/null | grep -q infra && break
-  sleep 0.1
-done
+srv_netns_up
+start_dnsmasq "$gen" _etcd-server-ssl._tcp --tls
 if [ "$(in_ns dig +short @127.0.0.1 SRV _etcd-server-ssl._tcp.example.test | wc -l)" = 3 ] &&
    [ -z "$(in_ns dig +short @127.0.0.1 SRV _etcd-server._tcp.example.test)" ]; then
   ok "dnsmasq serves only _etcd-server-ssl records"

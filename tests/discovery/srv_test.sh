@@ -10,38 +10,9 @@
 # usage: srv_test.sh OUR_ETCD ETCDCTL RECORDS_GENERATOR
 set -uo pipefail
 ours=$1 ctl=$2 gen=$3
-[ "$(id -u)" = 0 ] || { echo "needs root (network namespace): skip"; exit 77; }
-command -v ip >/dev/null && command -v dnsmasq >/dev/null || { echo "ip/dnsmasq missing: skip"; exit 77; }
-ns="etcdsrv$$"
-tmp=$(mktemp -d)
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
-  ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
-  ip netns del "$ns" 2>/dev/null
-  rm -rf "/etc/netns/$ns" "$tmp"
-}
-trap cleanup EXIT
-ip netns add "$ns" || { echo "cannot create a network namespace: skip"; exit 77; }
-mkdir -p "/etc/netns/$ns"
-echo "nameserver 127.0.0.1" >"/etc/netns/$ns/resolv.conf"
-in_ns() { ip netns exec "$ns" "$@"; }
-in_ns ip link set lo up
-
-fail=0; passed=0
-ok() { echo "PASS: $*"; passed=$((passed + 1)); }
-ko() { echo "FAIL: $*"; fail=$((fail + 1)); }
-
-ETCD_DNSMASQ_TEMPLATE="$(dirname "$gen")/etcd.conf.in" "$gen" example.test \
-  infra0=127.0.0.10 infra1=127.0.0.11 infra2=127.0.0.12 >"$tmp/dnsmasq.conf"
-in_ns dnsmasq --keep-in-foreground --no-resolv --no-hosts --port=53 --listen-address=127.0.0.1 \
-  --bind-interfaces --pid-file="$tmp/dnsmasq.pid" --conf-file="$tmp/dnsmasq.conf" \
-  --log-facility="$tmp/dnsmasq.log" &
-pids+=($!)
-for _ in $(seq 1 50); do
-  in_ns dig +short +time=1 +tries=1 @127.0.0.1 SRV _etcd-server._tcp.example.test 2>/dev/null | grep -q infra && break
-  sleep 0.1
-done
+. "$(dirname "$0")/srv_lib.sh"
+srv_netns_up
+start_dnsmasq "$gen" _etcd-server._tcp
 if [ "$(in_ns dig +short @127.0.0.1 SRV _etcd-server._tcp.example.test | wc -l)" = 3 ]; then
   ok "dnsmasq serves the generated SRV records"
 else
