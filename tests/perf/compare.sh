@@ -6,11 +6,7 @@
 # Environment: REF (default /usr/bin/etcd), QUICK=1 for smaller totals.
 # Not part of the test suite: figures are measurements, never assertions.
 set -u
-BUILD=${1:-build}
-CAND=$(readlink -f "$BUILD/src/tools/etcd/etcd")
-BENCH=$(readlink -f "$BUILD/src/tools/benchmark/etcd-benchmark")
-REF=${REF:-/usr/bin/etcd}
-ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
+. "$(dirname "$0")/lib.sh"
 PORT=${PORT:-26379}
 EP=127.0.0.1:$PORT
 TMP=$(mktemp -d /tmp/etcd-perf-XXXXXX)
@@ -89,7 +85,6 @@ run_server() {  # LABEL BIN
 run_server ref "$REF"
 run_server ours "$CAND"
 
-ratio() { python3 -c "a=float('$1' or 0); b=float('$2' or 0); print(f'{a/b:.2f}×' if b else 'n/a')"; }
 cat <<MD
 | measure | etcd 3.4.23 | ours | ours / etcd |
 |---|---|---|---|
@@ -103,4 +98,4 @@ cat <<MD
 | restart with ${N_KEYS} keys to first served request (s) | ${R[ref,restart]} | ${R[ours,restart]} | $(ratio "${R[ours,restart]}" "${R[ref,restart]}") |
 MD
 echo
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB; $(date -u +%Y-%m-%d)"
+machine_line

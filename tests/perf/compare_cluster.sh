@@ -7,11 +7,7 @@
 # Environment: REF (default /usr/bin/etcd), QUICK=1 for smaller totals, BASE (ports).
 # Not part of the test suite: figures are measurements, never assertions.
 set -u
-BUILD=${1:-build}
-CAND=$(readlink -f "$BUILD/src/tools/etcd/etcd")
-BENCH=$(readlink -f "$BUILD/src/tools/benchmark/etcd-benchmark")
-REF=${REF:-/usr/bin/etcd}
-ETCDCTL=${ETCDCTL:-/usr/bin/etcdctl}
+. "$(dirname "$0")/lib.sh"
 BASE=${BASE:-27600}
 TMP=$(mktemp -d /tmp/etcd-perf3-XXXXXX)
 if [ -n "${QUICK:-}" ]; then N_MANY=20000; N_ONE=500; else N_MANY=100000; N_ONE=2000; fi
@@ -71,7 +67,6 @@ run() {  # LABEL BIN
 run ref "$REF"
 run ours "$CAND"
 
-ratio() { python3 -c "a=float('$1' or 0); b=float('$2' or 0); print(f'{a/b:.2f}×' if b else 'n/a')"; }
 cat <<MD
 | 3 members | etcd 3.4.23 | ours | ours / etcd |
 |---|---|---|---|
@@ -79,4 +74,4 @@ cat <<MD
 | put, 1 client (req/s) | ${R[ref,put1]} | ${R[ours,put1]} | $(ratio "${R[ours,put1]}" "${R[ref,put1]}") |
 MD
 echo
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem/ {print $2}') GiB, load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(date -u +%Y-%m-%d)"
+machine_line
