@@ -62,6 +62,18 @@ class LevelDbReadView final : public ReadView {
   const leveldb::Snapshot* snapshot_;
 };
 
+// True when `dir` holds no database yet: absent, or no CURRENT file and no log or table
+// (only LevelDB's own LOG/LOCK files may be left by an earlier attempt).
+bool IsNewDatabase(Env* env, const std::string& dir) {
+  std::vector<std::string> children;
+  if (!env->GetChildren(dir, &children).ok()) return true;
+  for (const std::string& c : children) {
+    if (c == "." || c == ".." || c == "LOG" || c == "LOG.old" || c == "LOCK") continue;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string EncodeUint64(uint64_t v) {
@@ -106,10 +118,13 @@ absl::StatusOr<std::unique_ptr<LevelDbBackend>> LevelDbBackend::OpenDb(
   lo.write_buffer_size = options.write_buffer_bytes;
   lo.filter_policy = b->filter_.get();
   lo.compression = leveldb::kSnappyCompression;
-  // Never reuse_logs: after a torn log tail LevelDB would append new records behind the
-  // torn bytes and drop them at the next recovery (synced data lost; reproduced with
-  // FaultEnv). Reopening rewrites the last log into a table instead.
-  lo.reuse_logs = false;
+  // Never reuse_logs when opening an existing database: after a torn log tail LevelDB
+  // would append new records behind the torn bytes and drop them at the next recovery
+  // (synced data lost; reproduced with FaultEnv). Reopening rewrites the last log into a
+  // table instead. Creating a new database is the exception: there is no log to reuse,
+  // and reuse_logs then also keeps the MANIFEST that creation just wrote and synced
+  // instead of writing and syncing a second one (3 of the 6 fsyncs of a fresh start).
+  lo.reuse_logs = options.create_if_missing && IsNewDatabase(env, dir);
   leveldb::DB* db = nullptr;
   RETURN_IF_ERROR(FromLevelDb(leveldb::DB::Open(lo, dir, &db)));
   b->db_.reset(db);
