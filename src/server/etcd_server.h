@@ -266,6 +266,11 @@ class EtcdServer final : public ServerApi, public AuthApi {
   // An inbound Raft message from another member (the transport's RaftHandler::Process):
   // queued for the raft loop; never blocks.
   void ProcessPeerMessage(raftpb::Message msg);
+  // The messages of one inbound batch (RaftHandler::ProcessAll): queued, then, unless a
+  // raft-loop turn is already running, a turn runs at once on the calling transport
+  // thread instead of waking the raft loop thread (one hand-off less per batch).
+  // raft_loop.cc.
+  void ProcessPeerMessages(std::vector<raftpb::Message> msgs);
   // Leader side of a MemberPromote forwarded by a follower (Transport::ForwardPromote):
   // checks the learner's progress here, proposes the promotion, answers with the member
   // list once applied, or with kNotLeader / an etcd error.
@@ -372,6 +377,8 @@ class EtcdServer final : public ServerApi, public AuthApi {
 
   // --- raft loop (raft_loop.cc) ---
   void RaftLoop();
+  // Drains the inbox and runs one RaftTurn; turn_mu_ held.
+  void RunTurnLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(turn_mu_);
   void RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> reads,
                 std::vector<raftpb::Message> msgs);
   void HandleReady();
@@ -513,6 +520,12 @@ class EtcdServer final : public ServerApi, public AuthApi {
   std::vector<std::pair<uint64_t, bool>> in_snap_status_ ABSL_GUARDED_BY(in_mu_);
   bool in_wake_ ABSL_GUARDED_BY(in_mu_) = false;
   bool raft_stop_ ABSL_GUARDED_BY(in_mu_) = false;
+  Clock::TimePoint wake_at_ ABSL_GUARDED_BY(in_mu_){};  // next tick (the raft loop's wait)
+  // Held for every raft-loop turn, whichever thread runs it (the raft loop thread, or a
+  // transport thread in ProcessPeerMessages): turns never overlap. Lock order: turn_mu_,
+  // then in_mu_. turns_open_: between the raft loop thread's start and its end.
+  absl::Mutex turn_mu_;
+  bool turns_open_ ABSL_GUARDED_BY(turn_mu_) = false;
 
   // Applier queue.
   absl::Mutex apply_mu_;

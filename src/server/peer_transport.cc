@@ -155,6 +155,11 @@ void PeerTransport::Process(raftpb::Message msg) {
   member_->ProcessPeerMessage(std::move(msg));
 }
 
+void PeerTransport::ProcessAll(std::vector<raftpb::Message> msgs) {
+  if (Isolated()) return;
+  member_->ProcessPeerMessages(std::move(msgs));
+}
+
 void PeerTransport::ReportUnreachable(uint64_t id) { member_->ReportUnreachable(id); }
 
 void PeerTransport::ReportSnapshot(uint64_t id, bool failed) {

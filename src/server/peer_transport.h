@@ -70,6 +70,7 @@ class PeerTransport final : public Transport, private transport::RaftHandler {
  private:
   // --- transport::RaftHandler ---
   void Process(raftpb::Message msg) override;
+  void ProcessAll(std::vector<raftpb::Message> msgs) override;
   void ReportUnreachable(uint64_t id) override;
   void ReportSnapshot(uint64_t id, bool failed) override;
   bool IsRemoved(uint64_t id) override;

@@ -1,5 +1,7 @@
 // The raft loop thread: owns the RawNode, the MemoryStorage, the WAL and the snapshot
 // files (see etcd_server.h). Nothing here blocks on the applier or on clients.
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -22,14 +24,18 @@ double SecondsSince(const Clock& clock, Clock::TimePoint t0) {
 }  // namespace
 
 void EtcdServer::RaftLoop() {
+  pthread_setname_np(pthread_self(), "raft-loop");
+  {
+    absl::MutexLock turn(&turn_mu_);
+    turns_open_ = true;
+    absl::MutexLock lock(&in_mu_);
+    wake_at_ = next_tick_;
+  }
   for (;;) {
-    std::vector<Proposal> props;
-    std::vector<uint64_t> reads;
-    std::vector<raftpb::Message> msgs;
     {
       absl::MutexLock lock(&in_mu_);
       if (!in_wake_ && !raft_stop_) {
-        Clock::Duration left = next_tick_ - deps_.clock->Now();
+        Clock::Duration left = wake_at_ - deps_.clock->Now();
         left = std::clamp<Clock::Duration>(left, Clock::Duration(0),
                                            std::chrono::duration_cast<Clock::Duration>(
                                                cfg_.heartbeat_interval));
@@ -37,16 +43,57 @@ void EtcdServer::RaftLoop() {
           in_cv_.WaitWithTimeout(&in_mu_, absl::FromChrono(left));
         }
       }
-      if (raft_stop_) return;
-      in_wake_ = false;
-      props.swap(in_props_);
-      reads.swap(in_reads_);
-      msgs.swap(in_msgs_);
+      if (raft_stop_) break;
     }
-    if (self_stop_requested_.load()) return;
-    raft_loop_turns_.fetch_add(1, std::memory_order_relaxed);
-    if (deps_.raft_turn_hook) deps_.raft_turn_hook();
-    RaftTurn(std::move(props), std::move(reads), std::move(msgs));
+    if (self_stop_requested_.load()) break;
+    absl::MutexLock turn(&turn_mu_);
+    RunTurnLocked();
+  }
+  // Waits for a turn running on another thread; none starts after this.
+  absl::MutexLock turn(&turn_mu_);
+  turns_open_ = false;
+}
+
+void EtcdServer::RunTurnLocked() {
+  std::vector<Proposal> props;
+  std::vector<uint64_t> reads;
+  std::vector<raftpb::Message> msgs;
+  {
+    absl::MutexLock lock(&in_mu_);
+    in_wake_ = false;
+    props.swap(in_props_);
+    reads.swap(in_reads_);
+    msgs.swap(in_msgs_);
+  }
+  raft_loop_turns_.fetch_add(1, std::memory_order_relaxed);
+  if (deps_.raft_turn_hook) deps_.raft_turn_hook();
+  RaftTurn(std::move(props), std::move(reads), std::move(msgs));
+  absl::MutexLock lock(&in_mu_);
+  wake_at_ = next_tick_;
+}
+
+void EtcdServer::ProcessPeerMessages(std::vector<raftpb::Message> msgs) {
+  if (stopped_.load()) return;
+  {
+    absl::MutexLock lock(&in_mu_);
+    if (raft_stop_) return;
+    for (raftpb::Message& m : msgs) in_msgs_.push_back(std::move(m));
+  }
+  bool wake = true;
+  if (turn_mu_.TryLock()) {
+    if (turns_open_ && !self_stop_requested_.load()) {
+      RunTurnLocked();
+      absl::MutexLock lock(&in_mu_);
+      wake = in_wake_;  // the turn left work (it set in_wake_): the raft loop takes it
+    }
+    turn_mu_.Unlock();
+  }
+  if (wake) {
+    {
+      absl::MutexLock lock(&in_mu_);
+      in_wake_ = true;
+    }
+    in_cv_.Signal();
   }
 }
 

@@ -1,6 +1,7 @@
 #include "transport/peer.h"
 
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -48,7 +49,12 @@ Peer::Peer(uint64_t id, std::vector<std::string> urls, const PeerEnv* env)
 
 Peer::~Peer() { Stop(); }
 
-void Peer::Start() { thread_ = std::thread([this] { Run(); }); }
+void Peer::Start() {
+  thread_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "peer-send");
+    Run();
+  });
+}
 
 void Peer::Stop() {
   {
@@ -397,7 +403,10 @@ absl::Status Peer::RunPipe(const PeerUrl& target, const std::string& url,
   }
   *connected = true;
   if (news) Report(PeerEvent::Kind::kActive, absl::OkStatus());
-  std::thread reader([this, fd] { ReadPipe(fd); });
+  std::thread reader([this, fd] {
+    pthread_setname_np(pthread_self(), "peer-pong");
+    ReadPipe(fd);
+  });
   absl::Status why = PumpPipe(fd, url);
   size_t dropped = 0;
   {

@@ -152,7 +152,7 @@ absl::Status PeerService::DeliverBatch(const LocalIdentity& local,
     Reject(from, hello, s);
     return s;
   }
-  for (raftpb::Message& m : *batch->mutable_messages()) {
+  for (const raftpb::Message& m : batch->messages()) {
     if (m.to() != local.member_id || m.from() != from) {
       absl::Status bad = absl::InvalidArgumentError(absl::StrCat(
           "peer stream from member ", HexId(from), " carried a message from ",
@@ -161,8 +161,12 @@ absl::Status PeerService::DeliverBatch(const LocalIdentity& local,
       Reject(from, hello, bad);
       return bad;
     }
-    handler_->Process(std::move(m));
   }
+  std::vector<raftpb::Message> msgs(static_cast<size_t>(batch->messages_size()));
+  for (int i = 0; i < batch->messages_size(); ++i) {
+    msgs[static_cast<size_t>(i)].Swap(batch->mutable_messages(i));
+  }
+  handler_->ProcessAll(std::move(msgs));
   return absl::OkStatus();
 }
 

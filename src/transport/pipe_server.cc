@@ -2,6 +2,7 @@
 
 #include <grpcpp/server_posix.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -125,7 +126,10 @@ void PipeServer::AcceptLoop(int listen_fd) {
     conns_.emplace_back();
     Conn* c = &conns_.back();
     c->fd = fd;
-    c->thread = std::thread([this, c] { Serve(c); });
+    c->thread = std::thread([this, c] {
+      pthread_setname_np(pthread_self(), "pipe-in");
+      Serve(c);
+    });
   }
 }
 

@@ -49,6 +49,12 @@ class RaftHandler {
   // sender not removed, `to` is us). MSG_SNAP arrives with snapshot.data rebuilt
   // from the streamed chunks.
   virtual void Process(raftpb::Message msg) = 0;
+  // The messages of one inbound batch (all checked), in order. The default hands each
+  // to Process; a member may instead queue them all and run its raft turn on the
+  // calling thread (a transport thread dedicated to that inbound connection).
+  virtual void ProcessAll(std::vector<raftpb::Message> msgs) {
+    for (raftpb::Message& m : msgs) Process(std::move(m));
+  }
   // A message to `id` was dropped (queue full, peer down, stream broken): the raft
   // loop should call RawNode::ReportUnreachable(id).
   virtual void ReportUnreachable(uint64_t id) = 0;
