@@ -4,6 +4,8 @@
 #include <pthread.h>
 #include <time.h>
 
+#include <cstdlib>
+
 #include "absl/time/time.h"
 
 // gperftools' C API (malloc_extension_c.h), weak: null when tcmalloc is not linked in.
@@ -60,6 +62,8 @@ void ReleaseFree() {
 }  // namespace
 
 void TuneAllocator() {
+  // An operator's own setting (gperftools reads it at start-up) wins.
+  if (std::getenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES") != nullptr) return;
   if (HaveTcmalloc()) {
     MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes",
                                        kThreadCacheBytes);
