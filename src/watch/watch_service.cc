@@ -4,7 +4,11 @@
 #include <unordered_set>
 #include <utility>
 
+#include <grpc/slice.h>
 #include <grpcpp/alarm.h>
+#include <grpcpp/support/byte_buffer.h>
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <grpcpp/support/slice.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -53,7 +57,7 @@ struct WatchService::Registry : std::enable_shared_from_this<WatchService::Regis
 };
 
 class WatchService::Reactor final
-    : public grpc::ServerBidiReactor<WatchRequest, WatchResponse> {
+    : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
   Reactor(server::ServerApi* api, std::shared_ptr<Registry> registry,
           server::RequestContext ctx)
@@ -66,7 +70,7 @@ class WatchService::Reactor final
   // construction, from the Watch handler.
   void Begin(mvcc::WatchableStore* store) {
     stream_ = store->NewStream([this] { MaybeWrite(); });
-    StartRead(&in_);
+    StartRead(&in_buf_);
   }
 
   bool require_leader() const { return require_leader_; }
@@ -88,6 +92,10 @@ class WatchService::Reactor final
 
   void OnReadDone(bool ok) override {
     if (!ok) return;  // half-close: keep sending events until the client cancels
+    if (!grpc::SerializationTraits<WatchRequest>::Deserialize(&in_buf_, &in_).ok()) {
+      FinishWith(absl::InternalError("grpc: error unmarshalling request"));
+      return;
+    }
     switch (in_.request_union_case()) {
       case WatchRequest::kCreateRequest: {
         absl::Status allowed = absl::OkStatus();
@@ -114,7 +122,7 @@ class WatchService::Reactor final
       absl::MutexLock l(&mu_);
       if (finish_requested_) return;
     }
-    StartRead(&in_);
+    StartRead(&in_buf_);
   }
 
   void OnWriteDone(bool ok) override {
@@ -152,17 +160,26 @@ class WatchService::Reactor final
 
   // Starts the next write when none is in flight and a response is ready.
   void MaybeWrite() {
+    bool more = false;
     {
       absl::MutexLock l(&mu_);
       if (writing_ || finish_requested_ || !stream_) return;
-      if (!stream_->Next(&out_)) return;
+      if (!stream_->NextEncoded(&next_, &more)) return;
       writing_ = true;
     }
     // The store set the revision (0 for a compacted cancel); the member fills the rest.
-    int64_t rev = out_.header().revision();
-    api_->FillHeader(out_.mutable_header());
-    out_.mutable_header()->set_revision(rev);
-    StartWrite(&out_);
+    etcdserverpb::ResponseHeader header;
+    api_->FillHeader(&header);
+    grpc_slice slice = grpc_slice_malloc(mvcc::wire::MessageSize(header, next_));
+    mvcc::wire::WriteMessage(header, next_, reinterpret_cast<char*>(GRPC_SLICE_START_PTR(slice)));
+    next_.body.clear();
+    grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
+    out_ = grpc::ByteBuffer(&owned, 1);
+    // More responses wait: let the transport hold this one until the run's last write
+    // (which has no hint) flushes them together. OnWriteDone always takes the next one.
+    grpc::WriteOptions options;
+    if (more) options.set_buffer_hint();
+    StartWrite(&out_, options);
   }
 
  private:
@@ -171,8 +188,10 @@ class WatchService::Reactor final
   const server::RequestContext ctx_;
   const bool require_leader_;
   std::unique_ptr<mvcc::WatchStream> stream_;  // set in Begin, before any callback
-  WatchRequest in_;    // owned by the read in flight
-  WatchResponse out_;  // owned by the write in flight
+  grpc::ByteBuffer in_buf_;      // owned by the read in flight
+  WatchRequest in_;              // parsed from in_buf_ in OnReadDone
+  mvcc::EncodedResponse next_;   // the response being written (guarded by writing_)
+  grpc::ByteBuffer out_;         // owned by the write in flight
 
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -229,7 +248,7 @@ WatchService::~WatchService() {
   if (registry_->alarm) registry_->alarm->Cancel();
 }
 
-grpc::ServerBidiReactor<WatchRequest, WatchResponse>* WatchService::Watch(
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* WatchService::Watch(
     grpc::CallbackServerContext* context) {
   server::RequestContext rc = ContextOf(context);
   const bool require_leader = rc.require_leader;

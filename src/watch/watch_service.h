@@ -5,6 +5,11 @@
 // cancel, progress); responses are pulled from it one per completed write (gRPC allows
 // a single outstanding write), each header completed with cluster_id, member_id and
 // raft_term from ServerApi (the revision is the store's). No gRPC thread ever blocks.
+// The method is registered raw (grpc::ByteBuffer in and out): the store's responses are
+// already encoded (watch_encoding.h), so a write copies bytes once and serializes
+// nothing. A write taken while more responses wait behind it carries gRPC's buffer hint,
+// so the transport sends a run of responses in few large writes; the last of the run
+// goes without the hint and flushes them.
 //
 // Stream end: a client that half-closes keeps receiving events; a client that cancels
 // gets CANCELED "etcdserver: watch canceled". With "hasleader=true" metadata the stream
@@ -39,7 +44,8 @@ struct WatchServiceOptions {
       authorize;
 };
 
-class WatchService final : public etcdserverpb::Watch::CallbackService {
+class WatchService final
+    : public etcdserverpb::Watch::WithRawCallbackMethod_Watch<etcdserverpb::Watch::Service> {
  public:
   // `api` must outlive the service; api->Watchable() must stay valid while streams are
   // open.
@@ -48,7 +54,7 @@ class WatchService final : public etcdserverpb::Watch::CallbackService {
   WatchService(const WatchService&) = delete;
   WatchService& operator=(const WatchService&) = delete;
 
-  grpc::ServerBidiReactor<etcdserverpb::WatchRequest, etcdserverpb::WatchResponse>* Watch(
+  grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Watch(
       grpc::CallbackServerContext* context) override;
 
   // One leader check over the "hasleader" streams (the timer calls it too).

@@ -1,9 +1,9 @@
 #include "watch/watchable_store.h"
 
 #include <algorithm>
+#include <chrono>
 #include <deque>
 #include <limits>
-#include <unordered_map>
 #include <utility>
 
 #include "common/errors.h"
@@ -12,6 +12,15 @@
 namespace etcd::mvcc {
 
 namespace watch_internal {
+
+// One queued response. `watcher_seq`/`epoch` identify an event response that later
+// events of that watcher may join (see Watcher::open_pos).
+struct Queued {
+  EncodedResponse resp;
+  size_t size = 0;           // bytes counted in queued_bytes
+  uint64_t watcher_seq = 0;  // 0: not joinable
+  uint64_t epoch = 0;
+};
 
 // One stream's state. Fields marked (store) are guarded by WatchableStore::mu_; the send
 // buffer by `qmu` (taken after the store mutex, or alone by Next).
@@ -34,19 +43,25 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   std::atomic<int> wakes_running{0};
   // Set by Close before it waits: wakes still queued are skipped.
   std::atomic<bool> closing{false};
+  // Write pacing: when the last paced round of event wakes started (store), and whether
+  // a paced wake is waiting in the notifier (set under the store mutex, cleared by the
+  // notifier right before it runs the wake).
+  std::chrono::steady_clock::time_point round_start;
+  std::chrono::steady_clock::time_point paced_at;  // (notifier) when the paced wake is due
+  std::atomic<bool> paced{false};
 
   absl::Mutex qmu;
-  std::deque<std::pair<etcdserverpb::WatchResponse, size_t>> queue ABSL_GUARDED_BY(qmu);
+  std::deque<Queued> queue ABSL_GUARDED_BY(qmu);
   size_t queued_bytes ABSL_GUARDED_BY(qmu) = 0;
   bool queue_closed ABSL_GUARDED_BY(qmu) = false;
   // An event response was refused since the buffer last had room: the syncer must be
   // signalled when it drains.
   bool starved ABSL_GUARDED_BY(qmu) = false;
-  // Coalescing: responses popped so far, and for each watcher whose newest queued
-  // response is an event response that more events may still join, that response's
-  // position (popped + index in `queue`).
+  // Coalescing: responses popped so far (positions are popped + index in `queue`), and
+  // the epoch a joinable response must carry; a stream-wide response (watch_id -1)
+  // starts a new epoch, so no later event moves ahead of it.
   uint64_t popped ABSL_GUARDED_BY(qmu) = 0;
-  std::unordered_map<int64_t, uint64_t> open ABSL_GUARDED_BY(qmu);
+  uint64_t epoch ABSL_GUARDED_BY(qmu) = 1;
 };
 
 }  // namespace watch_internal
@@ -71,27 +86,6 @@ void AppendEvent(const mvccpb::Event& ev, bool keep_prev, etcdserverpb::WatchRes
   }
 }
 
-size_t VarintBytes(size_t n) {
-  size_t b = 1;
-  while (n >= 0x80) {
-    n >>= 7;
-    ++b;
-  }
-  return b;
-}
-
-// Wire size an event adds to a WatchResponse (field 11: tag, length, body).
-size_t EventWireBytes(const mvccpb::Event& ev, bool keep_prev) {
-  size_t n = ev.kv().ByteSizeLong();
-  n += 1 + VarintBytes(n);  // kv
-  if (keep_prev && ev.has_prev_kv()) {
-    size_t p = ev.prev_kv().ByteSizeLong();
-    n += 1 + VarintBytes(p) + p;
-  }
-  if (ev.type() != mvccpb::Event::PUT) n += 2;
-  return 1 + VarintBytes(n) + n;
-}
-
 // A coalesced response never grows beyond this (well under every client's receive limit).
 constexpr size_t kMaxCoalescedBytes = 1 << 20;
 
@@ -114,7 +108,15 @@ void WatchStream::Cancel(int64_t watch_id) { store_->CancelWatch(state_.get(), w
 void WatchStream::RequestProgress() { store_->RequestProgress(state_.get()); }
 
 bool WatchStream::Next(etcdserverpb::WatchResponse* out) {
-  return store_->NextResponse(state_.get(), out);
+  EncodedResponse enc;
+  bool more = false;
+  if (!store_->NextResponse(state_.get(), &enc, &more)) return false;
+  wire::Decode(enc, out);
+  return true;
+}
+
+bool WatchStream::NextEncoded(EncodedResponse* out, bool* more) {
+  return store_->NextResponse(state_.get(), out, more);
 }
 
 void WatchStream::Close() { store_->CloseStream(state_); }
@@ -219,14 +221,38 @@ void WatchableStore::RunWakes(const std::vector<StreamPtr>& wakes) {
   }
 }
 
-void WatchableStore::DispatchWakes(std::vector<StreamPtr> wakes) {
-  if (wakes.empty()) return;
+void WatchableStore::WakeForEventsLocked(StreamState* s, bool was_empty) {
+  if (s->paced.load()) return;  // the waiting paced wake takes these events too
+  const auto interval = options_.write_batch_interval;
+  if (was_empty && interval.count() > 0 && options_.coalesce_events && !s->closed && s->wake) {
+    const auto now = std::chrono::steady_clock::now();
+    if (now < s->round_start + interval) {
+      s->round_start += interval;
+      s->paced_at = s->round_start;
+      s->paced.store(true);
+      s->wakes_running.fetch_add(1);
+      pending_paced_.push_back(s->shared_from_this());
+      return;
+    }
+    s->round_start = now;
+  }
+  MarkWakeLocked(s);
+}
+
+void WatchableStore::DispatchWakes(std::vector<StreamPtr> wakes, std::vector<StreamPtr> paced) {
+  if (wakes.empty() && paced.empty()) return;
   {
     absl::MutexLock l(&wake_mu_);
     if (notifier_running_) {
       for (StreamPtr& s : wakes) wake_queue_.push_back(std::move(s));
+      for (StreamPtr& s : paced) paced_queue_.push_back(std::move(s));
       return;
     }
+  }
+  // No notifier thread: nothing waits.
+  for (StreamPtr& s : paced) {
+    s->paced.store(false);
+    wakes.push_back(std::move(s));
   }
   RunWakes(wakes);
 }
@@ -234,91 +260,194 @@ void WatchableStore::DispatchWakes(std::vector<StreamPtr> wakes) {
 void WatchableStore::NotifierLoop() {
   for (;;) {
     std::vector<StreamPtr> batch;
+    bool stop = false;
     {
       absl::MutexLock l(&wake_mu_);
-      wake_mu_.Await(absl::Condition(this, &WatchableStore::WakesOrStopping));
-      if (wake_queue_.empty()) return;  // stopping
+      for (;;) {
+        if (WakesOrStopping()) break;
+        paced_seen_ = paced_queue_.size();
+        if (paced_queue_.empty()) {
+          wake_mu_.Await(absl::Condition(this, &WatchableStore::WakesOrNewPaced));
+          continue;
+        }
+        auto due = paced_queue_.front()->paced_at;
+        for (const StreamPtr& s : paced_queue_) due = std::min(due, s->paced_at);
+        const auto now = std::chrono::steady_clock::now();
+        if (due <= now) break;
+        wake_mu_.AwaitWithTimeout(absl::Condition(this, &WatchableStore::WakesOrNewPaced),
+                                  absl::FromChrono(due - now));
+      }
+      stop = notifier_stopping_;
+      notifier_kick_ = false;
       batch.swap(wake_queue_);
+      const auto now = std::chrono::steady_clock::now();
+      for (size_t i = 0; i < paced_queue_.size();) {
+        StreamPtr& s = paced_queue_[i];
+        if (stop || s->paced_at <= now || s->closing.load()) {
+          s->paced.store(false);
+          batch.push_back(std::move(s));
+          s = std::move(paced_queue_.back());
+          paced_queue_.pop_back();
+        } else {
+          ++i;
+        }
+      }
     }
     RunWakes(batch);
+    if (stop) return;
   }
 }
 
 bool WatchableStore::PushLocked(StreamState* s, etcdserverpb::WatchResponse resp, bool fragment,
-                                bool force) {
-  size_t size = resp.ByteSizeLong();
+                                bool force, Watcher* w) {
   {
     absl::MutexLock q(&s->qmu);
-    if (s->queue_closed) return true;  // nobody will read it: drop silently
-    // With coalescing a stream holds at most one open event response per watcher, so
-    // the count limit grows with the stream's watchers (the byte limit still holds).
-    const size_t max_responses =
-        options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
-                                 : options_.max_pending_responses;
-    if (!force && !s->queue.empty() &&
-        (s->queue.size() >= max_responses ||
-         s->queued_bytes + size > options_.max_pending_bytes)) {
-      s->starved = true;
-      return false;
-    }
-    const int64_t id = resp.watch_id();
-    const bool events = resp.events_size() > 0;
-    if (fragment && resp.events_size() >= 2 && size >= options_.fragment_threshold_bytes) {
-      for (auto& piece : FragmentWatchResponse(std::move(resp), options_.fragment_threshold_bytes)) {
-        size_t n = piece.ByteSizeLong();
-        s->queued_bytes += n;
-        s->queue.emplace_back(std::move(piece), n);
-      }
-      s->open.erase(id);
-    } else {
-      s->queued_bytes += size;
-      s->queue.emplace_back(std::move(resp), size);
-      if (!events) {
-        // A control or progress response: later events must not move ahead of it.
-        if (id == -1) {
-          s->open.clear();
-        } else {
-          s->open.erase(id);
-        }
-      } else if (options_.coalesce_events) {
-        s->open[id] = s->popped + s->queue.size() - 1;
-      }
-    }
+    if (!EnqueueLocked(s, std::move(resp), fragment, force, w)) return false;
   }
   MarkWakeLocked(s);
   return true;
 }
 
-bool WatchableStore::CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
-                                    const std::vector<uint32_t>& which,
-                                    const std::vector<EventSizes>& sizes) {
-  if (!options_.coalesce_events) return false;
-  StreamState* s = w->stream;
-  absl::MutexLock q(&s->qmu);
-  auto it = s->open.find(w->id);
-  if (it == s->open.end()) return false;
-  if (it->second < s->popped || it->second - s->popped >= s->queue.size()) {
-    s->open.erase(it);  // already taken by the writer
+bool WatchableStore::EnqueueLocked(StreamState* s, etcdserverpb::WatchResponse resp,
+                                   bool fragment, bool force, Watcher* w) {
+  s->qmu.AssertHeld();
+  size_t size = resp.ByteSizeLong();
+  if (s->queue_closed) return true;  // nobody will read it: drop silently
+  // With coalescing a stream holds at most one open event response per watcher, so
+  // the count limit grows with the stream's watchers (the byte limit still holds).
+  const size_t max_responses =
+      options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
+                               : options_.max_pending_responses;
+  if (!force && !s->queue.empty() &&
+      (s->queue.size() >= max_responses ||
+       s->queued_bytes + size > options_.max_pending_bytes)) {
+    s->starved = true;
     return false;
   }
-  auto& [resp, size] = s->queue[it->second - s->popped];
-  if (resp.watch_id() != w->id || resp.events_size() == 0 || resp.fragment()) {
-    s->open.erase(it);
-    return false;
+  const int64_t id = resp.watch_id();
+  const bool events = resp.events_size() > 0;
+  auto push = [s](const etcdserverpb::WatchResponse& r) {
+    watch_internal::Queued e;
+    e.resp = wire::Encode(r);
+    e.size = e.resp.body.size();
+    s->queued_bytes += e.size;
+    s->queue.push_back(std::move(e));
+  };
+  if (fragment && resp.events_size() >= 2 && size >= options_.fragment_threshold_bytes) {
+    for (auto& piece : FragmentWatchResponse(std::move(resp), options_.fragment_threshold_bytes)) {
+      push(piece);
+    }
+    if (w != nullptr) w->open_pos = 0;
+    return true;
   }
-  size_t add = 0;
-  for (uint32_t i : which) add += w->prev_kv ? sizes[i].with_prev : sizes[i].without_prev;
-  const size_t cap = w->fragment ? std::min(kMaxCoalescedBytes, options_.fragment_threshold_bytes)
-                                 : kMaxCoalescedBytes;
-  if (size + add >= cap || s->queued_bytes + add > options_.max_pending_bytes) {
-    s->open.erase(it);  // this one is full: the next response starts a new one
-    return false;
+  push(resp);
+  if (!events) {
+    // A control or progress response: later events must not move ahead of it.
+    if (id == -1) {
+      ++s->epoch;
+    } else if (w != nullptr) {
+      w->open_pos = 0;
+    } else if (auto it = s->watchers.find(id); it != s->watchers.end()) {
+      it->second->open_pos = 0;
+    }
+  } else if (options_.coalesce_events && w != nullptr) {
+    watch_internal::Queued& e = s->queue.back();
+    e.watcher_seq = w->seq;
+    e.epoch = s->epoch;
+    w->open_pos = s->popped + s->queue.size();  // 1-based: 0 means none
+    w->open_epoch = s->epoch;
   }
-  for (uint32_t i : which) AppendEvent(events[i], w->prev_kv, &resp);
-  resp.mutable_header()->set_revision(rev);
-  size += add;
-  s->queued_bytes += add;
   return true;
+}
+
+bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
+                                   const std::vector<mvccpb::Event>& events,
+                                   const std::vector<EventEntries>& entries) {
+  bool victims = false;
+  bool queued = false;
+  const auto entry = [&entries](uint32_t i, bool prev) -> const std::string& {
+    const EventEntries& e = entries[i];
+    return prev && !e.with_prev.empty() ? e.with_prev : e.without_prev;
+  };
+  s->qmu.Lock();
+  const bool was_empty = s->queue.empty();
+  const size_t max_responses =
+      options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
+                               : options_.max_pending_responses;
+  for (size_t k = 0; k < n; ++k) {
+    Watcher* w = ws[k];
+    const std::vector<uint32_t>& which = w->scratch;
+    const size_t count = which.size();
+    if (s->queue_closed) {  // nobody will read it: drop silently
+      w->sent_since_tick = true;
+      events_sent_ += count;
+      continue;
+    }
+    size_t add = 0;
+    for (uint32_t i : which) add += entry(i, w->prev_kv).size();
+
+    // Join the watcher's response still waiting in the buffer.
+    if (options_.coalesce_events && w->open_pos > s->popped && w->open_epoch == s->epoch &&
+        w->open_pos - s->popped <= s->queue.size()) {
+      watch_internal::Queued& e = s->queue[w->open_pos - s->popped - 1];
+      const size_t cap = w->fragment
+                             ? std::min(kMaxCoalescedBytes, options_.fragment_threshold_bytes)
+                             : kMaxCoalescedBytes;
+      if (e.watcher_seq == w->seq && e.epoch == s->epoch && e.size + add < cap &&
+          s->queued_bytes + add <= options_.max_pending_bytes) {
+        e.resp.body.reserve(e.resp.body.size() + add);
+        for (uint32_t i : which) e.resp.body.append(entry(i, w->prev_kv));
+        e.resp.revision = rev_;
+        e.size += add;
+        s->queued_bytes += add;
+        queued = true;
+        w->sent_since_tick = true;
+        events_sent_ += count;
+        continue;
+      }
+      w->open_pos = 0;  // full: the next events start a new response
+    }
+
+    const size_t size = add + 1 + wire::VarintSize(static_cast<uint64_t>(w->id));
+    if (!s->queue.empty() && (s->queue.size() >= max_responses ||
+                              s->queued_bytes + size > options_.max_pending_bytes)) {
+      // Slow consumer: never wait for it. It catches up from history later.
+      s->starved = true;
+      MakeUnsyncedLocked(w, EventRev(events[which.front()]));
+      victims = true;
+      continue;
+    }
+    if (w->fragment && count >= 2 && size >= options_.fragment_threshold_bytes) {
+      etcdserverpb::WatchResponse r;  // rare: split with the protobuf path
+      r.mutable_header()->set_revision(rev_);
+      r.set_watch_id(w->id);
+      for (uint32_t i : which) AppendEvent(events[i], w->prev_kv, &r);
+      EnqueueLocked(s, std::move(r), /*fragment=*/true, /*force=*/true, w);
+    } else {
+      watch_internal::Queued e;
+      e.resp.revision = rev_;
+      e.resp.body.reserve(size);
+      wire::AppendWatchId(w->id, &e.resp.body);
+      for (uint32_t i : which) e.resp.body.append(entry(i, w->prev_kv));
+      e.size = e.resp.body.size();
+      s->queued_bytes += e.size;
+      if (options_.coalesce_events) {
+        e.watcher_seq = w->seq;
+        e.epoch = s->epoch;
+      }
+      s->queue.push_back(std::move(e));
+      if (options_.coalesce_events) {
+        w->open_pos = s->popped + s->queue.size();
+        w->open_epoch = s->epoch;
+      }
+    }
+    queued = true;
+    w->sent_since_tick = true;
+    events_sent_ += count;
+  }
+  s->qmu.Unlock();
+  if (queued) WakeForEventsLocked(s, was_empty);
+  return !victims;
 }
 
 void WatchableStore::RemoveWatcherLocked(Watcher* w) {
@@ -431,6 +560,7 @@ void WatchableStore::CreateWatch(StreamState* s, const etcdserverpb::WatchCreate
       auto w = std::make_shared<Watcher>();
       w->id = id;
       w->seq = next_seq_++;
+      w->stream_seq = s->seq;
       w->range = std::move(range);
       for (int f : req.filters()) {
         if (f == etcdserverpb::WatchCreateRequest::NOPUT) w->no_put = true;
@@ -522,15 +652,16 @@ void WatchableStore::RequestProgress(StreamState* s) {
   RunWakes(wakes);
 }
 
-bool WatchableStore::NextResponse(StreamState* s, etcdserverpb::WatchResponse* out) {
+bool WatchableStore::NextResponse(StreamState* s, EncodedResponse* out, bool* more) {
   bool signal = false;
   {
     absl::MutexLock q(&s->qmu);
     if (s->queue.empty()) return false;
-    *out = std::move(s->queue.front().first);
-    s->queued_bytes -= s->queue.front().second;
+    *out = std::move(s->queue.front().resp);
+    s->queued_bytes -= s->queue.front().size;
     s->queue.pop_front();
     ++s->popped;
+    *more = !s->queue.empty();
     if (s->starved && s->queue.size() < options_.max_pending_responses &&
         s->queued_bytes < options_.max_pending_bytes) {
       s->starved = false;
@@ -555,11 +686,14 @@ void WatchableStore::CloseStream(const StreamPtr& s) {
   // A wake handed out before `closed` was set may still be running (or queued for the
   // notifier, which skips it now).
   s->closing.store(true);
+  if (s->paced.load()) {  // do not wait out the pacing interval
+    absl::MutexLock w(&wake_mu_);
+    notifier_kick_ = true;
+  }
   while (s->wakes_running.load() > 0) std::this_thread::yield();
   absl::MutexLock q(&s->qmu);
   s->queue_closed = true;
   s->queue.clear();
-  s->open.clear();
   s->queued_bytes = 0;
 }
 
@@ -567,6 +701,7 @@ void WatchableStore::CloseStream(const StreamPtr& s) {
 
 void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
   std::vector<StreamPtr> wakes;
+  std::vector<StreamPtr> paced;
   bool victims = false;
   {
     absl::MutexLock l(&mu_);
@@ -575,6 +710,7 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
     if (events.empty() || synced_.size() == 0) return;
 
     std::vector<Watcher*> touched;
+    std::vector<uint8_t> need(events.size(), 0);  // 1: without prev_kv, 2: with
     for (uint32_t i = 0; i < events.size(); ++i) {
       const mvccpb::Event& ev = events[i];
       int64_t ev_rev = EventRev(ev);
@@ -582,50 +718,36 @@ void WatchableStore::Notify(int64_t rev, std::vector<mvccpb::Event> events) {
         if (ev_rev < w->min_rev || !w->Wants(ev)) return;
         if (w->scratch.empty()) touched.push_back(w);
         w->scratch.push_back(i);
+        need[i] |= w->prev_kv && ev.has_prev_kv() ? 2 : 1;
       });
     }
-    // Deterministic order: watchers in creation order.
-    std::sort(touched.begin(), touched.end(),
-              [](const Watcher* a, const Watcher* b) { return a->seq < b->seq; });
-    bool touched_sizes = false;
-    std::vector<EventSizes> sizes;
-    for (Watcher* w : touched) {
-      if (!touched_sizes) {  // once per Notify, not once per watcher
-        touched_sizes = true;
-        if (options_.coalesce_events) {
-          sizes.reserve(events.size());
-          for (const mvccpb::Event& ev : events) {
-            sizes.push_back({EventWireBytes(ev, true), EventWireBytes(ev, false)});
-          }
-        }
-      }
-      if (CoalesceLocked(w, rev_, events, w->scratch, sizes)) {
-        w->sent_since_tick = true;
-        events_sent_ += w->scratch.size();
-        w->scratch.clear();
-        continue;
-      }
-      etcdserverpb::WatchResponse r;
-      r.mutable_header()->set_revision(rev_);
-      r.set_watch_id(w->id);
-      for (uint32_t i : w->scratch) AppendEvent(events[i], w->prev_kv, &r);
-      int64_t first_rev = EventRev(events[w->scratch.front()]);
-      w->scratch.clear();
-      const int n = r.events_size();
-      if (PushLocked(w->stream, std::move(r), w->fragment, /*force=*/false)) {
-        w->sent_since_tick = true;
-        events_sent_ += n;
-      } else {
-        // Slow consumer: never wait for it. It catches up from history later.
-        MakeUnsyncedLocked(w, first_rev);
-        victims = true;
-      }
+    if (touched.empty()) return;
+    // Each event is encoded once (in each form some watcher needs) and shared by all.
+    std::vector<EventEntries> entries(events.size());
+    for (uint32_t i = 0; i < events.size(); ++i) {
+      if (need[i] & 1) wire::AppendEventEntry(events[i], false, &entries[i].without_prev);
+      if (need[i] & 2) wire::AppendEventEntry(events[i], true, &entries[i].with_prev);
     }
+    // Stream by stream; within a stream, watchers in creation order (deterministic).
+    const auto before = [](const Watcher* a, const Watcher* b) {
+      return a->stream_seq != b->stream_seq ? a->stream_seq < b->stream_seq : a->seq < b->seq;
+    };
+    if (!std::is_sorted(touched.begin(), touched.end(), before)) {
+      std::sort(touched.begin(), touched.end(), before);
+    }
+    for (size_t i = 0; i < touched.size();) {
+      size_t j = i + 1;
+      while (j < touched.size() && touched[j]->stream == touched[i]->stream) ++j;
+      if (!DeliverLocked(touched[i]->stream, &touched[i], j - i, events, entries)) victims = true;
+      i = j;
+    }
+    for (Watcher* w : touched) w->scratch.clear();
     wakes = TakeWakesLocked();
+    paced.swap(pending_paced_);
   }
   if (victims) SignalSyncer();
   // Never write to gRPC on the applier's thread when the notifier thread runs.
-  DispatchWakes(std::move(wakes));
+  DispatchWakes(std::move(wakes), std::move(paced));
 }
 
 void WatchableStore::OnCompacted(int64_t compact_rev) {
@@ -762,7 +884,9 @@ bool WatchableStore::SyncOnce() {
         continue;
       }
       if (const int n = item.resp.events_size(); n > 0) {
-        if (!PushLocked(w->stream, std::move(item.resp), w->fragment, /*force=*/false)) continue;
+        if (!PushLocked(w->stream, std::move(item.resp), w->fragment, /*force=*/false, w)) {
+          continue;
+        }
         w->sent_since_tick = true;
         events_sent_ += n;
       }
@@ -800,7 +924,7 @@ void WatchableStore::PollProgress() {
           etcdserverpb::WatchResponse r;
           r.mutable_header()->set_revision(rev_);
           r.set_watch_id(id);
-          PushLocked(s, std::move(r), false, /*force=*/false);  // skipped when full
+          PushLocked(s, std::move(r), false, /*force=*/false, w.get());  // skipped when full
         }
         w->sent_since_tick = false;
       }
@@ -839,6 +963,11 @@ void WatchableStore::Stop() {
     absl::MutexLock w(&wake_mu_);
     notifier_running_ = false;
     rest.swap(wake_queue_);
+    for (StreamPtr& s : paced_queue_) {
+      s->paced.store(false);
+      rest.push_back(std::move(s));
+    }
+    paced_queue_.clear();
   }
   RunWakes(rest);
 }

@@ -42,6 +42,7 @@
 #include "etcdserverpb/rpc.pb.h"
 #include "mvcc/event_history.h"
 #include "mvccpb/kv.pb.h"
+#include "watch/watch_encoding.h"
 #include "watch/watcher.h"
 #include "watch/watcher_index.h"
 
@@ -67,6 +68,14 @@ struct WatchOptions {
   // a progress or control response. With it, the count limit above is at least the
   // stream's number of watchers.
   bool coalesce_events = true;
+  // Write pacing (with Start's notifier thread and coalesce_events): Notify wakes a
+  // stream whose buffer was empty at once, unless it woke it for events less than this
+  // long ago; then the wake waits until that much time has passed, and events arriving
+  // meanwhile join the waiting responses. A busy stream thus sends its watchers one
+  // response per interval instead of one per commit; an isolated event, and every
+  // control or progress response, goes out at once. 0: off. Measured with the real
+  // monotonic clock: it only delays a wake, and must end in tests that use a FakeClock.
+  std::chrono::microseconds write_batch_interval{0};
   // Catch-up batches: events per EventsBetween call and watchers per round.
   size_t sync_batch_events = 1000;
   size_t sync_batch_watchers = 512;
@@ -119,6 +128,9 @@ class WatchStream {
   // Pops the next ready response into `out`; false when nothing is ready (`wake` is
   // called when something becomes ready).
   bool Next(etcdserverpb::WatchResponse* out);
+  // The same, in wire form (watch_encoding.h); `more` tells whether another response
+  // was already waiting behind this one.
+  bool NextEncoded(EncodedResponse* out, bool* more);
 
   // Removes every watcher and stops all further `wake` calls; waits for a `wake` that
   // is running on another thread to return. Idempotent.
@@ -196,7 +208,7 @@ class WatchableStore {
   void RefuseWatch(watch_internal::StreamState* s, const std::string& reason);
   void CancelWatch(watch_internal::StreamState* s, int64_t watch_id);
   void RequestProgress(watch_internal::StreamState* s);
-  bool NextResponse(watch_internal::StreamState* s, etcdserverpb::WatchResponse* out);
+  bool NextResponse(watch_internal::StreamState* s, EncodedResponse* out, bool* more);
   void CloseStream(const StreamPtr& s);
   size_t StreamWatcherCount(watch_internal::StreamState* s) const;
 
@@ -208,29 +220,43 @@ class WatchableStore {
   void MaybeAnswerProgressLocked(watch_internal::StreamState* s)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `resp` (split into fragments when `fragment`); with `force` the buffer limit
-  // does not apply. Returns false (queues nothing) when the buffer is full.
+  // does not apply. Returns false (queues nothing) when the buffer is full. `w`: the
+  // watcher an event response is for (it may coalesce later events), else null.
   bool PushLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp,
-                  bool fragment, bool force) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Appends events[which] to `w`'s newest queued event response when it is still
-  // waiting and has room (coalesce_events); false when a new response is needed.
-  // `sizes[i]`: the wire bytes events[i] adds to a response, with and without prev_kv.
-  struct EventSizes {
-    size_t with_prev = 0;
-    size_t without_prev = 0;
-  };
-  bool CoalesceLocked(Watcher* w, int64_t rev, const std::vector<mvccpb::Event>& events,
-                      const std::vector<uint32_t>& which, const std::vector<EventSizes>& sizes)
+                  bool fragment, bool force, Watcher* w = nullptr)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // PushLocked's work, with the stream's queue mutex held by the caller; does not mark
+  // the stream for waking.
+  bool EnqueueLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp,
+                     bool fragment, bool force, Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Notify's delivery to the watchers of one stream (`ws`, in creation order, each
+  // with its events in w->scratch); `entries[i]` encodes events[i] (without, with
+  // prev_kv). Returns false when some watcher became a victim.
+  struct EventEntries {
+    std::string without_prev;
+    std::string with_prev;  // empty when the event has no prev_kv
+  };
+  bool DeliverLocked(watch_internal::StreamState* s, Watcher* const* ws, size_t n,
+                     const std::vector<mvccpb::Event>& events,
+                     const std::vector<EventEntries>& entries) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Remembers that `s` must be woken once mu_ is released.
   void MarkWakeLocked(watch_internal::StreamState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Hands the streams to wake to the caller, who runs RunWakes after unlocking.
   std::vector<StreamPtr> TakeWakesLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   static void RunWakes(const std::vector<StreamPtr>& wakes);
   // Notify's wakes: handed to the notifier thread when it runs, else run inline.
-  void DispatchWakes(std::vector<StreamPtr> wakes);
+  void DispatchWakes(std::vector<StreamPtr> wakes, std::vector<StreamPtr> paced = {});
+  // Notify's wake for a stream it queued events on (`was_empty`: its buffer was empty
+  // before): at once, or paced (write_batch_interval).
+  void WakeForEventsLocked(watch_internal::StreamState* s, bool was_empty)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NotifierLoop();
   bool WakesOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
-    return !wake_queue_.empty() || notifier_stopping_;
+    return !wake_queue_.empty() || notifier_stopping_ || notifier_kick_;
+  }
+  // Also true when a paced wake arrived since the notifier last looked.
+  bool WakesOrNewPaced() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {
+    return WakesOrStopping() || paced_queue_.size() != paced_seen_;
   }
   // Queues the compacted cancel for `w` and removes it.
   void CancelCompactedLocked(Watcher* w, int64_t compact_rev)
@@ -256,6 +282,7 @@ class WatchableStore {
   WatcherIndex synced_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<watch_internal::StreamState*> streams_ ABSL_GUARDED_BY(mu_);
   std::vector<StreamPtr> pending_wakes_ ABSL_GUARDED_BY(mu_);
+  std::vector<StreamPtr> pending_paced_ ABSL_GUARDED_BY(mu_);  // see write_batch_interval
   // Unsynced watchers in round-robin order (key = Watcher::unsynced_key).
   std::map<uint64_t, std::shared_ptr<Watcher>> unsynced_ ABSL_GUARDED_BY(mu_);
   // Streams with at least one progress_notify watcher.
@@ -272,6 +299,10 @@ class WatchableStore {
   // gRPC (serialization, transport work) never happen on the applier's thread.
   absl::Mutex wake_mu_;
   std::vector<StreamPtr> wake_queue_ ABSL_GUARDED_BY(wake_mu_);
+  // Paced wakes, each due at its stream's paced_at.
+  std::vector<StreamPtr> paced_queue_ ABSL_GUARDED_BY(wake_mu_);
+  bool notifier_kick_ ABSL_GUARDED_BY(wake_mu_) = false;  // a stream closes: run its wake
+  size_t paced_seen_ ABSL_GUARDED_BY(wake_mu_) = 0;  // paced_queue_.size() when last looked
   bool notifier_running_ ABSL_GUARDED_BY(wake_mu_) = false;
   bool notifier_stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
   std::thread notifier_;

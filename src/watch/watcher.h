@@ -50,6 +50,7 @@ struct KeyRange {
 struct Watcher {
   int64_t id = 0;          // watch_id, unique within its stream
   uint64_t seq = 0;        // store-wide unique, for deterministic ordering
+  uint64_t stream_seq = 0; // its stream's seq: Notify delivers stream by stream
   KeyRange range;
   bool no_put = false;     // filter NOPUT
   bool no_delete = false;  // filter NODELETE
@@ -64,6 +65,11 @@ struct Watcher {
   bool canceled = false;      // removed from its stream; a syncer batch may still hold it
   bool sent_since_tick = false;  // an event response was queued since the last progress tick
   uint64_t unsynced_key = 0;  // position in the store's unsynced queue (when !synced)
+  // Coalescing: the position (stream-wide count of responses queued before it) of this
+  // watcher's newest event response, valid while open_epoch equals the stream's epoch
+  // and the response is still queued (0: none).
+  uint64_t open_pos = 0;
+  uint64_t open_epoch = 0;
 
   watch_internal::StreamState* stream = nullptr;  // owner; outlives the watcher's use
   std::vector<uint32_t> scratch;  // Notify: indexes of this round's events for it

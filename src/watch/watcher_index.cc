@@ -108,7 +108,11 @@ std::unique_ptr<WatcherIndex::Node> WatcherIndex::Merge(std::unique_ptr<Node> a,
 void WatcherIndex::Add(Watcher* w) {
   ++size_;
   if (w->range.kind == KeyRange::Kind::kSingle) {
-    single_[w->range.key].push_back(w);
+    auto& v = single_[w->range.key];
+    const auto later = [](const Watcher* x, const Watcher* y) {
+      return x->stream_seq != y->stream_seq ? x->stream_seq < y->stream_seq : x->seq < y->seq;
+    };
+    v.insert(std::upper_bound(v.begin(), v.end(), w, later), w);
     return;
   }
   auto n = std::make_unique<Node>();
@@ -127,8 +131,7 @@ void WatcherIndex::Remove(Watcher* w) {
     auto& v = it->second;
     auto pos = std::find(v.begin(), v.end(), w);
     if (pos == v.end()) return;
-    *pos = v.back();
-    v.pop_back();
+    v.erase(pos);
     if (v.empty()) single_.erase(it);
     --size_;
     return;

@@ -1,6 +1,7 @@
 // The index of synced watchers by key: which watchers does a changed key concern?
 //
-// Single-key watchers sit in a hash map (key -> watchers). Range and from-key watchers
+// Single-key watchers sit in a hash map (key -> watchers, ordered by (stream_seq, seq),
+// so the watchers of one key come out in delivery order). Range and from-key watchers
 // sit in an interval treap ordered by start key and augmented with the largest end in
 // each subtree, so a stabbing query costs O(log n + matches) instead of a scan.
 //

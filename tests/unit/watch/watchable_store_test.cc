@@ -1005,5 +1005,77 @@ TEST_F(WatchableStoreTest, ManyLaggingWatchersOnOneStreamStaySynced) {
   for (const auto& resp : rs) EXPECT_EQ(resp.events_size(), 30);
 }
 
+
+// Write pacing with real threads: each consumer drains its stream only when woken (as
+// the gRPC writer does), so a lost or never-run paced wake would strand events. Every
+// watcher still gets every revision once, in order.
+TEST_F(WatchableStoreTest, PacedWakesDeliverEverything) {
+  WatchOptions o;
+  o.write_batch_interval = std::chrono::microseconds(300);
+  o.syncer_poll_interval = std::chrono::milliseconds(1);
+  Reset(o);
+  constexpr int kStreams = 4, kWatchers = 20, kWrites = 3000;
+  struct Consumer {
+    absl::Mutex mu;
+    bool woken ABSL_GUARDED_BY(mu) = false;
+    std::unique_ptr<WatchStream> stream;
+    std::map<int64_t, std::vector<int64_t>> seen;
+  };
+  std::vector<std::unique_ptr<Consumer>> cs;
+  for (int i = 0; i < kStreams; ++i) {
+    auto c = std::make_unique<Consumer>();
+    Consumer* raw = c.get();
+    c->stream = store_->NewStream([raw] {
+      absl::MutexLock l(&raw->mu);
+      raw->woken = true;
+    });
+    for (int w = 0; w < kWatchers; ++w) c->stream->Create(Req("k"));
+    cs.push_back(std::move(c));
+  }
+  store_->Start();
+  const int64_t first = hist_.CommittedRev() + 1;
+  const int64_t last = first + kWrites - 1;
+  std::thread applier([&] {
+    for (int i = 0; i < kWrites; ++i) {
+      Put("k", std::to_string(i));
+    }
+  });
+  std::vector<std::thread> consumers;
+  for (auto& cp : cs) {
+    consumers.emplace_back([&, c = cp.get()] {
+      const absl::Time deadline = absl::Now() + absl::Seconds(30);
+      auto done = [&] {
+        if (c->seen.size() < static_cast<size_t>(kWatchers)) return false;
+        for (auto& [id, v] : c->seen) {
+          if (v.empty() || v.back() != last) return false;
+        }
+        return true;
+      };
+      WatchResponse r;
+      while (!done() && absl::Now() < deadline) {
+        {
+          absl::MutexLock l(&c->mu);
+          auto woken = [c]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(c->mu) { return c->woken; };
+          if (!c->mu.AwaitWithDeadline(absl::Condition(&woken), deadline)) break;
+          c->woken = false;
+        }
+        while (c->stream->Next(&r)) {
+          for (const auto& e : r.events()) c->seen[r.watch_id()].push_back(e.kv().mod_revision());
+        }
+      }
+    });
+  }
+  applier.join();
+  for (auto& t : consumers) t.join();
+  std::vector<int64_t> want;
+  for (int64_t r = first; r <= last; ++r) want.push_back(r);
+  for (auto& c : cs) {
+    ASSERT_EQ(c->seen.size(), static_cast<size_t>(kWatchers));
+    for (auto& [id, v] : c->seen) EXPECT_EQ(v, want) << "watch " << id;
+    c->stream->Close();
+  }
+  store_->Stop();
+}
+
 }  // namespace
 }  // namespace etcd::mvcc
