@@ -395,7 +395,6 @@ bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
                              : kMaxCoalescedBytes;
       if (e.watcher_seq == w->seq && e.epoch == s->epoch && e.size + add < cap &&
           s->queued_bytes + add <= options_.max_pending_bytes) {
-        e.resp.body.reserve(e.resp.body.size() + add);
         for (uint32_t i : which) e.resp.body.append(entry(i, w->prev_kv));
         e.resp.revision = rev_;
         e.size += add;
