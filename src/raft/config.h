@@ -52,6 +52,14 @@ struct Config {
   ReadOnlyOption read_only_option = ReadOnlyOption::kSafe;
   // Followers drop proposals instead of forwarding them to the leader.
   bool disable_proposal_forwarding = false;
+  // A leader that learns a new commit index from an ack does not at once send every
+  // follower a commit-only MsgApp: the commit index travels with the next MsgApp or
+  // heartbeat, or when the application calls RawNode::FlushCommit (soon after
+  // RawNode::CommitFlushPending turns true). At low concurrency this saves one message
+  // and one ack per follower per write; followers learn commits a little later. A
+  // commit that covers a conf change is still announced at once (a removed member must
+  // learn it before the leader stops sending to it).
+  bool lazy_commit_broadcast = false;
   // Seeds the randomized election timeout.
   uint64_t seed = 0;
   // Optional; not owned. Null means silent.

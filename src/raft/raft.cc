@@ -34,6 +34,7 @@ Raft::Raft(const Config& c)
       heartbeat_timeout_(c.heartbeat_tick),
       election_timeout_(c.election_tick),
       disable_proposal_forwarding_(c.disable_proposal_forwarding),
+      lazy_commit_broadcast_(c.lazy_commit_broadcast),
       rng_(c.seed),
       logger_(c.logger) {}
 
@@ -130,6 +131,7 @@ std::vector<Message> Raft::ReadMessages() {
 // Roles
 
 void Raft::Reset(uint64_t term) {
+  commit_flush_pending_ = false;
   if (term_ != term) {
     term_ = term;
     vote_ = kNone;
@@ -349,9 +351,16 @@ void Raft::SendHeartbeat(uint64_t to, const std::string& ctx) {
 }
 
 void Raft::BcastAppend() {
+  commit_flush_pending_ = false;  // every MsgApp carries the commit index
   for (const auto& [id, pr] : tracker_.progress) {
     if (id != id_) SendAppend(id);
   }
+}
+
+void Raft::FlushCommit() {
+  if (!commit_flush_pending_) return;
+  commit_flush_pending_ = false;
+  if (state_ == StateType::kLeader) BcastAppend();
 }
 
 void Raft::BcastHeartbeat() { BcastHeartbeatWithCtx(read_only_.LastPendingRequestCtx()); }

@@ -100,6 +100,11 @@ class Raft {
   void TEST_SetRandomizedElectionTimeout(int v) { randomized_election_timeout_ = v; }
   void TEST_SetElectionElapsed(int v) { election_elapsed_ = v; }
   void TEST_BcastAppend() { BcastAppend(); }
+
+  // Config::lazy_commit_broadcast: a leader holds a commit index its followers were not
+  // sent yet; FlushCommit sends it (commit-only MsgApps) and clears the flag.
+  bool CommitFlushPending() const { return commit_flush_pending_; }
+  void FlushCommit();
   void TEST_BcastHeartbeat() { BcastHeartbeat(); }
 
  private:
@@ -191,6 +196,8 @@ class Raft {
   // Drawn from [election_timeout, 2*election_timeout) at every reset.
   int randomized_election_timeout_ = 0;
   bool disable_proposal_forwarding_;
+  const bool lazy_commit_broadcast_;
+  bool commit_flush_pending_ = false;
   Rng rng_;
   const log::Logger* logger_;
 };

@@ -382,9 +382,19 @@ void Raft::LeaderAppResp(const Message& m, Progress* pr) {
       pr->inflights.FreeLE(m.index());
       break;
   }
-  if (MaybeCommit()) {
-    ReleasePendingReadIndexMessages();
+  const uint64_t committed_before = raft_log_->committed();
+  const bool committed = MaybeCommit();
+  if (committed) ReleasePendingReadIndexMessages();
+  // A conf change is always announced at once: a member it removes must learn the
+  // commit before the leader applies it and stops sending to it.
+  const bool announce = !lazy_commit_broadcast_ ||
+                        (pending_conf_index_ > committed_before &&
+                         pending_conf_index_ <= raft_log_->committed());
+  if (committed && announce) {
     BcastAppend();
+  } else if (committed) {
+    commit_flush_pending_ = true;  // FlushCommit, the next MsgApp or a heartbeat sends it
+    if (old_paused) SendAppend(m.from());
   } else if (old_paused) {
     // The follower was paused and is now making progress: feed it.
     SendAppend(m.from());

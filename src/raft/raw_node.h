@@ -106,6 +106,10 @@ class RawNode {
   absl::Status Step(const raftpb::Message& m);
 
   bool HasReady() const;
+  // Config::lazy_commit_broadcast: the leader's followers have not been sent its latest
+  // commit index yet; FlushCommit sends it now (commit-only MsgApps in the next Ready).
+  bool CommitFlushPending() const { return raft_->CommitFlushPending(); }
+  void FlushCommit() { raft_->FlushCommit(); }
   // Collects everything to persist, send and apply since the last Ready.
   Ready GetReady();
   // Tells the node that `rd` (the last Ready returned) has been fully handled.

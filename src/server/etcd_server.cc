@@ -207,6 +207,7 @@ absl::StatusOr<std::unique_ptr<raft::RawNode>> EtcdServer::NewRawNode(uint64_t a
   c.max_uncommitted_entries_size = 1ull << 30;
   c.max_inflight_msgs = 512;
   c.check_quorum = true;
+  c.lazy_commit_broadcast = true;  // raft_loop.cc sends a held commit after kCommitFlushDelay
   c.pre_vote = cfg_.pre_vote;
   c.seed = rng_.Next();
   c.logger = logger_;

@@ -521,6 +521,11 @@ class EtcdServer final : public ServerApi, public AuthApi {
   bool in_wake_ ABSL_GUARDED_BY(in_mu_) = false;
   bool raft_stop_ ABSL_GUARDED_BY(in_mu_) = false;
   Clock::TimePoint wake_at_ ABSL_GUARDED_BY(in_mu_){};  // next tick (the raft loop's wait)
+  // The leader holds a commit index its followers were not sent yet
+  // (raft::Config::lazy_commit_broadcast): the raft loop thread sends it when it has
+  // waited kCommitFlushDelay without work (commit_flush_due_, raft_loop.cc).
+  bool commit_flush_armed_ ABSL_GUARDED_BY(in_mu_) = false;
+  bool commit_flush_due_ ABSL_GUARDED_BY(in_mu_) = false;
   // Held for every raft-loop turn, whichever thread runs it (the raft loop thread, or a
   // transport thread in ProcessPeerMessages): turns never overlap. Lock order: turn_mu_,
   // then in_mu_. turns_open_: between the raft loop thread's start and its end.

@@ -373,6 +373,137 @@ TEST(RaftTest, MsgAppRespWaitReset) {
   EXPECT_EQ(msgs[0].entries(0).index(), 2u);
 }
 
+// Config::lazy_commit_broadcast: the ack that commits an entry sends no commit-only
+// MsgApp; the commit travels with the next MsgApp, or with FlushCommit.
+TEST(RaftTest, LazyCommitBroadcastWaitsForTheNextAppendOrFlush) {
+  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
+                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  Raft* r = p.raft.get();
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  r->TEST_BcastAppend();
+  r->ReadMessages();
+  auto ack = [&](uint64_t from, uint64_t index) {
+    raftpb::Message m = Msg(from, 1, raftpb::MSG_APP_RESP, r->term());
+    m.set_index(index);
+    ASSERT_TRUE(r->Step(m).ok());
+  };
+  ack(2, 1);
+  ack(3, 1);  // both followers replicate now
+  r->FlushCommit();
+  r->ReadMessages();
+  ASSERT_FALSE(r->CommitFlushPending());
+
+  ASSERT_TRUE(r->Step(PropMsg(1, 1, "x")).ok());
+  auto msgs = r->ReadMessages();
+  ASSERT_EQ(msgs.size(), 2u);
+  ack(2, 2);
+  EXPECT_EQ(r->raft_log().committed(), 2u);
+  EXPECT_TRUE(r->CommitFlushPending());
+  EXPECT_TRUE(r->ReadMessages().empty());  // eager mode sends two commit-only MsgApps here
+
+  // The next proposal's MsgApps carry the commit index and clear the flag.
+  ASSERT_TRUE(r->Step(PropMsg(1, 1, "y")).ok());
+  EXPECT_FALSE(r->CommitFlushPending());
+  msgs = r->ReadMessages();
+  ASSERT_EQ(msgs.size(), 2u);
+  for (const auto& m : msgs) {
+    EXPECT_EQ(m.type(), raftpb::MSG_APP);
+    EXPECT_EQ(m.commit(), 2u);
+    EXPECT_EQ(m.entries_size(), 1);
+  }
+
+  // Without a proposal, FlushCommit sends the commit-only MsgApps.
+  ack(3, 3);
+  EXPECT_EQ(r->raft_log().committed(), 3u);
+  ASSERT_TRUE(r->CommitFlushPending());
+  EXPECT_TRUE(r->ReadMessages().empty());
+  r->FlushCommit();
+  EXPECT_FALSE(r->CommitFlushPending());
+  msgs = r->ReadMessages();
+  ASSERT_EQ(msgs.size(), 2u);
+  for (const auto& m : msgs) {
+    EXPECT_EQ(m.type(), raftpb::MSG_APP);
+    EXPECT_EQ(m.commit(), 3u);
+    EXPECT_EQ(m.entries_size(), 0);
+  }
+  r->FlushCommit();  // nothing pending: nothing sent
+  EXPECT_TRUE(r->ReadMessages().empty());
+}
+
+// Even in lazy mode, the commit of a conf change is announced at once: a member it
+// removes must learn it before the leader applies it and stops sending to it.
+TEST(RaftTest, LazyCommitBroadcastAnnouncesConfChangesAtOnce) {
+  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
+                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  Raft* r = p.raft.get();
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  r->TEST_BcastAppend();
+  r->ReadMessages();
+  auto ack = [&](uint64_t from, uint64_t index) {
+    raftpb::Message m = Msg(from, 1, raftpb::MSG_APP_RESP, r->term());
+    m.set_index(index);
+    ASSERT_TRUE(r->Step(m).ok());
+  };
+  ack(2, 1);
+  ack(3, 1);
+  r->FlushCommit();
+  r->ReadMessages();
+
+  raftpb::ConfChange cc;
+  cc.set_type(raftpb::CONF_CHANGE_REMOVE_NODE);
+  cc.set_node_id(3);
+  raftpb::Message prop = PropMsg(1, 1, cc.SerializeAsString());
+  prop.mutable_entries(0)->set_type(raftpb::ENTRY_CONF_CHANGE);
+  ASSERT_TRUE(r->Step(prop).ok());
+  r->ReadMessages();
+  ack(2, 2);
+  EXPECT_EQ(r->raft_log().committed(), 2u);
+  EXPECT_FALSE(r->CommitFlushPending());
+  auto msgs = r->ReadMessages();
+  ASSERT_EQ(msgs.size(), 2u);
+  for (const auto& m : msgs) EXPECT_EQ(m.commit(), 2u);
+}
+
+// A leader that steps down forgets a pending commit flush; a follower never has one.
+TEST(RaftTest, LazyCommitFlushIsDroppedOnStepDown) {
+  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
+                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  Raft* r = p.raft.get();
+  r->BecomeCandidate();
+  r->BecomeLeader();
+  r->TEST_BcastAppend();
+  r->ReadMessages();
+  raftpb::Message ack = Msg(2, 1, raftpb::MSG_APP_RESP, r->term());
+  ack.set_index(1);
+  ASSERT_TRUE(r->Step(ack).ok());
+  ASSERT_TRUE(r->CommitFlushPending());
+  r->ReadMessages();
+  r->BecomeFollower(r->term() + 1, 2);
+  EXPECT_FALSE(r->CommitFlushPending());
+  r->FlushCommit();
+  EXPECT_TRUE(r->ReadMessages().empty());
+}
+
+// Over the simulated network the lazy mode replicates and commits like the eager one;
+// the followers learn the commit index with the next append.
+TEST(RaftTest, LazyCommitBroadcastReplicates) {
+  Network net(3, [](Config* c) { c->lazy_commit_broadcast = true; });
+  net.Campaign(1);
+  net.Propose(1, "a");
+  Raft* leader = net.raft(1);
+  EXPECT_EQ(leader->raft_log().committed(), 2u);
+  EXPECT_LT(net.raft(2)->raft_log().committed(), 2u);
+  net.Propose(1, "b");
+  EXPECT_EQ(leader->raft_log().committed(), 3u);
+  EXPECT_EQ(net.raft(2)->raft_log().committed(), 2u);
+  leader->FlushCommit();
+  net.Send(leader->ReadMessages());
+  EXPECT_EQ(net.raft(2)->raft_log().committed(), 3u);
+  EXPECT_EQ(net.raft(3)->raft_log().committed(), 3u);
+}
+
 // Raft §5.1: any server steps down on a higher-term request.
 TEST(RaftTest, AllServerStepdown) {
   for (StateType st : {StateType::kFollower, StateType::kPreCandidate,
