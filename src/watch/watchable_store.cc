@@ -62,6 +62,7 @@ struct StreamState : std::enable_shared_from_this<StreamState> {
   // starts a new epoch, so no later event moves ahead of it.
   uint64_t popped ABSL_GUARDED_BY(qmu) = 0;
   uint64_t epoch ABSL_GUARDED_BY(qmu) = 1;
+  uint64_t round_mark ABSL_GUARDED_BY(qmu) = 0;  // `popped` when the last round began
 };
 
 }  // namespace watch_internal
@@ -221,12 +222,12 @@ void WatchableStore::RunWakes(const std::vector<StreamPtr>& wakes) {
   }
 }
 
-void WatchableStore::WakeForEventsLocked(StreamState* s, bool was_empty) {
+void WatchableStore::WakeForEventsLocked(StreamState* s, bool was_empty, uint64_t last_round) {
   if (s->paced.load()) return;  // the waiting paced wake takes these events too
   const auto interval = options_.write_batch_interval;
   if (was_empty && interval.count() > 0 && options_.coalesce_events && !s->closed && s->wake) {
     const auto now = std::chrono::steady_clock::now();
-    if (now < s->round_start + interval) {
+    if (last_round >= options_.pace_min_responses && now < s->round_start + interval) {
       s->round_start += interval;
       s->paced_at = s->round_start;
       s->paced.store(true);
@@ -371,6 +372,9 @@ bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
   };
   s->qmu.Lock();
   const bool was_empty = s->queue.empty();
+  // A new round of writes starts with this wake: how many responses did the last take?
+  const uint64_t last_round = s->popped - s->round_mark;
+  if (was_empty) s->round_mark = s->popped;
   const size_t max_responses =
       options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
                                : options_.max_pending_responses;
@@ -445,7 +449,7 @@ bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
     events_sent_ += count;
   }
   s->qmu.Unlock();
-  if (queued) WakeForEventsLocked(s, was_empty);
+  if (queued) WakeForEventsLocked(s, was_empty, last_round);
   return !victims;
 }
 

@@ -68,14 +68,17 @@ struct WatchOptions {
   // a progress or control response. With it, the count limit above is at least the
   // stream's number of watchers.
   bool coalesce_events = true;
-  // Write pacing (with Start's notifier thread and coalesce_events): Notify wakes a
-  // stream whose buffer was empty at once, unless it woke it for events less than this
-  // long ago; then the wake waits until that much time has passed, and events arriving
-  // meanwhile join the waiting responses. A busy stream thus sends its watchers one
-  // response per interval instead of one per commit; an isolated event, and every
-  // control or progress response, goes out at once. 0: off. Measured with the real
+  // Write pacing for high fan-out streams (with Start's notifier thread and
+  // coalesce_events): Notify wakes a stream whose buffer was empty at once, unless the
+  // stream's previous round of writes (from such a wake until its buffer drained) took at
+  // least `pace_min_responses` responses and began less than this long ago; then the wake
+  // waits until that much time has passed, and events arriving meanwhile join the waiting
+  // responses. Such a stream thus sends each watcher one response per interval instead
+  // of one per commit. An isolated event, a stream with few watchers concerned, and
+  // every control or progress response go out at once. 0: off. Measured with the real
   // monotonic clock: it only delays a wake, and must end in tests that use a FakeClock.
-  std::chrono::microseconds write_batch_interval{0};
+  std::chrono::microseconds write_batch_interval{10000};
+  size_t pace_min_responses = 32;
   // Catch-up batches: events per EventsBetween call and watchers per round.
   size_t sync_batch_events = 1000;
   size_t sync_batch_watchers = 512;
@@ -247,8 +250,9 @@ class WatchableStore {
   // Notify's wakes: handed to the notifier thread when it runs, else run inline.
   void DispatchWakes(std::vector<StreamPtr> wakes, std::vector<StreamPtr> paced = {});
   // Notify's wake for a stream it queued events on (`was_empty`: its buffer was empty
-  // before): at once, or paced (write_batch_interval).
-  void WakeForEventsLocked(watch_internal::StreamState* s, bool was_empty)
+  // before; `last_round`: responses taken in its previous round): at once, or paced
+  // (write_batch_interval).
+  void WakeForEventsLocked(watch_internal::StreamState* s, bool was_empty, uint64_t last_round)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void NotifierLoop();
   bool WakesOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(wake_mu_) {

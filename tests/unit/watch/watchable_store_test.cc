@@ -1012,6 +1012,7 @@ TEST_F(WatchableStoreTest, ManyLaggingWatchersOnOneStreamStaySynced) {
 TEST_F(WatchableStoreTest, PacedWakesDeliverEverything) {
   WatchOptions o;
   o.write_batch_interval = std::chrono::microseconds(300);
+  o.pace_min_responses = 1;  // pace every stream
   o.syncer_poll_interval = std::chrono::milliseconds(1);
   Reset(o);
   constexpr int kStreams = 4, kWatchers = 20, kWrites = 3000;
@@ -1074,6 +1075,42 @@ TEST_F(WatchableStoreTest, PacedWakesDeliverEverything) {
     for (auto& [id, v] : c->seen) EXPECT_EQ(v, want) << "watch " << id;
     c->stream->Close();
   }
+  store_->Stop();
+}
+
+
+// A stream with few watchers concerned is never paced: with an interval far longer than
+// the test's deadline, back-to-back events still arrive at once.
+TEST_F(WatchableStoreTest, FewWatchersAreNotPaced) {
+  WatchOptions o;
+  o.write_batch_interval = std::chrono::seconds(600);
+  o.pace_min_responses = 32;
+  Reset(o);
+  absl::Mutex mu;
+  int wakes = 0;
+  auto stream = store_->NewStream([&] {
+    absl::MutexLock l(&mu);
+    ++wakes;
+  });
+  stream->Create(Req("k"));
+  store_->Start();
+  WatchResponse r;
+  ASSERT_TRUE(stream->Next(&r));  // the created ack
+  for (int i = 0; i < 3; ++i) {
+    const int before = [&] {
+      absl::MutexLock l(&mu);
+      return wakes;
+    }();
+    Put("k", std::to_string(i));
+    {
+      absl::MutexLock l(&mu);
+      auto woken = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) { return wakes > before; };
+      ASSERT_TRUE(mu.AwaitWithTimeout(absl::Condition(&woken), absl::Seconds(30))) << i;
+    }
+    ASSERT_TRUE(stream->Next(&r));
+    EXPECT_EQ(r.events_size(), 1);
+  }
+  stream->Close();
   store_->Stop();
 }
 
