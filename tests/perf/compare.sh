@@ -13,39 +13,48 @@ TMP=$(mktemp -d /tmp/etcd-perf-XXXXXX)
 if [ -n "${QUICK:-}" ]; then N_MANY=20000; N_ONE=500; N_RANGE=20000; N_KEYS=20000; else N_MANY=100000; N_ONE=2000; N_RANGE=100000; N_KEYS=100000; fi
 pid=
 
-start() {  # BIN DATADIR
-  "$1" --name perf --data-dir "$2" --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
+server_args() {  # BIN DATADIR: the server's command line, one argument per line
+  printf '%s\n' "$1" --name perf --data-dir "$2" --listen-client-urls "http://$EP" --advertise-client-urls "http://$EP" \
     --listen-peer-urls "http://127.0.0.1:$((PORT + 1))" --initial-advertise-peer-urls "http://127.0.0.1:$((PORT + 1))" \
-    --initial-cluster "perf=http://127.0.0.1:$((PORT + 1))" --quota-backend-bytes 8589934592 >>"$TMP/server.log" 2>&1 &
+    --initial-cluster "perf=http://127.0.0.1:$((PORT + 1))" --quota-backend-bytes 8589934592
+}
+start() {  # BIN DATADIR
+  local args; mapfile -t args < <(server_args "$1" "$2")
+  "${args[@]}" >>"$TMP/server.log" 2>&1 &
   pid=$!
 }
 # Starts BIN and sets STARTUP to the seconds from exec to the first answered /health
-# (polling every 2 ms, at most 30 s). Not in a subshell: it must set `pid`.
+# (polling every 1 ms, at most 30 s). The poller starts the server itself, so neither
+# the interpreter's start-up nor a `date` fork is counted. Not in a subshell: it must set
+# `pid` (the server outlives the poller; stop() kills it by pid).
 start_timed() {
-  local t0 t1
-  t0=$(date +%s.%N)
-  start "$1" "$2"
-  python3 - "$EP" <<'PY'
-import socket, sys, time
+  local out
+  out=$(server_args "$1" "$2" | python3 -c '
+import socket, subprocess, sys, time
 host, port = sys.argv[1].split(":")
-deadline = time.time() + 30
-while time.time() < deadline:
+argv = sys.stdin.read().splitlines()
+log = open(sys.argv[2], "ab")
+t0 = time.monotonic()
+p = subprocess.Popen(argv, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+ok = False
+while time.monotonic() - t0 < 30 and p.poll() is None:
     try:
         s = socket.create_connection((host, int(port)), timeout=1)
         s.sendall(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
         data = s.recv(4096)
         s.close()
         if b" 200 " in data.split(b"\r\n")[0]:
-            sys.exit(0)
+            ok = True
+            break
     except OSError:
         pass
-    time.sleep(0.002)
-sys.exit(1)
-PY
-  t1=$(date +%s.%N)
-  STARTUP=$(python3 -c "print(f'{$t1 - $t0:.3f}')")
+    time.sleep(0.001)
+t1 = time.monotonic()
+print(p.pid, f"{t1 - t0:.3f}" if ok else "n/a")
+' "$EP" "$TMP/server.log")
+  read -r pid STARTUP <<<"$out"
 }
-stop() { [ -n "$pid" ] && { kill -TERM "$pid"; for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; }; }
+stop() { [ -n "$pid" ] && { kill -TERM "$pid"; for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done; kill -KILL "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; pid=; }; sync; }
 trap 'stop; rm -rf "$TMP"' EXIT
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 rss_kb() { awk '/^VmRSS/ {print $2}' "/proc/$pid/status"; }

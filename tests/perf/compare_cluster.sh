@@ -22,6 +22,7 @@ stop_all() {
     kill -KILL "$p" 2>/dev/null; wait "$p" 2>/dev/null
   done
   PIDS=()
+  sync  # the stopped cluster's dirty pages must not be written back during the next run
 }
 trap 'stop_all; rm -rf "$TMP"' EXIT
 
