@@ -216,6 +216,22 @@ void Peer::Run() {
   }
 }
 
+absl::Status Peer::CheckConnectionLocked(Clock::TimePoint now) {
+  if (urls_changed_) {
+    if (std::find(urls_.begin(), urls_.end(), current_url_) == urls_.end()) {
+      return absl::UnavailableError(absl::StrCat("peer URLs of member ", HexId(id_), " changed"));
+    }
+    urls_changed_ = false;
+  }
+  const auto& last = status_.stats().last_contact;
+  if (last.has_value() && now - *last > env_->options->contact_timeout) {
+    return absl::UnavailableError(absl::StrCat(
+        "no answer from member ", HexId(id_), " at ", current_url_, " for ",
+        std::chrono::duration_cast<std::chrono::milliseconds>(now - *last).count(), "ms"));
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Peer::RunConnection(const std::string& url, bool* connected) {
   const TransportOptions& opt = *env_->options;
   absl::StatusOr<std::shared_ptr<grpc::Channel>> channel =
@@ -289,20 +305,8 @@ absl::Status Peer::Pump(
       for (;;) {
         if (stopping_) return absl::CancelledError("peer transport stopped");
         if (reader_done_) return absl::OkStatus();
-        if (urls_changed_) {
-          if (std::find(urls_.begin(), urls_.end(), current_url_) == urls_.end()) {
-            return absl::UnavailableError(
-                absl::StrCat("peer URLs of member ", HexId(id_), " changed"));
-          }
-          urls_changed_ = false;
-        }
         Clock::TimePoint now = env_->clock->Now();
-        const auto& last = status_.stats().last_contact;
-        if (last.has_value() && now - *last > opt.contact_timeout) {
-          return absl::UnavailableError(absl::StrCat(
-              "no answer from member ", HexId(id_), " at ", current_url_, " for ",
-              std::chrono::duration_cast<std::chrono::milliseconds>(now - *last).count(), "ms"));
-        }
+        if (absl::Status h = CheckConnectionLocked(now); !h.ok()) return h;
         if (!queue_.empty() || now >= next_ping) break;
         cv_.WaitWithTimeout(&mu_, absl::FromChrono(next_ping - now));
       }
@@ -504,20 +508,8 @@ absl::Status Peer::PumpPipe(int fd, const std::string& url) {
         if (reader_done_) {
           return Annotate(absl::UnavailableError("the remote closed the stream"), id_, url);
         }
-        if (urls_changed_) {
-          if (std::find(urls_.begin(), urls_.end(), current_url_) == urls_.end()) {
-            return absl::UnavailableError(
-                absl::StrCat("peer URLs of member ", HexId(id_), " changed"));
-          }
-          urls_changed_ = false;
-        }
         Clock::TimePoint now = env_->clock->Now();
-        const auto& last = status_.stats().last_contact;
-        if (last.has_value() && now - *last > opt.contact_timeout) {
-          return absl::UnavailableError(absl::StrCat(
-              "no answer from member ", HexId(id_), " at ", current_url_, " for ",
-              std::chrono::duration_cast<std::chrono::milliseconds>(now - *last).count(), "ms"));
-        }
+        if (absl::Status h = CheckConnectionLocked(now); !h.ok()) return h;
         if (now >= next_ping) {
           peerpb::PeerEnvelope ping;
           ping.mutable_ping()->set_seq(++ping_seq_);

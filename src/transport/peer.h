@@ -93,6 +93,9 @@ class Peer {
   // One connection: dial, handshake, stream until it ends. Returns why it ended
   // (never OK). Sets *connected if the stream was established.
   absl::Status RunConnection(const std::string& url, bool* connected);
+  // The checks of a running connection, gRPC stream or pipe: the peer's URLs no longer
+  // include the one in use, or no contact for contact_timeout, end it.
+  absl::Status CheckConnectionLocked(Clock::TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // The writer loop of an established stream.
   absl::Status Pump(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
   void ReadPongs(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
