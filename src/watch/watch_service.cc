@@ -175,11 +175,12 @@ class WatchService::Reactor final
     next_.body.clear();
     grpc::Slice owned(slice, grpc::Slice::STEAL_REF);
     out_ = grpc::ByteBuffer(&owned, 1);
-    // More responses wait: let the transport hold this one until the run's last write
-    // (which has no hint) flushes them together. OnWriteDone always takes the next one.
-    grpc::WriteOptions options;
-    if (more) options.set_buffer_hint();
-    StartWrite(&out_, options);
+    // No buffer hint, even with more responses waiting: gRPC completes a hinted write
+    // only once something flushes the transport, and with one write in flight per
+    // stream nothing might (a lone stream's first response then never arrived; grpc
+    // issues 12975, 34231). Runs of events are joined by the store's coalescing instead.
+    (void)more;
+    StartWrite(&out_);
   }
 
  private:

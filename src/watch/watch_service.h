@@ -7,9 +7,8 @@
 // raft_term from ServerApi (the revision is the store's). No gRPC thread ever blocks.
 // The method is registered raw (grpc::ByteBuffer in and out): the store's responses are
 // already encoded (watch_encoding.h), so a write copies bytes once and serializes
-// nothing. A write taken while more responses wait behind it carries gRPC's buffer hint,
-// so the transport sends a run of responses in few large writes; the last of the run
-// goes without the hint and flushes them.
+// nothing. Writes carry no buffer hint (a hinted write may wait for a flush that never
+// comes; docs/design/watch.md).
 //
 // Stream end: a client that half-closes keeps receiving events; a client that cancels
 // gets CANCELED "etcdserver: watch canceled". With "hasleader=true" metadata the stream
