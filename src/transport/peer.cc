@@ -216,6 +216,20 @@ void Peer::Run() {
   }
 }
 
+void Peer::RecordPongLocked(uint64_t seq, Clock::TimePoint now) {
+  if (seq != 0 && seq == ping_seq_) {
+    status_.RecordRtt(now - ping_sent_, now);
+  } else {
+    status_.RecordContact(now);
+  }
+}
+
+void Peer::MarkReaderDone() {
+  absl::MutexLock l(&mu_);
+  reader_done_ = true;
+  cv_.SignalAll();
+}
+
 absl::Status Peer::CheckConnectionLocked(Clock::TimePoint now) {
   if (urls_changed_) {
     if (std::find(urls_.begin(), urls_.end(), current_url_) == urls_.end()) {
@@ -351,15 +365,9 @@ void Peer::ReadPongs(
     if (!env.has_pong()) continue;
     Clock::TimePoint now = env_->clock->Now();
     absl::MutexLock l(&mu_);
-    if (env.pong().seq() == ping_seq_) {
-      status_.RecordRtt(now - ping_sent_, now);
-    } else {
-      status_.RecordContact(now);
-    }
+    RecordPongLocked(env.pong().seq(), now);
   }
-  absl::MutexLock l(&mu_);
-  reader_done_ = true;
-  cv_.SignalAll();
+  MarkReaderDone();
 }
 
 absl::Status Peer::RunPipe(const PeerUrl& target, const std::string& url,
@@ -551,18 +559,10 @@ void Peer::ReadPipe(int fd) {
     if (!env.has_pong()) continue;
     Clock::TimePoint now = env_->clock->Now();
     absl::MutexLock l(&mu_);
-    if (env.pong().seq() == 0) {
-      pipe_acked_ = true;  // the callee admitted us
-      status_.RecordContact(now);
-    } else if (env.pong().seq() == ping_seq_) {
-      status_.RecordRtt(now - ping_sent_, now);
-    } else {
-      status_.RecordContact(now);
-    }
+    if (env.pong().seq() == 0) pipe_acked_ = true;  // the callee admitted us
+    RecordPongLocked(env.pong().seq(), now);
   }
-  absl::MutexLock l(&mu_);
-  reader_done_ = true;
-  cv_.SignalAll();
+  MarkReaderDone();
 }
 
 }  // namespace etcd::transport

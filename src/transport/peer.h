@@ -96,6 +96,10 @@ class Peer {
   // The checks of a running connection, gRPC stream or pipe: the peer's URLs no longer
   // include the one in use, or no contact for contact_timeout, end it.
   absl::Status CheckConnectionLocked(Clock::TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // A pong: the answer to the ping in flight gives an RTT, any other one a contact.
+  void RecordPongLocked(uint64_t seq, Clock::TimePoint now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // The reader of a connection has ended (EOF or error): wakes the writer.
+  void MarkReaderDone();
   // The writer loop of an established stream.
   absl::Status Pump(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
   void ReadPongs(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream);
