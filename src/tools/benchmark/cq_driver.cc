@@ -155,8 +155,11 @@ void CqClosedLoop::RunSlots(bool mutating, const char* path) {
     s->conn = c % conns_.size();
     s->thread = c % nthreads;
   }
-  std::thread pacer;
-  if (options_.rate > 0) pacer = std::thread([this] { Pacer(); });
+  if (options_.rate > 0) {
+    pacer_.Start(
+        [this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < options_.total; },
+        [this](Slot* slot, int64_t seq) { Issue(slot, seq); });
+  }
   // Every client's first request (as ClosedLoop: in client order, each client gets
   // one), then the threads serve the completions.
   for (auto& s : slots_) Next(s.get());
@@ -166,9 +169,8 @@ void CqClosedLoop::RunSlots(bool mutating, const char* path) {
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(&finished_));
-    stop_pacer_ = true;
   }
-  if (pacer.joinable()) pacer.join();
+  pacer_.Stop();
   report_->Finish();
   // Every call has completed: the queues drain at once.
   for (auto& w : workers_) w->cq.Shutdown();
@@ -213,8 +215,7 @@ void CqClosedLoop::OnCompletion(Slot* slot) {
 
 void CqClosedLoop::Next(Slot* slot) {
   if (options_.rate > 0) {
-    absl::MutexLock lock(&mu_);
-    ready_.push_back(slot);
+    pacer_.Push(slot);
     return;
   }
   const int64_t seq = next_seq_.fetch_add(1);
@@ -235,30 +236,6 @@ void CqClosedLoop::Issue(Slot* slot, int64_t seq) {
 
 void CqClosedLoop::StartAttempt(Slot* slot) {
   slot->Start(*conns_[slot->conn], slot->endpoint, &workers_[slot->thread]->cq);
-}
-
-void CqClosedLoop::Pacer() {
-  const auto interval = std::chrono::nanoseconds(1'000'000'000LL / options_.rate);
-  auto next_time = std::chrono::steady_clock::now();
-  for (;;) {
-    Slot* slot = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_pacer_ || !ready_.empty();
-      };
-      mu_.Await(absl::Condition(&has_work));
-      if (stop_pacer_) return;
-      slot = ready_.back();
-      ready_.pop_back();
-    }
-    const int64_t seq = next_seq_.fetch_add(1);
-    if (seq >= options_.total) continue;
-    const auto now = std::chrono::steady_clock::now();
-    if (next_time > now) std::this_thread::sleep_until(next_time);
-    next_time = std::max(next_time, now) + interval;
-    Issue(slot, seq);
-  }
 }
 
 }  // namespace etcd::benchmark

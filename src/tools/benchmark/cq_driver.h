@@ -49,6 +49,7 @@
 #include "absl/synchronization/mutex.h"
 #include "common/status.h"
 #include "etcdserverpb/rpc.grpc.pb.h"
+#include "tools/benchmark/pacer.h"
 #include "tools/benchmark/report.h"
 
 namespace etcd::benchmark {
@@ -199,7 +200,6 @@ class CqClosedLoop {
   void Next(Slot* slot);
   void Issue(Slot* slot, int64_t seq);
   void StartAttempt(Slot* slot);
-  void Pacer();
 
   // gRPC stays initialized while the engine's own channels exist (first member: last
   // to go).
@@ -221,8 +221,7 @@ class CqClosedLoop {
 
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<Slot*> ready_ ABSL_GUARDED_BY(mu_);  // clients waiting for a token
-  bool stop_pacer_ ABSL_GUARDED_BY(mu_) = false;
+  RatePacer<Slot*> pacer_{options_.rate};  // with a rate: clients waiting for a token
 };
 
 template <typename Req, typename Resp>

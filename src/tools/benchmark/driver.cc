@@ -19,7 +19,8 @@ ClosedLoop::ClosedLoop(size_t clients, int64_t total, int64_t rate, Report* repo
       total_(total),
       rate_(rate),
       report_(report),
-      error_text_(std::move(error_text)) {}
+      error_text_(std::move(error_text)),
+      pacer_(rate) {}
 
 void ClosedLoop::Run(IssueFn issue) {
   issue_ = std::move(issue);
@@ -28,15 +29,17 @@ void ClosedLoop::Run(IssueFn issue) {
     report_->Finish();
     return;
   }
-  std::thread pacer;
-  if (rate_ > 0) pacer = std::thread([this] { Pacer(); });
+  if (rate_ > 0) {
+    pacer_.Start(
+        [this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < total_; },
+        [this](size_t client, int64_t seq) { IssueOne(client, seq); });
+  }
   for (size_t c = 0; c < clients_ && static_cast<int64_t>(c) < total_; ++c) Next(c);
   {
     absl::MutexLock lock(&mu_);
     mu_.Await(absl::Condition(&finished_));
-    stop_pacer_ = true;
   }
-  if (pacer.joinable()) pacer.join();
+  pacer_.Stop();
   // Completions still returning on other threads must be out before `this` may go.
   while (active_.load() != 0) std::this_thread::yield();
   report_->Finish();
@@ -44,8 +47,7 @@ void ClosedLoop::Run(IssueFn issue) {
 
 void ClosedLoop::Next(size_t client) {
   if (rate_ > 0) {
-    absl::MutexLock lock(&mu_);
-    ready_.push_back(client);
+    pacer_.Push(client);
     return;
   }
   if (tls_pending != nullptr && tls_owner == this) {
@@ -91,30 +93,6 @@ void ClosedLoop::Complete(size_t client, std::chrono::steady_clock::time_point s
     Next(client);
   }
   active_.fetch_sub(1);
-}
-
-void ClosedLoop::Pacer() {
-  const auto interval = std::chrono::nanoseconds(1'000'000'000LL / rate_);
-  auto next_time = std::chrono::steady_clock::now();
-  for (;;) {
-    size_t client = 0;
-    {
-      absl::MutexLock lock(&mu_);
-      auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return stop_pacer_ || !ready_.empty();
-      };
-      mu_.Await(absl::Condition(&has_work));
-      if (stop_pacer_) return;
-      client = ready_.back();
-      ready_.pop_back();
-    }
-    const int64_t seq = next_seq_.fetch_add(1);
-    if (seq >= total_) continue;
-    const auto now = std::chrono::steady_clock::now();
-    if (next_time > now) std::this_thread::sleep_until(next_time);
-    next_time = std::max(next_time, now) + interval;
-    IssueOne(client, seq);
-  }
 }
 
 }  // namespace etcd::benchmark

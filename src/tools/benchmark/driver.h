@@ -22,6 +22,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
 #include "common/status.h"
+#include "tools/benchmark/pacer.h"
 #include "tools/benchmark/report.h"
 
 namespace etcd::benchmark {
@@ -48,7 +49,6 @@ class ClosedLoop {
   void IssueOne(size_t client, int64_t seq);
   void Complete(size_t client, std::chrono::steady_clock::time_point start,
                 const absl::Status& status);
-  void Pacer();
 
   const size_t clients_;
   const int64_t total_;
@@ -63,8 +63,7 @@ class ClosedLoop {
 
   absl::Mutex mu_;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::vector<size_t> ready_ ABSL_GUARDED_BY(mu_);  // clients waiting for a token
-  bool stop_pacer_ ABSL_GUARDED_BY(mu_) = false;
+  RatePacer<size_t> pacer_;  // with a rate: clients waiting for a token
 };
 
 }  // namespace etcd::benchmark
