@@ -9,7 +9,7 @@ PKGS=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler libleveldb-dev
   libsystemd-dev libssl-dev libabsl-dev nlohmann-json3-dev libyaml-cpp-dev
   libmicrohttpd-dev libcurl4-openssl-dev libcrypt-dev libgtest-dev libgmock-dev
-  libgoogle-perftools-dev
+  libgoogle-perftools-dev libnghttp2-dev
   # the oracle: Debian's real etcd 3.4.23 and etcdctl, used by differential tests
   etcd-server etcd-client
   # runtime helpers used by tests
