@@ -127,6 +127,10 @@ void DefineGlobal(FlagSet* fs, GlobalOptions* g) {
   fs->Bool("json", &g->json, "print the summary as one JSON object");
   fs->String("output", &g->output,
              "Output format for benchmark results (only json is currently supported)");
+  fs->String("engine", &g->engine,
+             "put/range load engine: h2 (HTTP/2 over nghttp2, the default on plaintext "
+             "endpoints without --user) or cq (gRPC completion queues: TLS, --user and the "
+             "other commands always use it)");
 }
 
 struct CommandSpec {
@@ -359,6 +363,10 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
                                         "(serializable), got \"" +
                                         cl.range.consistency + "\"");
     }
+  }
+  if (!cl.global.engine.empty() && cl.global.engine != "h2" && cl.global.engine != "cq") {
+    return absl::InvalidArgumentError("--engine must be h2 or cq, got \"" + cl.global.engine +
+                                      "\"");
   }
   if (cl.global.conns <= 0) return absl::InvalidArgumentError("--conns must be positive");
   if (cl.global.clients <= 0) return absl::InvalidArgumentError("--clients must be positive");

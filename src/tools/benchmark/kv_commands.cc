@@ -1,5 +1,7 @@
-// put, range and txn-put: closed-loop unary requests on the completion-queue engine
-// (cq_driver.h).
+// put, range and txn-put: closed-loop unary requests. put and range run on the h2
+// engine (h2_driver.h) for plaintext endpoints without --user and on the
+// completion-queue engine (cq_driver.h) otherwise or with --engine cq; txn-put always
+// on the completion-queue engine.
 #include <atomic>
 #include <condition_variable>
 #include <iostream>
@@ -7,9 +9,11 @@
 #include <thread>
 
 #include "client/client.h"
+#include "client/endpoint.h"
 #include "tools/benchmark/commands.h"
 #include "tools/benchmark/cq_driver.h"
 #include "tools/benchmark/format.h"
+#include "tools/benchmark/h2_driver.h"
 #include "tools/benchmark/keys.h"
 #include "tools/benchmark/session.h"
 
@@ -105,6 +109,43 @@ CqClosedLoop::Options LoopOptions(const CommandLine& cl, int64_t total, int64_t 
   return options;
 }
 
+H2ClosedLoop::Options H2Options(const CommandLine& cl, int64_t total, int64_t rate) {
+  H2ClosedLoop::Options options;
+  options.conns = static_cast<size_t>(std::max<int64_t>(cl.global.conns, 1));
+  options.clients = static_cast<size_t>(std::max<int64_t>(cl.global.clients, 1));
+  options.total = total;
+  options.rate = rate;
+  options.threads = 1;
+  return options;
+}
+
+// Whether put/range run on the h2 engine: --engine h2, or no --engine, and plaintext
+// endpoints without --user (the engine speaks neither TLS nor auth). An error when
+// --engine h2 was asked for where it cannot run.
+absl::StatusOr<bool> UseH2(const GlobalOptions& g) {
+  if (g.engine == "cq") return false;
+  std::string why;
+  if (!g.cert.empty() || !g.key.empty() || !g.cacert.empty()) why = "TLS (--cert/--key/--cacert)";
+  if (!g.user.empty()) why = "--user";
+  for (const auto& e : g.endpoints) {
+    auto ep = client::ParseEndpoint(e);
+    if (ep.ok() && ep->secure) why = "https/unixs endpoints";
+  }
+  if (why.empty()) return true;
+  if (g.engine == "h2") {
+    return absl::InvalidArgumentError("--engine h2 supports plaintext endpoints without "
+                                      "--user only; use --engine cq with " + why);
+  }
+  return false;
+}
+
+// The endpoints the h2 engine dials (after --target-leader's choice).
+std::vector<std::string> H2Targets(const Session& session) {
+  std::vector<std::string> out;
+  for (const auto& ep : session.ForClient(0)->endpoints()) out.push_back(ep.target);
+  return out;
+}
+
 }  // namespace
 
 int RunPut(const CommandLine& cl) {
@@ -113,7 +154,11 @@ int RunPut(const CommandLine& cl) {
     return Fail("expected positive --key-space-size, got (" + std::to_string(o.key_space_size) +
                 ")");
   }
-  auto session = Session::Open(cl.global);
+  auto h2 = UseH2(cl.global);
+  if (!h2.ok()) return Fail(std::string(h2.status().message()));
+  // The h2 engine dials its own connections: the session's one client serves
+  // --target-leader, --compact-interval and --check-hashkv.
+  auto session = Session::Open(cl.global, *h2 ? 1 : 0);
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
   std::mt19937_64 rng(std::random_device{}());
   const std::string value = RandomBytes(static_cast<int>(o.val_size), &rng);
@@ -125,13 +170,7 @@ int RunPut(const CommandLine& cl) {
   Compactor compactor((*session)->ForClient(0), o.compact_interval, o.compact_index_delta);
 
   Report report(cl.global.sample);
-  CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
-                    BenchErrorText);
-  CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> call;
-  call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
-  call.path = "/etcdserverpb.KV/Put";
-  call.mutating = true;
-  call.fill = [&](size_t client, int64_t seq, etcdserverpb::PutRequest* req) {
+  auto fill = [&](size_t client, int64_t seq, etcdserverpb::PutRequest* req) {
     const int64_t index =
         o.sequential_keys
             ? seq % o.key_space_size
@@ -139,7 +178,24 @@ int RunPut(const CommandLine& cl) {
     VarintKeyTo(index, static_cast<int>(o.key_size), req->mutable_key());
     if (req->value().size() != value.size()) req->set_value(value);
   };
-  loop.Run(call);
+  if (*h2) {
+    H2ClosedLoop loop(H2Targets(**session), H2Options(cl, o.total, o.rate), &report,
+                      BenchErrorText);
+    H2Call<etcdserverpb::PutRequest> call;
+    call.path = "/etcdserverpb.KV/Put";
+    call.mutating = true;
+    call.fill = fill;
+    if (auto st = loop.Run(call); !st.ok()) return Fail(std::string(st.message()));
+  } else {
+    CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
+                      BenchErrorText);
+    CqCall<etcdserverpb::PutRequest, etcdserverpb::PutResponse> call;
+    call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncPut;
+    call.path = "/etcdserverpb.KV/Put";
+    call.mutating = true;
+    call.fill = fill;
+    loop.Run(call);
+  }
   (*session)->Print("put", "", report.Compute(), true);
   if (o.check_hashkv) PrintHashKV(**session);
   return 0;
@@ -147,25 +203,38 @@ int RunPut(const CommandLine& cl) {
 
 int RunRange(const CommandLine& cl) {
   const RangeOptions& o = cl.range;
-  auto session = Session::Open(cl.global);
+  auto h2 = UseH2(cl.global);
+  if (!h2.ok()) return Fail(std::string(h2.status().message()));
+  auto session = Session::Open(cl.global, *h2 ? 1 : 0);
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
   const std::string title = o.consistency == "l" ? "bench with linearizable range\n"
                                                  : "bench with serializable range\n";
   if (!cl.global.json) std::cout << title;
   Report report(cl.global.sample);
-  CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
-                    BenchErrorText);
-  CqCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse> call;
-  call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncRange;
-  call.path = "/etcdserverpb.KV/Range";
-  call.mutating = false;
   const bool serializable = o.consistency == "s";
-  call.fill = [&](size_t, int64_t, etcdserverpb::RangeRequest* req) {
+  auto fill = [&](size_t, int64_t, etcdserverpb::RangeRequest* req) {
     if (req->key() != o.key) req->set_key(o.key);
     if (req->range_end() != o.end) req->set_range_end(o.end);
     req->set_serializable(serializable);
   };
-  loop.Run(call);
+  if (*h2) {
+    H2ClosedLoop loop(H2Targets(**session), H2Options(cl, o.total, o.rate), &report,
+                      BenchErrorText);
+    H2Call<etcdserverpb::RangeRequest> call;
+    call.path = "/etcdserverpb.KV/Range";
+    call.mutating = false;
+    call.fill = fill;
+    if (auto st = loop.Run(call); !st.ok()) return Fail(std::string(st.message()));
+  } else {
+    CqClosedLoop loop((*session)->CqConns(), LoopOptions(cl, o.total, o.rate), &report,
+                      BenchErrorText);
+    CqCall<etcdserverpb::RangeRequest, etcdserverpb::RangeResponse> call;
+    call.prepare = &etcdserverpb::KV::Stub::PrepareAsyncRange;
+    call.path = "/etcdserverpb.KV/Range";
+    call.mutating = false;
+    call.fill = fill;
+    loop.Run(call);
+  }
   (*session)->Print("range", "", report.Compute(), false);
   return 0;
 }

@@ -106,6 +106,16 @@ TEST(FlagsTest, Errors) {
   EXPECT_FALSE(Parse({"put", "--compact-interval", "5"}).ok());
 }
 
+TEST(FlagsTest, Engine) {
+  EXPECT_EQ(Parse({"put"})->global.engine, "");
+  EXPECT_EQ(Parse({"--engine", "cq", "put"})->global.engine, "cq");
+  EXPECT_EQ(Parse({"range", "k", "--engine=h2"})->global.engine, "h2");
+  auto bad = Parse({"--engine", "grpc", "put"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "--engine must be h2 or cq, got \"grpc\"");
+  EXPECT_NE(Usage("").find("--engine string"), std::string::npos);
+}
+
 TEST(FlagsTest, Help) {
   EXPECT_TRUE(Parse({})->help);
   EXPECT_TRUE(Parse({"--help"})->help);
