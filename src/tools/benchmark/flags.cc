@@ -5,6 +5,7 @@
 #include <map>
 
 #include "absl/strings/str_split.h"
+#include "client/endpoint.h"
 #include "tools/benchmark/format.h"
 
 namespace etcd::benchmark {
@@ -372,6 +373,23 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
   if (cl.global.clients <= 0) return absl::InvalidArgumentError("--clients must be positive");
   if (cl.global.endpoints.empty()) return absl::InvalidArgumentError("no endpoints given");
   return cl;
+}
+
+absl::StatusOr<bool> UseH2Engine(const GlobalOptions& g) {
+  if (g.engine == "cq") return false;
+  std::string why;
+  if (!g.cert.empty() || !g.key.empty() || !g.cacert.empty()) why = "TLS (--cert/--key/--cacert)";
+  if (!g.user.empty()) why = "--user";
+  for (const auto& e : g.endpoints) {
+    auto ep = client::ParseEndpoint(e);
+    if (ep.ok() && ep->secure) why = "https/unixs endpoints";
+  }
+  if (why.empty()) return true;
+  if (g.engine == "h2") {
+    return absl::InvalidArgumentError("--engine h2 supports plaintext endpoints without "
+                                      "--user only; use --engine cq with " + why);
+  }
+  return false;
 }
 
 std::string Usage(std::string_view command) {

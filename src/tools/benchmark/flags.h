@@ -101,6 +101,12 @@ struct CommandLine {
 // --foo", "unknown command \"x\" for \"benchmark\"", "invalid argument ...").
 absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
 
+// Whether put and range run on the h2 engine (h2_driver.h): with --engine h2, or
+// without --engine, when every endpoint is plaintext and there is neither TLS nor
+// --user (the engine speaks neither). InvalidArgument for --engine h2 where it cannot
+// run.
+absl::StatusOr<bool> UseH2Engine(const GlobalOptions& global);
+
 // Help text for the program (command empty) or one subcommand.
 std::string Usage(std::string_view command);
 

@@ -9,7 +9,6 @@
 #include <thread>
 
 #include "client/client.h"
-#include "client/endpoint.h"
 #include "tools/benchmark/commands.h"
 #include "tools/benchmark/cq_driver.h"
 #include "tools/benchmark/format.h"
@@ -119,26 +118,6 @@ H2ClosedLoop::Options H2Options(const CommandLine& cl, int64_t total, int64_t ra
   return options;
 }
 
-// Whether put/range run on the h2 engine: --engine h2, or no --engine, and plaintext
-// endpoints without --user (the engine speaks neither TLS nor auth). An error when
-// --engine h2 was asked for where it cannot run.
-absl::StatusOr<bool> UseH2(const GlobalOptions& g) {
-  if (g.engine == "cq") return false;
-  std::string why;
-  if (!g.cert.empty() || !g.key.empty() || !g.cacert.empty()) why = "TLS (--cert/--key/--cacert)";
-  if (!g.user.empty()) why = "--user";
-  for (const auto& e : g.endpoints) {
-    auto ep = client::ParseEndpoint(e);
-    if (ep.ok() && ep->secure) why = "https/unixs endpoints";
-  }
-  if (why.empty()) return true;
-  if (g.engine == "h2") {
-    return absl::InvalidArgumentError("--engine h2 supports plaintext endpoints without "
-                                      "--user only; use --engine cq with " + why);
-  }
-  return false;
-}
-
 // The endpoints the h2 engine dials (after --target-leader's choice).
 std::vector<std::string> H2Targets(const Session& session) {
   std::vector<std::string> out;
@@ -154,7 +133,7 @@ int RunPut(const CommandLine& cl) {
     return Fail("expected positive --key-space-size, got (" + std::to_string(o.key_space_size) +
                 ")");
   }
-  auto h2 = UseH2(cl.global);
+  auto h2 = UseH2Engine(cl.global);
   if (!h2.ok()) return Fail(std::string(h2.status().message()));
   // The h2 engine dials its own connections: the session's one client serves
   // --target-leader, --compact-interval and --check-hashkv.
@@ -203,7 +182,7 @@ int RunPut(const CommandLine& cl) {
 
 int RunRange(const CommandLine& cl) {
   const RangeOptions& o = cl.range;
-  auto h2 = UseH2(cl.global);
+  auto h2 = UseH2Engine(cl.global);
   if (!h2.ok()) return Fail(std::string(h2.status().message()));
   auto session = Session::Open(cl.global, *h2 ? 1 : 0);
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));

@@ -116,6 +116,23 @@ TEST(FlagsTest, Engine) {
   EXPECT_NE(Usage("").find("--engine string"), std::string::npos);
 }
 
+TEST(FlagsTest, H2EngineOnlyOnPlaintextWithoutUser) {
+  auto use = [](std::vector<std::string> args) { return UseH2Engine(Parse(args)->global); };
+  EXPECT_EQ(*use({"put"}), true);
+  EXPECT_EQ(*use({"--endpoints", "http://a:1,b:2,unix://s", "put"}), true);
+  EXPECT_EQ(*use({"--engine", "cq", "put"}), false);
+  EXPECT_EQ(*use({"--endpoints", "https://a:1", "put"}), false);
+  EXPECT_EQ(*use({"--cacert", "ca.pem", "put"}), false);
+  EXPECT_EQ(*use({"--user", "root:pw", "put"}), false);
+  EXPECT_EQ(*use({"--user", "root:pw", "--engine", "cq", "put"}), false);
+  auto bad = use({"--user", "root:pw", "--engine", "h2", "put"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(),
+            "--engine h2 supports plaintext endpoints without --user only; use --engine cq "
+            "with --user");
+  EXPECT_FALSE(use({"--endpoints", "a:1,https://b:2", "--engine=h2", "put"}).ok());
+}
+
 TEST(FlagsTest, Help) {
   EXPECT_TRUE(Parse({})->help);
   EXPECT_TRUE(Parse({"--help"})->help);

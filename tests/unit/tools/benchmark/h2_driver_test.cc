@@ -28,18 +28,26 @@ using etcdserverpb::RangeResponse;
 // each client's calls came on, and fails the operations `fail` picks.
 class FakeKV final : public etcdserverpb::KV::Service {
  public:
-  explicit FakeKV(int max_connection_age_ms = 0) {
+  // `unix_path` non-empty: listen on that unix socket instead of a loopback port.
+  explicit FakeKV(int max_connection_age_ms = 0, std::string unix_path = "")
+      : unix_path_(std::move(unix_path)) {
     grpc::ServerBuilder builder;
     builder.RegisterService(this);
     if (max_connection_age_ms > 0) {
       builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS, max_connection_age_ms);
       builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS, 10000);
     }
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    if (unix_path_.empty()) {
+      builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    } else {
+      builder.AddListeningPort("unix:" + unix_path_, grpc::InsecureServerCredentials());
+    }
     server_ = builder.BuildAndStart();
   }
   ~FakeKV() override { server_->Shutdown(); }
-  std::string Target() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string Target() const {
+    return unix_path_.empty() ? "127.0.0.1:" + std::to_string(port_) : "unix:" + unix_path_;
+  }
 
   grpc::Status Put(grpc::ServerContext* ctx, const PutRequest* req, PutResponse* resp) override {
     const std::string client = req->key();
@@ -92,6 +100,7 @@ class FakeKV final : public etcdserverpb::KV::Service {
   }
 
  private:
+  const std::string unix_path_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
   absl::Mutex mu_;
@@ -182,6 +191,21 @@ TEST(H2ClosedLoopTest, ExactlyTotalCallsOneInFlightPerClientOnItsConnection) {
     }
     EXPECT_EQ(all.size(), 3u);
   }
+}
+
+TEST(H2ClosedLoopTest, UnixSocketEndpoint) {
+  const std::string path = "/tmp/h2_driver_test." + std::to_string(getpid()) + ".sock";
+  unlink(path.c_str());
+  {
+    FakeKV kv(0, path);
+    Report report;
+    H2ClosedLoop loop({kv.Target()}, Opts(2, 4, 200), &report);
+    ASSERT_TRUE(loop.Run(PutCall()).ok());
+    EXPECT_EQ(report.results(), 200);
+    EXPECT_TRUE(report.Compute().errors.empty());
+    ExpectAllSeqs(kv.seqs(), 200);
+  }
+  unlink(path.c_str());
 }
 
 TEST(H2ClosedLoopTest, FewerCallsThanClientsAndNone) {
