@@ -7,6 +7,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <vector>
 
 #include "common/status.h"
@@ -28,6 +30,14 @@ class EventHistory {
                                                                    int64_t to_rev,
                                                                    bool prev_kv,
                                                                    size_t limit) const = 0;
+  // The version of `key` live at revision mod_rev - 1 (a watch event's prev_kv, as etcd
+  // fills it: nullopt when the key did not exist then or that revision is compacted).
+  virtual absl::StatusOr<std::optional<mvccpb::KeyValue>> PrevKv(std::string_view key,
+                                                                 int64_t mod_rev) const {
+    (void)key;
+    (void)mod_rev;
+    return absl::UnimplementedError("PrevKv");
+  }
   // The newest committed revision (what a read at "latest" sees).
   virtual int64_t CommittedRev() const = 0;
   // The current compaction revision (0 when never compacted).

@@ -43,6 +43,8 @@ namespace {
 // Index of the newest revision with main <= at_rev in `revs`, or -1.
 template <typename Revs>
 int64_t NewestAtOrBefore(const Revs& revs, int64_t at_rev) {
+  // Reads at the latest revision (most of them) need no search.
+  if (!revs.empty() && revs.back().main <= at_rev) return static_cast<int64_t>(revs.size()) - 1;
   auto it = std::partition_point(revs.begin(), revs.end(),
                                  [at_rev](const Revision& r) { return r.main <= at_rev; });
   return static_cast<int64_t>(it - revs.begin()) - 1;
@@ -252,6 +254,21 @@ std::optional<KeyIndex::Found> KeyIndex::Get(std::string_view key, int64_t at_re
   auto it = keys_.find(MakeProbe(key));
   if (it == keys_.end()) return std::nullopt;
   return FindAt(it->node, at_rev);
+}
+
+std::optional<KeyIndex::Found> KeyIndex::Latest(std::string_view key, int64_t* lease) const {
+  auto it = keys_.find(MakeProbe(key));
+  if (it == keys_.end()) return std::nullopt;
+  const Node* n = it->node;
+  if (!n->general()) {
+    *lease = n->lease();
+    return Found{n->rev(), n->rev(), 1};
+  }
+  const History& h = *n->history;
+  const Generation& g = h.generations.back();  // the open one
+  if (g.revs.empty()) return std::nullopt;     // deleted
+  *lease = h.lease;
+  return Found{g.revs.back(), g.created, g.ver};
 }
 
 template <typename Fn>

@@ -63,6 +63,9 @@ class KeyIndex {
 
   // The key as of revision `at_rev` (main), or nullopt if absent/deleted then.
   std::optional<Found> Get(std::string_view key, int64_t at_rev) const;
+  // The key's newest revision if the key is live (what Get at any revision above every
+  // indexed one returns), and in *lease the lease of that put (0: none).
+  std::optional<Found> Latest(std::string_view key, int64_t* lease) const;
   // Live keys at `at_rev` in [key, end), in key order. `end` empty: only `key`;
   // `end` == "\0": every key >= `key`.
   void Range(std::string_view key, std::string_view end, int64_t at_rev,

@@ -192,7 +192,7 @@ absl::StatusOr<RangeResult> KvStore::RangeAt(std::string_view key, std::string_v
   }
   result.kvs.reserve(hits.size());
   for (const auto& [k, rev] : hits) {
-    ASSIGN_OR_RETURN(std::optional<std::string> raw, get(EncodeRevision(rev)));
+    ASSIGN_OR_RETURN(std::optional<std::string> raw, get(RevisionKey(rev).view()));
     if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
     mvccpb::KeyValue& kv = result.kvs.emplace_back();
     if (!kv.ParseFromString(*raw)) return Corrupt("malformed kv");
@@ -207,7 +207,7 @@ absl::StatusOr<RangeResult> KvStore::Range(std::string_view key, std::string_vie
     const int64_t cur = CommittedRev();
     std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
     absl::StatusOr<RangeResult> r =
-        RangeAt(key, end, options, cur, -1, [&view](const std::string& rev_key) {
+        RangeAt(key, end, options, cur, -1, [&view](std::string_view rev_key) {
           return view->Get(Bucket::kKey, rev_key);
         });
     // A read of the latest revision raced with a compaction published after it loaded
@@ -296,11 +296,24 @@ absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_r
       out[i].clear_prev_kv();
       if (!prev[i].has_value()) continue;
       ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                       view->Get(Bucket::kKey, EncodeRevision(*prev[i])));
+                       view->Get(Bucket::kKey, RevisionKey(*prev[i]).view()));
       if (!raw.has_value()) continue;  // compacted meanwhile
       if (!out[i].mutable_prev_kv()->ParseFromString(*raw)) return Corrupt("malformed kv");
     }
   }
+  return out;
+}
+
+absl::StatusOr<std::optional<mvccpb::KeyValue>> KvStore::PrevKv(std::string_view key,
+                                                                int64_t mod_rev) const {
+  std::optional<mvccpb::KeyValue> out;
+  if (mod_rev <= 1) return out;
+  absl::StatusOr<RangeResult> r = Range(key, "", RangeOptions{.rev = mod_rev - 1});
+  if (!r.ok()) {
+    if (errors::Is(r.status(), errors::Err::kCompacted)) return out;
+    return r.status();
+  }
+  if (!r->kvs.empty()) out = std::move(r->kvs.front());
   return out;
 }
 
@@ -378,50 +391,60 @@ absl::StatusOr<RangeResult> KvStore::WriteTxn::Range(std::string_view key,
                                                      std::string_view end,
                                                      const RangeOptions& options) const {
   storage::Backend* b = store_->backend_;
-  return store_->RangeAt(key, end, options, Rev(), FirstRev(), [b](const std::string& rev_key) {
+  return store_->RangeAt(key, end, options, Rev(), FirstRev(), [b](std::string_view rev_key) {
     return b->Get(Bucket::kKey, rev_key);
   });
 }
 
-absl::StatusOr<std::optional<mvccpb::KeyValue>> KvStore::WriteTxn::Put(std::string_view key,
-                                                                       std::string_view value,
-                                                                       int64_t lease) {
+absl::StatusOr<KvStore::PutResult> KvStore::WriteTxn::Put(std::string_view key,
+                                                         std::string_view value,
+                                                         int64_t lease, bool want_prev_kv) {
   const int64_t rev = begin_rev_ + 1;
+  PutResult result;
   std::optional<KeyIndex::Found> found;
   {
     absl::ReaderMutexLock l(&store_->mu_);
-    found = store_->index_.Get(key, rev);
+    found = store_->index_.Latest(key, &result.prev_lease);
   }
-  std::optional<mvccpb::KeyValue> prev;
   mvccpb::Event ev;
   ev.set_type(mvccpb::Event::PUT);
   mvccpb::KeyValue* kv = ev.mutable_kv();
-  kv->set_key(std::string(key));
+  kv->set_key(key.data(), key.size());
   kv->set_mod_revision(rev);
-  kv->set_value(std::string(value));
+  kv->set_value(value.data(), value.size());
   kv->set_lease(lease);
   if (found.has_value()) {
-    ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                     store_->backend_->Get(Bucket::kKey, EncodeRevision(found->modified)));
-    if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
-    prev.emplace();
-    if (!prev->ParseFromString(*raw)) return Corrupt("malformed kv");
+    result.existed = true;
     kv->set_create_revision(found->created.main);
     kv->set_version(found->version + 1);
-    *ev.mutable_prev_kv() = *prev;
+    const bool for_event = store_->options_.events_prev_kv;
+    if (for_event || want_prev_kv) {
+      mvccpb::KeyValue* prev = for_event ? ev.mutable_prev_kv() : &result.prev_kv.emplace();
+      bool parsed = false;
+      ASSIGN_OR_RETURN(bool present,
+                       store_->backend_->GetWith(
+                           Bucket::kKey, RevisionKey(found->modified).view(),
+                           [prev, &parsed](std::string_view raw) {
+                             parsed = prev->ParseFromArray(raw.data(),
+                                                           static_cast<int>(raw.size()));
+                           }));
+      if (!present) return Corrupt("indexed revision missing from the backend");
+      if (!parsed) return Corrupt("malformed kv");
+      if (for_event && want_prev_kv) result.prev_kv = *prev;
+    }
   } else {
     kv->set_create_revision(rev);
     kv->set_version(1);
   }
   const Revision r{rev, next_sub_++};
-  store_->backend_->Put(Bucket::kKey, EncodeRevision(r), kv->SerializeAsString());
+  store_->backend_->PutOwned(Bucket::kKey, RevisionKey(r).view(), kv->SerializeAsString());
   {
     absl::MutexLock l(&store_->mu_);
     store_->index_.Put(key, r, lease);
   }
   changed_ = true;
   events_.push_back(std::move(ev));
-  return prev;
+  return result;
 }
 
 absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(
@@ -439,7 +462,7 @@ absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(
   deleted.reserve(live.size());
   for (const auto& [k, modified] : live) {
     ASSIGN_OR_RETURN(std::optional<std::string> raw,
-                     store_->backend_->Get(Bucket::kKey, EncodeRevision(modified)));
+                     store_->backend_->Get(Bucket::kKey, RevisionKey(modified).view()));
     if (!raw.has_value()) return Corrupt("indexed revision missing from the backend");
     mvccpb::Event ev;
     ev.set_type(mvccpb::Event::DELETE);

@@ -57,6 +57,11 @@ struct KvStoreOptions {
   // Obsolete revisions deleted per CompactionStep (etcd's
   // --experimental-compaction-batch-limit).
   size_t compaction_batch_limit = 1000;
+  // PUT events (WriteTxn::End) carry the key's previous version in prev_kv, which costs
+  // a backend read and a parse per put of an existing key. false: PUT events never
+  // carry prev_kv (DELETE events still do); a watcher that wants it reads it as etcd
+  // does, with Range(key, rev = mod_revision - 1) (PrevKv below).
+  bool events_prev_kv = true;
 };
 
 struct RangeOptions {
@@ -90,6 +95,13 @@ class KvStore final : public EventHistory {
 
   // ---------------- any thread: committed data ----------------
 
+  // What Put did to the key (applier thread).
+  struct PutResult {
+    bool existed = false;    // the key was live before the put
+    int64_t prev_lease = 0;  // the lease of that previous version (0: none)
+    std::optional<mvccpb::KeyValue> prev_kv;  // that version, only if asked for
+  };
+
   // Live keys in [key, end) at options.rev. `end` empty: the single key; "\0": every
   // key >= key. Errors: kFutureRev (rev > CommittedRev()), kCompacted (rev < CompactRev()).
   absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
@@ -98,6 +110,8 @@ class KvStore final : public EventHistory {
   absl::StatusOr<std::vector<mvccpb::Event>> EventsBetween(int64_t from_rev, int64_t to_rev,
                                                            bool prev_kv,
                                                            size_t limit) const override;
+  absl::StatusOr<std::optional<mvccpb::KeyValue>> PrevKv(std::string_view key,
+                                                         int64_t mod_rev) const override;
   int64_t CommittedRev() const override {
     return committed_rev_.load(std::memory_order_acquire);
   }
@@ -143,16 +157,17 @@ class KvStore final : public EventHistory {
     // writes; kFutureRev beyond Rev(), kCompacted below the compact revision.
     absl::StatusOr<RangeResult> Range(std::string_view key, std::string_view end,
                                       const RangeOptions& options) const;
-    // Writes `key`; returns the previous version of the key, if it existed.
-    absl::StatusOr<std::optional<mvccpb::KeyValue>> Put(std::string_view key,
-                                                        std::string_view value, int64_t lease);
+    // Writes `key`. The result's prev_kv holds the key's previous version when it
+    // existed and `want_prev_kv` is set (reading it costs a backend read).
+    absl::StatusOr<PutResult> Put(std::string_view key, std::string_view value,
+                                  int64_t lease, bool want_prev_kv = false);
     // Deletes the live keys in [key, end) (range rules as Range); returns their last
     // versions, in key order.
     absl::StatusOr<std::vector<mvccpb::KeyValue>> DeleteRange(std::string_view key,
                                                               std::string_view end);
     // Finishes: Rev() advances by one iff something was written. Returns the events in
     // write order (PUT: full kv; DELETE: key + mod_revision; prev_kv whenever the key
-    // existed before).
+    // existed before, for a PUT only with KvStoreOptions::events_prev_kv).
     std::vector<mvccpb::Event> End();
 
    private:
@@ -199,7 +214,7 @@ class KvStore final : public EventHistory {
   // Shared Range body; `get` reads the stored kv for a revision; reads below
   // max(compact_rev_, floor) fail with kCompacted.
   using ValueGetter =
-      std::function<absl::StatusOr<std::optional<std::string>>(const std::string& rev_key)>;
+      std::function<absl::StatusOr<std::optional<std::string>>(std::string_view rev_key)>;
   absl::StatusOr<RangeResult> RangeAt(std::string_view key, std::string_view end,
                                       const RangeOptions& options, int64_t cur_rev,
                                       int64_t floor, const ValueGetter& get) const;

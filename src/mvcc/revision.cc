@@ -3,9 +3,10 @@
 namespace etcd::mvcc {
 namespace {
 
-void AppendBigEndian(uint64_t v, std::string* out) {
-  for (int shift = 56; shift >= 0; shift -= 8) {
-    out->push_back(static_cast<char>((v >> shift) & 0xff));
+void PutBigEndian(uint64_t v, char* out) {
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
   }
 }
 
@@ -17,18 +18,23 @@ uint64_t ReadBigEndian(std::string_view b) {
 
 }  // namespace
 
+size_t EncodeRevisionTo(Revision rev, bool tombstone, char* out) {
+  PutBigEndian(static_cast<uint64_t>(rev.main), out);
+  out[8] = '_';
+  PutBigEndian(static_cast<uint64_t>(rev.sub), out + 9);
+  if (!tombstone) return kRevisionBytes;
+  out[kRevisionBytes] = kTombstoneMark;
+  return kTombstoneRevisionBytes;
+}
+
 void AppendRevision(Revision rev, bool tombstone, std::string* out) {
-  AppendBigEndian(static_cast<uint64_t>(rev.main), out);
-  out->push_back('_');
-  AppendBigEndian(static_cast<uint64_t>(rev.sub), out);
-  if (tombstone) out->push_back(kTombstoneMark);
+  char buf[kTombstoneRevisionBytes];
+  out->append(buf, EncodeRevisionTo(rev, tombstone, buf));
 }
 
 std::string EncodeRevision(Revision rev, bool tombstone) {
-  std::string out;
-  out.reserve(kTombstoneRevisionBytes);
-  AppendRevision(rev, tombstone, &out);
-  return out;
+  char buf[kTombstoneRevisionBytes];
+  return std::string(buf, EncodeRevisionTo(rev, tombstone, buf));
 }
 
 std::string RevisionFloor(int64_t main) { return EncodeRevision(Revision{main, 0}); }

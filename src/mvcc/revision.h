@@ -10,6 +10,7 @@
 #pragma once
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -31,6 +32,19 @@ inline constexpr char kTombstoneMark = 't';
 // 17-byte key for a put; with `tombstone`, 18 bytes ending in 't'.
 std::string EncodeRevision(Revision rev, bool tombstone = false);
 void AppendRevision(Revision rev, bool tombstone, std::string* out);
+// The same encoding into `out` (room for kTombstoneRevisionBytes); returns its length.
+size_t EncodeRevisionTo(Revision rev, bool tombstone, char* out);
+// A revision key on the stack (no allocation).
+class RevisionKey {
+ public:
+  explicit RevisionKey(Revision rev, bool tombstone = false)
+      : len_(EncodeRevisionTo(rev, tombstone, buf_)) {}
+  std::string_view view() const { return std::string_view(buf_, len_); }
+
+ private:
+  char buf_[kTombstoneRevisionBytes];
+  size_t len_;
+};
 // The smallest encoded key of revision `main` (= EncodeRevision({main, 0})).
 std::string RevisionFloor(int64_t main);
 

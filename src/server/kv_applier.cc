@@ -269,24 +269,21 @@ class Applier {
 
   absl::StatusOr<etcdserverpb::PutResponse> Put(const etcdserverpb::PutRequest& req) {
     etcdserverpb::PutResponse resp;
-    std::string value = req.value();
+    std::string_view value = req.value();
     int64_t lease = req.lease();
-    std::optional<KeyValue> prev;
-    if (req.ignore_value() || req.ignore_lease() || req.prev_kv()) {
-      ASSIGN_OR_RETURN(mvcc::RangeResult rr, txn_->Range(req.key(), "", {}));
-      if (!rr.kvs.empty()) prev = std::move(rr.kvs.front());
-    }
+    std::optional<KeyValue> prev;  // outlives the txn's Put: `value` may point into it
     if (req.ignore_value() || req.ignore_lease()) {
-      if (!prev.has_value()) return errors::Make(Err::kKeyNotFound);
+      ASSIGN_OR_RETURN(mvcc::RangeResult rr, txn_->Range(req.key(), "", {}));
+      if (rr.kvs.empty()) return errors::Make(Err::kKeyNotFound);
+      prev = std::move(rr.kvs.front());
       if (req.ignore_value()) value = prev->value();
       if (req.ignore_lease()) lease = prev->lease();
     }
-    ASSIGN_OR_RETURN(std::optional<KeyValue> old, txn_->Put(req.key(), value, lease));
-    if (old.has_value() && old->lease() != 0 && hooks_ != nullptr) {
-      hooks_->Detach(old->lease(), req.key());
-    }
+    ASSIGN_OR_RETURN(mvcc::KvStore::PutResult put,
+                     txn_->Put(req.key(), value, lease, /*want_prev_kv=*/req.prev_kv()));
+    if (put.prev_lease != 0 && hooks_ != nullptr) hooks_->Detach(put.prev_lease, req.key());
     if (lease != 0 && hooks_ != nullptr) hooks_->Attach(lease, req.key());
-    if (req.prev_kv() && old.has_value()) *resp.mutable_prev_kv() = std::move(*old);
+    if (put.prev_kv.has_value()) *resp.mutable_prev_kv() = std::move(*put.prev_kv);
     resp.mutable_header()->set_revision(txn_->Rev());
     return resp;
   }

@@ -71,10 +71,23 @@ class Backend {
 
   // --- applier thread ---
   virtual void Put(Bucket bucket, std::string_view key, std::string_view value) = 0;
+  // Put taking the value's ownership (no copy where the implementation can keep it).
+  virtual void PutOwned(Bucket bucket, std::string_view key, std::string value) {
+    Put(bucket, key, value);
+  }
   virtual void Delete(Bucket bucket, std::string_view key) = 0;
   // Pending writes merged over committed data.
   virtual absl::StatusOr<std::optional<std::string>> Get(Bucket bucket,
                                                          std::string_view key) const = 0;
+  // Like Get, but hands the value to `fn` (valid only during the call) instead of
+  // copying it out; returns whether the key was present.
+  virtual absl::StatusOr<bool> GetWith(Bucket bucket, std::string_view key,
+                                       const std::function<void(std::string_view)>& fn) const {
+    ASSIGN_OR_RETURN(std::optional<std::string> v, Get(bucket, key));
+    if (!v.has_value()) return false;
+    fn(*v);
+    return true;
+  }
   virtual absl::Status Scan(Bucket bucket, std::string_view from, std::string_view to,
                             const ScanFn& fn) const = 0;
   // Writes the pending batch together with the consistent index and term; no fsync.

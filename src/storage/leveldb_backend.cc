@@ -1,6 +1,7 @@
 #include "storage/leveldb_backend.h"
 
 #include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,30 @@ std::string FullKey(Bucket bucket, std::string_view key) {
   out.append(key);
   return out;
 }
+
+constexpr size_t kMaxRetainedBatch = 16u << 20;
+
+// bucket+key in a stack buffer when it fits (lookups need no allocation).
+class KeyBuf {
+ public:
+  KeyBuf(Bucket bucket, std::string_view key) {
+    if (key.size() < sizeof(small_)) {
+      small_[0] = static_cast<char>(bucket);
+      std::memcpy(small_ + 1, key.data(), key.size());
+      view_ = std::string_view(small_, key.size() + 1);
+    } else {
+      large_ = FullKey(bucket, key);
+      view_ = large_;
+    }
+  }
+  std::string_view view() const { return view_; }
+  leveldb::Slice slice() const { return leveldb::Slice(view_.data(), view_.size()); }
+
+ private:
+  char small_[64];
+  std::string large_;
+  std::string_view view_;
+};
 
 // The exclusive upper bound of a scan: bucket+to, or the first key after the bucket.
 std::string ScanEnd(Bucket bucket, std::string_view to) {
@@ -37,7 +62,7 @@ class LevelDbReadView final : public ReadView {
     leveldb::ReadOptions ro;
     ro.snapshot = snapshot_;
     std::string value;
-    leveldb::Status s = db_->Get(ro, FullKey(bucket, key), &value);
+    leveldb::Status s = db_->Get(ro, KeyBuf(bucket, key).slice(), &value);
     if (s.IsNotFound()) return std::optional<std::string>();
     if (!s.ok()) return FromLevelDb(s);
     return std::optional<std::string>(std::move(value));
@@ -152,20 +177,41 @@ void LevelDbBackend::Put(Bucket bucket, std::string_view key, std::string_view v
   pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>(value));
 }
 
+void LevelDbBackend::PutOwned(Bucket bucket, std::string_view key, std::string value) {
+  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>(std::move(value)));
+}
+
 void LevelDbBackend::Delete(Bucket bucket, std::string_view key) {
   pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>());
 }
 
 absl::StatusOr<std::optional<std::string>> LevelDbBackend::Get(Bucket bucket,
                                                                std::string_view key) const {
-  std::string full = FullKey(bucket, key);
-  auto it = pending_.find(full);
+  const KeyBuf full(bucket, key);
+  auto it = pending_.find(full.view());
   if (it != pending_.end()) return it->second;
   std::string value;
-  leveldb::Status s = db_->Get(leveldb::ReadOptions(), full, &value);
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), full.slice(), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
   if (!s.ok()) return FromLevelDb(s);
   return std::optional<std::string>(std::move(value));
+}
+
+absl::StatusOr<bool> LevelDbBackend::GetWith(
+    Bucket bucket, std::string_view key, const std::function<void(std::string_view)>& fn) const {
+  const KeyBuf full(bucket, key);
+  auto it = pending_.find(full.view());
+  if (it != pending_.end()) {
+    if (!it->second.has_value()) return false;
+    fn(*it->second);
+    return true;
+  }
+  leveldb::Status s = db_->Get(leveldb::ReadOptions(), full.slice(), &scratch_);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromLevelDb(s);
+  fn(scratch_);
+  if (scratch_.capacity() > (1u << 20)) std::string().swap(scratch_);
+  return true;
 }
 
 absl::Status LevelDbBackend::Scan(Bucket bucket, std::string_view from, std::string_view to,
@@ -204,7 +250,10 @@ absl::Status LevelDbBackend::CommitSync(uint64_t consistent_index, uint64_t term
 }
 
 absl::Status LevelDbBackend::DoCommit(uint64_t consistent_index, uint64_t term, bool sync) {
-  leveldb::WriteBatch batch;
+  // The batch's buffer is reused (no fresh pages per commit) unless a huge commit grew
+  // it past kMaxRetainedBatch.
+  if (!batch_.has_value()) batch_.emplace();
+  leveldb::WriteBatch& batch = *batch_;
   for (const auto& [key, value] : pending_) {
     if (value.has_value()) {
       batch.Put(key, *value);
@@ -216,7 +265,13 @@ absl::Status LevelDbBackend::DoCommit(uint64_t consistent_index, uint64_t term, 
   batch.Put(FullKey(Bucket::kMeta, kConsistentTermKey), EncodeUint64(term));
   leveldb::WriteOptions wo;
   wo.sync = sync;
-  RETURN_IF_ERROR(FromLevelDb(db_->Write(wo, &batch)));
+  leveldb::Status ws = db_->Write(wo, &batch);
+  if (batch.ApproximateSize() > kMaxRetainedBatch) {
+    batch_.reset();
+  } else {
+    batch.Clear();
+  }
+  RETURN_IF_ERROR(FromLevelDb(ws));
   pending_.clear();
   consistent_index_.store(consistent_index, std::memory_order_release);
   consistent_term_.store(term, std::memory_order_release);

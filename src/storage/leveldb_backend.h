@@ -25,6 +25,7 @@
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
 #include "leveldb/filter_policy.h"
+#include "leveldb/write_batch.h"
 #include "storage/backend.h"
 
 namespace etcd::storage {
@@ -49,9 +50,12 @@ class LevelDbBackend final : public Backend {
   ~LevelDbBackend() override;
 
   void Put(Bucket bucket, std::string_view key, std::string_view value) override;
+  void PutOwned(Bucket bucket, std::string_view key, std::string value) override;
   void Delete(Bucket bucket, std::string_view key) override;
   absl::StatusOr<std::optional<std::string>> Get(Bucket bucket,
                                                  std::string_view key) const override;
+  absl::StatusOr<bool> GetWith(Bucket bucket, std::string_view key,
+                               const std::function<void(std::string_view)>& fn) const override;
   absl::Status Scan(Bucket bucket, std::string_view from, std::string_view to,
                     const ScanFn& fn) const override;
   absl::Status Commit(uint64_t consistent_index, uint64_t term) override;
@@ -83,6 +87,8 @@ class LevelDbBackend final : public Backend {
   std::unique_ptr<leveldb::DB> db_;
   // Applier thread only.
   std::map<std::string, std::optional<std::string>, std::less<>> pending_;
+  std::optional<leveldb::WriteBatch> batch_;  // Commit's batch, kept for its buffer
+  mutable std::string scratch_;  // GetWith's read buffer
   std::atomic<uint64_t> consistent_index_{0};
   std::atomic<uint64_t> consistent_term_{0};
 };

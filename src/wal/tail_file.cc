@@ -4,7 +4,10 @@
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
+
+#include <algorithm>
 
 #include "absl/strings/str_cat.h"
 #include "wal/file_util.h"
@@ -49,7 +52,7 @@ class EnvTailFile final : public TailFile {
   std::string path_;
 };
 
-// pwrite at the write position, fallocate ahead of it.
+// pwrite at the write position, zeros written ahead of it.
 class PosixTailFile final : public TailFile {
  public:
   PosixTailFile(int fd, std::string path, uint64_t offset, uint64_t size)
@@ -61,18 +64,6 @@ class PosixTailFile final : public TailFile {
 
   absl::Status Append(std::string_view data) override {
     const uint64_t end = offset_ + data.size();
-    if (end > allocated_ && can_fallocate_) {
-      const uint64_t target = (end + kPreallocChunk - 1) / kPreallocChunk * kPreallocChunk;
-      int rc = ::posix_fallocate(fd_, static_cast<off_t>(allocated_),
-                                 static_cast<off_t>(target - allocated_));
-      if (rc == 0) {
-        allocated_ = target;
-      } else if (rc == EOPNOTSUPP || rc == EINVAL) {
-        can_fallocate_ = false;  // plain appends from now on
-      } else {
-        return PosixError("wal: preallocate", path_, rc);
-      }
-    }
     const char* p = data.data();
     size_t left = data.size();
     while (left > 0) {
@@ -85,7 +76,11 @@ class PosixTailFile final : public TailFile {
       left -= static_cast<size_t>(n);
       offset_ += static_cast<uint64_t>(n);
     }
-    if (offset_ > allocated_) allocated_ = offset_;
+    if (offset_ > allocated_) {
+      // Past the preallocated end: preallocate the next chunk after the data.
+      allocated_ = offset_;
+      RETURN_IF_ERROR(ZeroFill((end + kPreallocChunk - 1) / kPreallocChunk * kPreallocChunk));
+    }
     return absl::OkStatus();
   }
   absl::Status Flush() override { return absl::OkStatus(); }  // pwrite reached the OS
@@ -110,11 +105,37 @@ class PosixTailFile final : public TailFile {
   }
 
  private:
+  // Extends the file to `target` with written zeros (not fallocate: ext4 keeps
+  // fallocated blocks as "unwritten" extents, and every fdatasync after a write into
+  // one must also commit the extent's conversion, a second, serial I/O). Beyond
+  // allocated_ only: records are never overwritten.
+  absl::Status ZeroFill(uint64_t target) {
+    static const char kZeros[64 << 10] = {};
+    while (allocated_ < target) {
+      iovec iov[16];
+      int n = 0;
+      uint64_t want = 0;
+      while (n < 16 && allocated_ + want < target) {
+        const uint64_t len = std::min<uint64_t>(sizeof(kZeros), target - allocated_ - want);
+        iov[n].iov_base = const_cast<char*>(kZeros);
+        iov[n].iov_len = len;
+        want += len;
+        ++n;
+      }
+      ssize_t w = ::pwritev(fd_, iov, n, static_cast<off_t>(allocated_));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("wal: preallocate", path_, errno);
+      }
+      allocated_ += static_cast<uint64_t>(w);
+    }
+    return absl::OkStatus();
+  }
+
   int fd_;
   const std::string path_;
   uint64_t offset_;     // where the next record goes
   uint64_t allocated_;  // file size (>= offset_)
-  bool can_fallocate_ = true;
 };
 
 }  // namespace

@@ -3,7 +3,7 @@
 // Two implementations behind one interface:
 //  - on leveldb's default (POSIX) Env, a plain file descriptor written with pwrite at
 //    the end of the valid records, PREALLOCATED ahead of the write position in
-//    kPreallocChunk steps with fallocate (the file's size already covers the bytes a
+//    kPreallocChunk steps with written zeros (the file's size already covers the bytes a
 //    Save writes, so the fdatasync after it commits only data, not a size change: about
 //    half the cost of an appending fdatasync on ext4). The bytes past the write position
 //    read as zeros; the reader treats an all-zero remainder of the last segment as its

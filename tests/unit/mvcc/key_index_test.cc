@@ -62,6 +62,53 @@ TEST(KeyIndexTest, GetAcrossGenerations) {
   EXPECT_FALSE(idx.Get("bar", 100).has_value());
 }
 
+TEST(KeyIndexTest, LatestIsTheNewestLiveRevisionWithItsLease) {
+  KeyIndex idx;
+  int64_t lease = -1;
+  EXPECT_FALSE(idx.Latest("k", &lease).has_value());
+  idx.Put("k", R(2, 3), 7);  // a simple node with a lease
+  auto f = idx.Latest("k", &lease);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(2, 3));
+  EXPECT_EQ(f->created.main, 2);
+  EXPECT_EQ(f->version, 1);
+  EXPECT_EQ(lease, 7);
+  idx.Put("k", R(4), 0);  // now a general node
+  f = idx.Latest("k", &lease);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(4));
+  EXPECT_EQ(f->created.main, 2);
+  EXPECT_EQ(f->version, 2);
+  EXPECT_EQ(lease, 0);
+  idx.Put("k", R(5), 9);
+  f = idx.Latest("k", &lease);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(lease, 9);
+  ASSERT_TRUE(idx.Tombstone("k", R(6)));
+  EXPECT_FALSE(idx.Latest("k", &lease).has_value());
+  idx.Put("k", R(8), 0);
+  f = idx.Latest("k", &lease);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(8));
+  EXPECT_EQ(f->created.main, 8);
+  EXPECT_EQ(f->version, 1);
+  EXPECT_EQ(lease, 0);
+  idx.Compact(8);
+  f = idx.Latest("k", &lease);
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(f->modified, R(8));
+  // Latest agrees with Get above every indexed revision, whatever the history.
+  KeyIndex s = Sample();
+  for (int64_t at : {8, 9, 100}) {
+    auto g = s.Get("foo", at);
+    auto l = s.Latest("foo", &lease);
+    ASSERT_TRUE(g.has_value() && l.has_value());
+    EXPECT_EQ(g->modified, l->modified);
+    EXPECT_EQ(g->created.main, l->created.main);
+    EXPECT_EQ(g->version, l->version);
+  }
+}
+
 TEST(KeyIndexTest, TombstoneOfDeadKeyFails) {
   KeyIndex idx;
   EXPECT_FALSE(idx.Tombstone("x", R(2)));

@@ -222,6 +222,86 @@ TEST_F(KvStoreTest, EventsCarryPrevKv) {
   EXPECT_EQ(e3[0].prev_kv().value(), "2");
 }
 
+TEST_F(KvStoreTest, PutReportsThePreviousVersion) {
+  {
+    auto txn = store_->Write();
+    auto r = txn->Put("a", "1", 5, /*want_prev_kv=*/true);
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_FALSE(r->existed);
+    EXPECT_EQ(r->prev_lease, 0);
+    EXPECT_FALSE(r->prev_kv.has_value());
+  }
+  Commit();
+  {
+    auto txn = store_->Write();
+    auto r = txn->Put("a", "2", 0);  // prev_kv not asked for
+    ASSERT_TRUE(r.ok()) << r.status();
+    EXPECT_TRUE(r->existed);
+    EXPECT_EQ(r->prev_lease, 5);
+    EXPECT_FALSE(r->prev_kv.has_value());
+    auto ev = txn->End();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_EQ(ev[0].prev_kv().value(), "1");  // events still carry it (the default)
+    EXPECT_EQ(ev[0].prev_kv().lease(), 5);
+  }
+  // Uncommitted: the previous version comes from the pending batch.
+  auto txn = store_->Write();
+  auto r = txn->Put("a", "3", 0, /*want_prev_kv=*/true);
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_TRUE(r->existed);
+  EXPECT_EQ(r->prev_lease, 0);
+  ASSERT_TRUE(r->prev_kv.has_value());
+  EXPECT_EQ(r->prev_kv->value(), "2");
+  EXPECT_EQ(r->prev_kv->mod_revision(), 3);
+  EXPECT_EQ(r->prev_kv->version(), 2);
+}
+
+TEST_F(KvStoreTest, EventsWithoutPrevKvForPuts) {
+  KvStoreOptions o;
+  o.events_prev_kv = false;
+  Reopen(o);
+  Put("a", "1", 4);  // 2
+  auto e = Put("a", "2");  // 3
+  ASSERT_EQ(e.size(), 1u);
+  EXPECT_FALSE(e[0].has_prev_kv());
+  EXPECT_EQ(e[0].kv().version(), 2);
+  EXPECT_EQ(e[0].kv().create_revision(), 2);
+  {
+    auto txn = store_->Write();  // asked for: still returned
+    auto r = txn->Put("a", "3", 0, /*want_prev_kv=*/true);
+    ASSERT_TRUE(r.ok()) << r.status();
+    ASSERT_TRUE(r->prev_kv.has_value());
+    EXPECT_EQ(r->prev_kv->value(), "2");
+    auto ev = txn->End();
+    ASSERT_EQ(ev.size(), 1u);
+    EXPECT_FALSE(ev[0].has_prev_kv());
+  }
+  Commit();  // 4
+  auto d = Delete("a");  // 5: deletes still carry it
+  ASSERT_EQ(d.size(), 1u);
+  EXPECT_EQ(d[0].prev_kv().value(), "3");
+  // What a watcher reads instead, as etcd does.
+  auto p = store_->PrevKv("a", 3);
+  ASSERT_TRUE(p.ok()) << p.status();
+  ASSERT_TRUE(p->has_value());
+  EXPECT_EQ((*p)->value(), "1");
+  EXPECT_EQ((*p)->lease(), 4);
+  p = store_->PrevKv("a", 5);
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->value(), "3");
+  p = store_->PrevKv("a", 2);  // created at 2: nothing before
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has_value());
+  ASSERT_TRUE(store_->Compact(4).ok());
+  Commit();
+  p = store_->PrevKv("a", 3);  // revision 2 is compacted
+  ASSERT_TRUE(p.ok());
+  EXPECT_FALSE(p->has_value());
+  p = store_->PrevKv("a", 5);  // 4 survived the compaction at 4
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ((*p)->value(), "3");
+}
+
 TEST_F(KvStoreTest, EventsBetweenReplaysHistory) {
   Put("a", "1");  // 2
   Put("b", "1");  // 3

@@ -376,6 +376,37 @@ TEST_F(KvApplierTest, PutPrevKv) {
   EXPECT_EQ(r->header().revision(), 3);
 }
 
+TEST_F(KvApplierTest, PutPrevKvWithIgnoreValueAndAfterDelete) {
+  leases_.leases = {7};
+  Put("a", "orig", 7);  // 2
+  etcdserverpb::PutRequest req;
+  req.set_key("a");
+  req.set_ignore_value(true);
+  req.set_ignore_lease(true);
+  req.set_prev_kv(true);
+  auto r = PutReq(req);  // 3
+  ASSERT_TRUE(r.ok()) << r.status();
+  ASSERT_TRUE(r->has_prev_kv());
+  EXPECT_EQ(r->prev_kv().value(), "orig");
+  EXPECT_EQ(r->prev_kv().lease(), 7);
+  EXPECT_EQ(r->prev_kv().mod_revision(), 2);
+  auto g = GetOk(R("a"));
+  EXPECT_EQ(g.kvs(0).value(), "orig");
+  EXPECT_EQ(g.kvs(0).lease(), 7);
+  EXPECT_EQ(g.kvs(0).version(), 2);
+  EXPECT_EQ(leases_.attached[7], (std::set<std::string>{"a"}));
+  ASSERT_TRUE(Delete("a", "").ok());  // 4: detaches
+  EXPECT_TRUE(leases_.attached[7].empty());
+  req = {};
+  req.set_key("a");
+  req.set_value("again");
+  req.set_prev_kv(true);
+  r = PutReq(req);  // 5: a new generation, nothing before it
+  ASSERT_TRUE(r.ok()) << r.status();
+  EXPECT_FALSE(r->has_prev_kv());
+  EXPECT_TRUE(leases_.attached[7].empty());
+}
+
 TEST_F(KvApplierTest, PutIgnoreValueAndIgnoreLease) {
   leases_.leases = {7};
   Put("a", "orig", 7);

@@ -69,6 +69,48 @@ TEST_F(BackendTest, PendingWritesAreReadableBeforeCommit) {
   EXPECT_EQ(*v, std::nullopt);
 }
 
+TEST_F(BackendTest, GetWithSeesPendingOverCommittedWithoutCopying) {
+  std::string got;
+  auto read = [&](Bucket b, const std::string& k) {
+    got = "<none>";
+    auto r = backend_->GetWith(b, k, [&](std::string_view v) { got = std::string(v); });
+    EXPECT_TRUE(r.ok()) << r.status();
+    return r.ok() && *r;
+  };
+  backend_->PutOwned(Bucket::kKey, "a", "1");
+  backend_->Put(Bucket::kKey, "b", "2");
+  // A key longer than the stack buffer lookups use.
+  const std::string long_key(200, 'x');
+  backend_->PutOwned(Bucket::kKey, long_key, "long");
+  EXPECT_TRUE(read(Bucket::kKey, "a"));
+  EXPECT_EQ(got, "1");
+  EXPECT_TRUE(read(Bucket::kKey, long_key));
+  EXPECT_EQ(got, "long");
+  EXPECT_FALSE(read(Bucket::kLease, "a"));
+  EXPECT_EQ(got, "<none>");
+  ASSERT_TRUE(backend_->Commit(1, 1).ok());
+  EXPECT_TRUE(read(Bucket::kKey, "a"));  // committed
+  EXPECT_EQ(got, "1");
+  EXPECT_TRUE(read(Bucket::kKey, long_key));
+  EXPECT_EQ(got, "long");
+  EXPECT_EQ(Get(Bucket::kKey, long_key), "long");
+  backend_->Delete(Bucket::kKey, "a");  // a pending delete hides the committed value
+  EXPECT_FALSE(read(Bucket::kKey, "a"));
+  EXPECT_EQ(Get(Bucket::kKey, "a"), std::nullopt);
+  backend_->PutOwned(Bucket::kKey, "b", "3");  // pending over committed
+  EXPECT_TRUE(read(Bucket::kKey, "b"));
+  EXPECT_EQ(got, "3");
+  // The commit batch is reused: each commit writes exactly its own pending writes.
+  ASSERT_TRUE(backend_->Commit(2, 1).ok());
+  backend_->Put(Bucket::kKey, "c", "4");
+  ASSERT_TRUE(backend_->Commit(3, 1).ok());
+  ASSERT_TRUE(backend_->Commit(4, 1).ok());  // nothing pending: index and term only
+  Reopen();
+  EXPECT_EQ(backend_->ConsistentIndex(), 4u);
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey),
+            (KVs{{"b", "3"}, {"c", "4"}, {long_key, "long"}}));
+}
+
 TEST_F(BackendTest, ScanMergesPendingOverCommitted) {
   backend_->Put(Bucket::kKey, "a", "1");
   backend_->Put(Bucket::kKey, "c", "3");
