@@ -1,5 +1,7 @@
 #include "api/cq_server.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 
 namespace etcd::api {
@@ -30,6 +32,7 @@ void CqServer::Start() {
   for (auto& q : queues_) {
     grpc::ServerCompletionQueue* cq = q.get();
     threads_.emplace_back([cq] {
+      pthread_setname_np(pthread_self(), "grpc-cq");
       void* tag = nullptr;
       bool ok = false;
       while (cq->Next(&tag, &ok)) static_cast<CqEvent*>(tag)->OnEvent(ok);

@@ -1,5 +1,7 @@
 // The applier thread: committed entries -> backend pending batch -> one Commit per group
 // -> OnCommitted -> Notify -> waits (see etcd_server.h).
+#include <pthread.h>
+
 #include <algorithm>
 
 #include "common/errors.h"
@@ -14,6 +16,11 @@ namespace {
 // bounds the WAL a restart has to read.
 constexpr uint64_t kMaxSnapshotInterval = 10000;
 
+// KickApplier applies on the calling thread up to this many queued entries (a lone
+// write, or a few); bigger groups go to the applier thread so that the raft turns and
+// the acks keep flowing while they are applied.
+constexpr size_t kApplyHereMaxEntries = 8;
+
 template <typename T>
 std::shared_ptr<google::protobuf::Message> Share(T&& msg) {
   return std::make_shared<std::decay_t<T>>(std::forward<T>(msg));
@@ -22,27 +29,31 @@ std::shared_ptr<google::protobuf::Message> Share(T&& msg) {
 }  // namespace
 
 void EtcdServer::ApplyLoop() {
+  pthread_setname_np(pthread_self(), "applier");
   for (;;) {
-    std::vector<ApplyTask> tasks;
-    std::shared_ptr<SnapshotInstall> install;
+    bool timed_out = false;
     {
       absl::MutexLock lock(&apply_mu_);
-      while (apply_queue_.empty() && !apply_stop_ && !apply_wake_) {
-        apply_cv_.WaitWithTimeout(&apply_mu_, absl::Milliseconds(100));
-        if (kv_->HasCompactionWork()) break;
+      while (apply_queue_.empty() && !apply_stop_ && !apply_wake_ && !timed_out) {
+        timed_out = apply_cv_.WaitWithTimeout(&apply_mu_, absl::Milliseconds(100));
       }
+    }
+    // Tasks are taken only with apply_run_mu_ held: a group applied meanwhile by a
+    // KickApplier thread came earlier in the queue than what is taken here.
+    absl::MutexLock run(&apply_run_mu_);
+    std::vector<ApplyTask> tasks;
+    std::shared_ptr<SnapshotInstall> install;
+    bool woken;
+    {
+      absl::MutexLock lock(&apply_mu_);
+      woken = apply_wake_;
       apply_wake_ = false;
-      while (!apply_queue_.empty()) {
-        // A leader's snapshot is installed after everything queued before it.
-        if (apply_queue_.front().install != nullptr) {
-          if (tasks.empty()) {
-            install = std::move(apply_queue_.front().install);
-            apply_queue_.pop_front();
-          }
-          break;
-        }
-        tasks.push_back(std::move(apply_queue_.front()));
+      // A leader's snapshot is installed after everything queued before it.
+      if (!apply_queue_.empty() && apply_queue_.front().install != nullptr) {
+        install = std::move(apply_queue_.front().install);
         apply_queue_.pop_front();
+      } else {
+        tasks = TakeApplyTasksLocked();
       }
       if (install != nullptr || !apply_queue_.empty()) apply_wake_ = true;
       if (tasks.empty() && install == nullptr && apply_stop_) return;
@@ -52,8 +63,42 @@ void EtcdServer::ApplyLoop() {
       continue;
     }
     if (self_stop_requested_.load() && tasks.empty()) continue;
+    // Nothing queued (a KickApplier thread took it): only compaction steps are due.
+    if (tasks.empty() && !woken && !kv_->HasCompactionWork()) continue;
     ApplyGroup(std::move(tasks));
   }
+}
+
+std::vector<EtcdServer::ApplyTask> EtcdServer::TakeApplyTasksLocked() {
+  std::vector<ApplyTask> tasks;
+  while (!apply_queue_.empty() && apply_queue_.front().install == nullptr) {
+    tasks.push_back(std::move(apply_queue_.front()));
+    apply_queue_.pop_front();
+  }
+  return tasks;
+}
+
+void EtcdServer::KickApplier() {
+  if (apply_run_mu_.TryLock()) {
+    std::vector<ApplyTask> tasks;
+    {
+      absl::MutexLock lock(&apply_mu_);
+      size_t entries = 0;
+      bool plain = true;  // no install, no MSG_SNAP dumps: those stay on the applier
+      for (const ApplyTask& t : apply_queue_) {
+        entries += t.entries.size();
+        plain = plain && t.install == nullptr && t.snap_sends.empty();
+      }
+      if (!apply_stop_ && plain && entries <= kApplyHereMaxEntries) {
+        tasks = TakeApplyTasksLocked();
+      }
+    }
+    if (!tasks.empty()) ApplyGroup(std::move(tasks));
+    apply_run_mu_.Unlock();
+    absl::MutexLock lock(&apply_mu_);
+    if (apply_queue_.empty() && !apply_wake_) return;  // all applied here
+  }
+  apply_cv_.Signal();
 }
 
 void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {

@@ -125,14 +125,14 @@ absl::Status EtcdServer::AuthorizeWatch(const RequestContext& ctx,
 }
 
 void EtcdServer::ProposeAs(const RequestContext& ctx, serverpb::InternalRaftRequest r,
-                           WaitFn fn) {
+                           WaitFn fn, bool turn_here) {
   auto ai = AuthInfoOf(ctx);
   if (!ai.ok()) return fn(ApplyResult{ai.status(), nullptr});
   if (ai->has_value()) {
     r.mutable_header()->set_username((*ai)->username);
     r.mutable_header()->set_auth_revision((*ai)->revision);
   }
-  Propose(std::move(r), std::move(fn));
+  Propose(std::move(r), std::move(fn), turn_here);
 }
 
 // ---------------- applier ----------------

@@ -3,6 +3,8 @@
 // server_requests.cc.
 #include "server/etcd_server.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -412,6 +414,7 @@ void EtcdServer::Stop() {
     }
     apply_cv_.Signal();
     if (apply_thread_.joinable()) apply_thread_.join();
+    { absl::MutexLock run(&apply_run_mu_); }  // a KickApplier group still applying
     {
       absl::MutexLock lock(&work_mu_);
       work_stop_ = true;
@@ -458,6 +461,7 @@ void EtcdServer::TEST_Crash() {
     }
     apply_cv_.Signal();
     if (apply_thread_.joinable()) apply_thread_.join();
+    { absl::MutexLock run(&apply_run_mu_); }  // a KickApplier group still applying
     {
       absl::MutexLock lock(&work_mu_);
       work_stop_ = true;
@@ -539,6 +543,7 @@ bool EtcdServer::RunOnWorker(std::function<void()> fn) {
 }
 
 void EtcdServer::WorkerLoop() {
+  pthread_setname_np(pthread_self(), "server-worker");
   for (;;) {
     std::function<void()> fn;
     {
@@ -582,7 +587,7 @@ absl::Status EtcdServer::CheckCommon(const RequestContext& ctx, bool learner_ok)
   return absl::OkStatus();
 }
 
-void EtcdServer::Propose(serverpb::InternalRaftRequest req, WaitFn fn) {
+void EtcdServer::Propose(serverpb::InternalRaftRequest req, WaitFn fn, bool turn_here) {
   if (stopping_.load()) {
     fn(ApplyResult{errors::Make(errors::Err::kStopped), nullptr});
     return;
@@ -612,9 +617,17 @@ void EtcdServer::Propose(serverpb::InternalRaftRequest req, WaitFn fn) {
   {
     absl::MutexLock lock(&in_mu_);
     in_props_.push_back(Proposal{id, std::move(data), false, {}});
-    in_wake_ = true;
+    if (turn_here) {
+      // TurnHereOrWake sets in_wake_ itself if the turn cannot run here.
+    } else {
+      in_wake_ = true;
+    }
   }
-  in_cv_.Signal();
+  if (turn_here) {
+    TurnHereOrWake();
+  } else {
+    in_cv_.Signal();
+  }
 }
 
 void EtcdServer::ProposeConfChange(raftpb::ConfChange cc, WaitFn fn) {

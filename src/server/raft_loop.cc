@@ -22,6 +22,8 @@ constexpr auto kLeaseRevokeWindow = std::chrono::milliseconds(500);
 // one ack per follower instead of two. (A wait on the condition variable, not the
 // injected clock: with a fake clock the commit still reaches the followers.)
 constexpr auto kCommitFlushDelay = std::chrono::milliseconds(2);
+// Turns a thread other than the raft loop thread runs in a row (TurnHereOrWake).
+constexpr int kMaxTurnsHere = 3;
 
 double SecondsSince(const Clock& clock, Clock::TimePoint t0) {
   return std::chrono::duration<double>(clock.Now() - t0).count();
@@ -40,6 +42,7 @@ void EtcdServer::RaftLoop() {
   for (;;) {
     {
       absl::MutexLock lock(&in_mu_);
+      turn_active_ = false;  // from here on, new work signals in_cv_
       // Until there is work, the next tick, or a pending commit index is due.
       while (!in_wake_ && !raft_stop_) {
         Clock::Duration left = wake_at_ - deps_.clock->Now();
@@ -47,25 +50,43 @@ void EtcdServer::RaftLoop() {
                                            std::chrono::duration_cast<Clock::Duration>(
                                                cfg_.heartbeat_interval));
         if (left <= Clock::Duration(0)) break;
-        const bool flush_wait = commit_flush_armed_ && left > kCommitFlushDelay;
-        if (flush_wait) left = kCommitFlushDelay;
-        if (in_cv_.WaitWithTimeout(&in_mu_, absl::FromChrono(left))) {  // timed out
-          if (flush_wait && commit_flush_armed_) commit_flush_due_ = true;
-          break;
+        bool flush_wait = false;
+        if (commit_flush_armed_) {
+          const auto flush_left = commit_flush_armed_at_ + kCommitFlushDelay -
+                                  std::chrono::steady_clock::now();
+          if (flush_left <= std::chrono::steady_clock::duration(0)) {
+            commit_flush_due_ = true;
+            break;
+          }
+          if (flush_left < left) {
+            left = std::chrono::duration_cast<Clock::Duration>(flush_left);
+            flush_wait = true;
+          }
         }
+        loop_wait_until_ = std::chrono::steady_clock::now() + left;
+        const bool timed_out = in_cv_.WaitWithTimeout(&in_mu_, absl::FromChrono(left));
+        loop_wait_until_ = std::chrono::steady_clock::time_point::max();
+        // A flush deadline re-checks (the commit may have ridden an append meanwhile
+        // and been re-armed later); a tick deadline runs the turn.
+        if (timed_out && !flush_wait) break;
       }
+      loop_wait_until_ = std::chrono::steady_clock::time_point::max();
       if (raft_stop_) break;
     }
     if (self_stop_requested_.load()) break;
-    absl::MutexLock turn(&turn_mu_);
-    RunTurnLocked();
+    bool kick;
+    {
+      absl::MutexLock turn(&turn_mu_);
+      kick = RunTurnLocked();
+    }
+    if (kick) KickApplier();
   }
   // Waits for a turn running on another thread; none starts after this.
   absl::MutexLock turn(&turn_mu_);
   turns_open_ = false;
 }
 
-void EtcdServer::RunTurnLocked() {
+bool EtcdServer::RunTurnLocked() {
   std::vector<Proposal> props;
   std::vector<uint64_t> reads;
   std::vector<raftpb::Message> msgs;
@@ -73,6 +94,7 @@ void EtcdServer::RunTurnLocked() {
   {
     absl::MutexLock lock(&in_mu_);
     in_wake_ = false;
+    turn_active_ = true;  // work arriving now is seen by this thread after the turn
     flush_commit = commit_flush_due_;
     commit_flush_due_ = false;
     props.swap(in_props_);
@@ -84,14 +106,24 @@ void EtcdServer::RunTurnLocked() {
   if (flush_commit) node_->FlushCommit();  // sent by this turn's Ready
   RaftTurn(std::move(props), std::move(reads), std::move(msgs));
   const bool armed = node_->CommitFlushPending();
-  bool newly_armed;
+  bool shorten_wait = false;
   {
     absl::MutexLock lock(&in_mu_);
     wake_at_ = next_tick_;
-    newly_armed = armed && !commit_flush_armed_;
+    if (armed && !commit_flush_armed_) {
+      // Due kCommitFlushDelay from now; a raft loop thread asleep beyond that (waiting
+      // for the next tick) shortens its wait. One that wakes earlier anyway, or is not
+      // waiting, sees the deadline itself: no wake-up per write.
+      commit_flush_armed_at_ = std::chrono::steady_clock::now();
+      shorten_wait = loop_wait_until_ != std::chrono::steady_clock::time_point::max() &&
+                     loop_wait_until_ > commit_flush_armed_at_ + kCommitFlushDelay;
+    }
     commit_flush_armed_ = armed;
   }
-  if (newly_armed) in_cv_.Signal();  // a raft loop thread asleep shortens its wait
+  if (shorten_wait) in_cv_.Signal();
+  const bool kick = apply_kick_;
+  apply_kick_ = false;
+  return kick;
 }
 
 void EtcdServer::ProcessPeerMessages(std::vector<raftpb::Message> msgs) {
@@ -101,22 +133,37 @@ void EtcdServer::ProcessPeerMessages(std::vector<raftpb::Message> msgs) {
     if (raft_stop_) return;
     for (raftpb::Message& m : msgs) in_msgs_.push_back(std::move(m));
   }
+  TurnHereOrWake();
+}
+
+void EtcdServer::TurnHereOrWake() {
   bool wake = true;
+  bool kick = false;
   if (turn_mu_.TryLock()) {
     if (turns_open_ && !self_stop_requested_.load()) {
-      RunTurnLocked();
-      absl::MutexLock lock(&in_mu_);
-      wake = in_wake_;  // the turn left work (it set in_wake_): the raft loop takes it
+      // Work that arrived during the turn (an ack during the fsync, another proposal)
+      // is taken by this thread, already awake, for a few more turns; what is left
+      // after them goes to the raft loop thread.
+      for (int turn = 0; turn < kMaxTurnsHere && wake; ++turn) {
+        kick = RunTurnLocked() || kick;
+        absl::MutexLock lock(&in_mu_);
+        wake = in_wake_;
+        if (!wake || turn + 1 == kMaxTurnsHere) turn_active_ = false;
+      }
     }
     turn_mu_.Unlock();
   }
   if (wake) {
+    bool signal;
     {
       absl::MutexLock lock(&in_mu_);
       in_wake_ = true;
+      // A running turn's thread looks at in_wake_ when the turn ends: no wake-up needed.
+      signal = !turn_active_;
     }
-    in_cv_.Signal();
+    if (signal) in_cv_.Signal();
   }
+  if (kick) KickApplier();
 }
 
 void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> reads,
@@ -439,7 +486,7 @@ void EtcdServer::HandleReady() {
       absl::MutexLock lock(&apply_mu_);
       apply_queue_.push_back(std::move(task));
     }
-    apply_cv_.Signal();
+    apply_kick_ = true;  // KickApplier() once the turn is over (turn_mu_ released)
   }
 
   for (const auto& rs : rd.read_states) {

@@ -57,7 +57,8 @@ void EtcdServer::Put(const RequestContext& ctx, const etcdserverpb::PutRequest& 
   if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_put() = req;
-  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::PutResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::PutResponse>(std::move(done)),
+            /*turn_here=*/true);
 }
 
 void EtcdServer::DeleteRange(const RequestContext& ctx,
@@ -67,7 +68,8 @@ void EtcdServer::DeleteRange(const RequestContext& ctx,
   if (auto s = ValidateDeleteRange(req); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_delete_range() = req;
-  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::DeleteRangeResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::DeleteRangeResponse>(std::move(done)),
+            /*turn_here=*/true);
 }
 
 void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
@@ -98,7 +100,8 @@ void EtcdServer::Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& 
   if (auto s = QuotaCheck(req.ByteSizeLong()); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
   *r.mutable_txn() = req;
-  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::TxnResponse>(std::move(done)));
+  ProposeAs(ctx, std::move(r), Complete<etcdserverpb::TxnResponse>(std::move(done)),
+            /*turn_here=*/true);
 }
 
 void EtcdServer::Compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
