@@ -257,7 +257,8 @@ void EtcdServer::RaftTurn(std::vector<Proposal> props, std::vector<uint64_t> rea
   for (uint64_t id : reads) read_queue_.push_back(id);
   IssueReadIndex(now);
 
-  waits_.Expire(now, errors::Make(errors::Err::kTimeout));
+  static const absl::Status kTimedOut = errors::Make(errors::Err::kTimeout);  // once
+  waits_.Expire(now, kTimedOut);
   RunLeaderTimers(now);
 
   if (node_->HasReady()) HandleReady();

@@ -85,6 +85,7 @@ bool ReleasePolicy::OnPoll(int64_t now_ns, int64_t cpu_ns) {
   last_cpu_ns_ = cpu_ns;
   const bool busy =
       wall > 0 && static_cast<double>(used) >= kBusyCpuFraction * static_cast<double>(wall);
+  last_busy_ = busy;
   const int64_t since = now_ns - last_release_ns_;
   bool release;
   if (busy) {
@@ -117,7 +118,7 @@ void FreeMemoryReleaser::Run() {
   for (;;) {
     if (mu_.AwaitWithTimeout(absl::Condition(&stop_), absl::Milliseconds(kPollMs))) return;
     if (policy.OnPoll(NowNs(CLOCK_MONOTONIC), NowNs(CLOCK_PROCESS_CPUTIME_ID)) &&
-        FreeBytes() >= kMinFreeBytes) {
+        FreeBytes() >= (policy.last_busy() ? kBusyMinFreeBytes : kMinFreeBytes)) {
       mu_.Unlock();
       ReleaseFree();
       mu_.Lock();

@@ -44,8 +44,11 @@ class ReleasePolicy {
   // A poll at monotonic time `now_ns` with the process's CPU time `cpu_ns`; true: release
   // now (the caller then releases if enough memory is free).
   bool OnPoll(int64_t now_ns, int64_t cpu_ns);
+  // Whether the last poll window was busy.
+  bool last_busy() const { return last_busy_; }
 
  private:
+  bool last_busy_ = false;
   bool started_ = false;
   int64_t last_poll_ns_ = 0;
   int64_t last_cpu_ns_ = 0;
@@ -56,8 +59,11 @@ class ReleasePolicy {
 class FreeMemoryReleaser {
  public:
   static constexpr int64_t kPollMs = 10;
-  // Releases only when at least this much is free in the allocator.
+  // Releases only when at least this much is free in the allocator; while the process
+  // is busy, only when a lot is: each release unmaps pages (TLB shoot-down IPIs, which
+  // cost other CPUs dearly on a VM) that the busy process then faults back in.
   static constexpr size_t kMinFreeBytes = size_t{1} << 20;
+  static constexpr size_t kBusyMinFreeBytes = size_t{64} << 20;
 
   FreeMemoryReleaser();
   ~FreeMemoryReleaser();

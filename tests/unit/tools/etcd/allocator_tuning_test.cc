@@ -47,6 +47,15 @@ TEST(ReleasePolicyTest, BusyReleasesOncePerSecondThenOnceWhenQuiet) {
   EXPECT_EQ(releases, 0);
 }
 
+TEST(ReleasePolicyTest, ReportsWhetherTheLastWindowWasBusy) {
+  Driver d;
+  d.policy.OnPoll(d.now, d.cpu);
+  d.Poll(10);
+  EXPECT_TRUE(d.policy.last_busy());
+  d.Poll(1);
+  EXPECT_FALSE(d.policy.last_busy());
+}
+
 TEST(ReleasePolicyTest, ShortBurstsAreRateLimited) {
   Driver d;
   d.policy.OnPoll(d.now, d.cpu);
