@@ -7,10 +7,12 @@
 
 #include <algorithm>
 #include <climits>
+#include <thread>
 
 #include "api/auth_service.h"
 #include "api/cluster_service.h"
 #include "api/gateway.h"
+#include "api/h2_front.h"
 #include "api/http_endpoints.h"
 #include "api/http_server.h"
 #include "api/kv_service.h"
@@ -33,7 +35,13 @@ struct ClientPort::Impl final : public ConnectionSink {
     cq_server.Shutdown();
   }
 
-  void ServeHttp2(int fd) override { grpc::AddInsecureChannelFromFd(grpc_server.get(), fd); }
+  void ServeHttp2(int fd) override {
+    if (h2_front != nullptr) {
+      h2_front->Add(fd);
+    } else {
+      grpc::AddInsecureChannelFromFd(grpc_server.get(), fd);
+    }
+  }
   void ServeHttp1(int fd, const sockaddr* addr, socklen_t len) override {
     http_server->AddConnection(fd, addr, len);
   }
@@ -55,6 +63,8 @@ struct ClientPort::Impl final : public ConnectionSink {
   // Drained before grpc_server is destroyed: gRPC's pending-call objects in the queues
   // refer to the server.
   CqServer cq_server;
+  // Before gRPC's server is destroyed: its relays are gRPC connections.
+  std::unique_ptr<H2Front> h2_front;
   std::unique_ptr<Gateway> gateway;
   std::unique_ptr<HttpEndpoints> endpoints;
   std::unique_ptr<HttpServer> http_server;
@@ -111,6 +121,27 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   if (impl->grpc_server == nullptr) return absl::InternalError("cannot start the gRPC server");
   impl->cq_server.Start();
 
+  // The h2 front door: native KV, everything else relayed to the gRPC server.
+  if (options.native_kv) {
+    H2FrontOptions fo;
+    fo.threads = options.native_kv_threads > 0
+                     ? options.native_kv_threads
+                     : (std::thread::hardware_concurrency() <= 2 ? 1 : 2);
+    fo.max_request_bytes = static_cast<size_t>(max_recv);
+    fo.max_concurrent_streams = options.max_concurrent_streams;
+    fo.keepalive_min_time = options.keepalive_min_time;
+    fo.keepalive_interval = options.keepalive_interval;
+    fo.keepalive_timeout = options.keepalive_timeout;
+    grpc::Server* server = impl->grpc_server.get();
+    fo.serve_grpc = [server](int fd) { grpc::AddInsecureChannelFromFd(server, fd); };
+    auto front = H2Front::Start(api, fo);
+    if (!front.ok()) {
+      impl->grpc_server->Shutdown();
+      return front.status();
+    }
+    impl->h2_front = std::move(*front);
+  }
+
   // HTTP/1.1.
   if (options.enable_grpc_gateway) impl->gateway = std::make_unique<Gateway>(api);
   HttpEndpointsOptions eo;
@@ -165,11 +196,19 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   return std::unique_ptr<ClientPort>(new ClientPort(std::move(impl)));
 }
 
+uint64_t ClientPort::native_kv_calls() const {
+  return impl_->h2_front != nullptr ? impl_->h2_front->native_calls() : 0;
+}
+
 void ClientPort::Shutdown() {
   if (impl_ == nullptr || impl_->shut_down) return;
   impl_->shut_down = true;
   impl_->listener->Stop();
+  const auto grace_end = std::chrono::steady_clock::now() + impl_->options.shutdown_grace;
+  if (impl_->h2_front != nullptr) impl_->h2_front->BeginShutdown();  // GOAWAY
   impl_->grpc_server->Shutdown(std::chrono::system_clock::now() + impl_->options.shutdown_grace);
+  // Native calls get the same grace; then the front door closes its connections.
+  if (impl_->h2_front != nullptr) impl_->h2_front->Stop(grace_end);
   impl_->cq_server.Shutdown();  // after the server: its queues drain the cancelled calls
   impl_->http_server->Shutdown();
   // Last: the pumps carried the servers' final bytes until now.

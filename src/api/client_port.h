@@ -74,6 +74,12 @@ struct ClientPortOptions {
   // (tls_front.h). Required when any address is TLS.
   tls::ServerTlsContext* tls = nullptr;
   TlsFrontOptions tls_front;
+  // HTTP/2 connections go to the h2 front door (h2_front.h), which answers KV Range,
+  // Put, DeleteRange and Txn itself and relays every other stream to gRPC C++. false:
+  // every HTTP/2 connection is served by gRPC C++ directly.
+  bool native_kv = false;
+  // The front door's worker threads (0: 1 on machines with up to 2 CPUs, else 2).
+  int native_kv_threads = 0;
 };
 
 class ClientPort {
@@ -97,6 +103,9 @@ class ClientPort {
   // cancels the rest (streams end with CANCELLED), answers waiting HTTP requests with
   // 503 and closes every connection. Idempotent; the destructor calls it.
   void Shutdown();
+
+  // KV calls answered by the h2 front door without gRPC C++ (0 with native_kv false).
+  uint64_t native_kv_calls() const;
 
  private:
   struct Impl;

@@ -11,14 +11,27 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
 #include <utility>
+
+#include "absl/functional/function_ref.h"
 
 #include "common/status.h"
 #include "server/server_api.h"
 
 namespace etcd::api {
 
-// "token" and "hasleader" metadata, as etcd reads them.
+// A request header (gRPC metadata) by lower-case name: its first value, or nullopt.
+using HeaderLookup = absl::FunctionRef<std::optional<std::string_view>(std::string_view)>;
+
+// "token" (or "authorization") and "hasleader" metadata, as etcd reads them, plus the
+// verified client certificate's CN ("" without one). Shared by the gRPC services and
+// the h2 front door (h2_front.h), so both build the same context.
+server::RequestContext ContextFromHeaders(HeaderLookup header, std::string cert_common_name);
+
+// ContextFromHeaders over a gRPC call's metadata; the CN from tls_peers by its peer.
 server::RequestContext ContextFromMetadata(const grpc::ServerContextBase& ctx);
 
 inline grpc::Status ToGrpcStatus(const absl::Status& s) {
