@@ -173,23 +173,67 @@ LevelDbBackend::~LevelDbBackend() {
   db_.reset();  // before the cache and filter it uses
 }
 
+std::string_view LevelDbBackend::ByteArena::Copy(std::string_view prefix, std::string_view s) {
+  const size_t n = prefix.size() + s.size();
+  char* out;
+  if (n > kBlock / 4) {
+    large_.emplace_back(new char[n]);
+    out = large_.back().get();
+  } else {
+    if (blocks_.empty() || used_ + n > kBlock) {  // on to the next block
+      const size_t next = blocks_.empty() ? 0 : current_ + 1;
+      if (next == blocks_.size()) blocks_.emplace_back(new char[kBlock]);
+      current_ = next;
+      used_ = 0;
+    }
+    out = blocks_[current_].get() + used_;
+    used_ += n;
+  }
+  if (!prefix.empty()) std::memcpy(out, prefix.data(), prefix.size());
+  if (!s.empty()) std::memcpy(out + prefix.size(), s.data(), s.size());
+  return std::string_view(out, n);
+}
+
+void LevelDbBackend::ByteArena::Reset() {
+  constexpr size_t kKeep = 4;  // 256 KiB
+  if (blocks_.size() > kKeep) blocks_.resize(kKeep);
+  large_.clear();
+  current_ = 0;
+  used_ = 0;
+}
+
 void LevelDbBackend::Put(Bucket bucket, std::string_view key, std::string_view value) {
-  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>(value));
+  const char b = static_cast<char>(bucket);
+  pending_.insert_or_assign(arena_.Copy(std::string_view(&b, 1), key),
+                            std::optional<std::string_view>(arena_.Copy({}, value)));
 }
 
 void LevelDbBackend::PutOwned(Bucket bucket, std::string_view key, std::string value) {
-  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>(std::move(value)));
+  const char b = static_cast<char>(bucket);
+  std::string_view v;
+  if (value.size() < sizeof(std::string)) {
+    v = arena_.Copy({}, value);  // a short string lives inside its object: copy it
+  } else {
+    v = owned_.emplace_back(std::move(value));
+  }
+  pending_.insert_or_assign(arena_.Copy(std::string_view(&b, 1), key),
+                            std::optional<std::string_view>(v));
 }
 
 void LevelDbBackend::Delete(Bucket bucket, std::string_view key) {
-  pending_.insert_or_assign(FullKey(bucket, key), std::optional<std::string>());
+  const char b = static_cast<char>(bucket);
+  pending_.insert_or_assign(arena_.Copy(std::string_view(&b, 1), key),
+                            std::optional<std::string_view>());
 }
 
 absl::StatusOr<std::optional<std::string>> LevelDbBackend::Get(Bucket bucket,
                                                                std::string_view key) const {
   const KeyBuf full(bucket, key);
   auto it = pending_.find(full.view());
-  if (it != pending_.end()) return it->second;
+  if (it != pending_.end()) {
+    if (!it->second.has_value()) return std::optional<std::string>();
+    return std::optional<std::string>(std::string(*it->second));
+  }
   std::string value;
   leveldb::Status s = db_->Get(leveldb::ReadOptions(), full.slice(), &value);
   if (s.IsNotFound()) return std::optional<std::string>();
@@ -220,10 +264,10 @@ absl::Status LevelDbBackend::Scan(Bucket bucket, std::string_view from, std::str
   const std::string end = ScanEnd(bucket, to);
   std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(leveldb::ReadOptions()));
   it->Seek(start);
-  auto ov = pending_.lower_bound(start);
+  auto ov = pending_.lower_bound(std::string_view(start));
   while (true) {
     const bool db_ok = it->Valid() && ToView(it->key()) < end;
-    const bool ov_ok = ov != pending_.end() && std::string_view(ov->first) < end;
+    const bool ov_ok = ov != pending_.end() && ov->first < std::string_view(end);
     if (!db_ok && !ov_ok) break;
     if (ov_ok && (!db_ok || std::string_view(ov->first) <= ToView(it->key()))) {
       if (db_ok && std::string_view(ov->first) == ToView(it->key())) it->Next();
@@ -256,9 +300,10 @@ absl::Status LevelDbBackend::DoCommit(uint64_t consistent_index, uint64_t term, 
   leveldb::WriteBatch& batch = *batch_;
   for (const auto& [key, value] : pending_) {
     if (value.has_value()) {
-      batch.Put(key, *value);
+      batch.Put(leveldb::Slice(key.data(), key.size()),
+                leveldb::Slice(value->data(), value->size()));
     } else {
-      batch.Delete(key);
+      batch.Delete(leveldb::Slice(key.data(), key.size()));
     }
   }
   batch.Put(FullKey(Bucket::kMeta, kConsistentIndexKey), EncodeUint64(consistent_index));
@@ -273,6 +318,8 @@ absl::Status LevelDbBackend::DoCommit(uint64_t consistent_index, uint64_t term, 
   }
   RETURN_IF_ERROR(FromLevelDb(ws));
   pending_.clear();
+  owned_.clear();
+  arena_.Reset();
   consistent_index_.store(consistent_index, std::memory_order_release);
   consistent_term_.store(term, std::memory_order_release);
   return absl::OkStatus();

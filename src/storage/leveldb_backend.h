@@ -16,11 +16,13 @@
 #pragma once
 
 #include <atomic>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "leveldb/cache.h"
 #include "leveldb/db.h"
@@ -85,8 +87,27 @@ class LevelDbBackend final : public Backend {
   std::unique_ptr<leveldb::Cache> cache_;
   std::unique_ptr<const leveldb::FilterPolicy> filter_;
   std::unique_ptr<leveldb::DB> db_;
-  // Applier thread only.
-  std::map<std::string, std::optional<std::string>, std::less<>> pending_;
+  // Copies of pending keys and values, in 64 KiB blocks kept from commit to commit.
+  class ByteArena {
+   public:
+    // A copy of prefix + s that stays put until Reset.
+    std::string_view Copy(std::string_view prefix, std::string_view s);
+    // Forgets every copy; keeps the first few blocks for the next batch.
+    void Reset();
+
+   private:
+    static constexpr size_t kBlock = 64 << 10;
+    std::vector<std::unique_ptr<char[]>> blocks_;
+    std::vector<std::unique_ptr<char[]>> large_;   // one per copy bigger than kBlock / 4
+    size_t current_ = 0;                           // the block being filled
+    size_t used_ = 0;                              // bytes used in it
+  };
+
+  // Applier thread only. Pending writes: bucket byte + key -> value (nullopt: delete).
+  // Keys and values point into arena_ or owned_ until the commit that writes them.
+  std::map<std::string_view, std::optional<std::string_view>, std::less<>> pending_;
+  ByteArena arena_;
+  std::deque<std::string> owned_;  // PutOwned values (a deque never moves its elements)
   std::optional<leveldb::WriteBatch> batch_;  // Commit's batch, kept for its buffer
   mutable std::string scratch_;  // GetWith's read buffer
   std::atomic<uint64_t> consistent_index_{0};

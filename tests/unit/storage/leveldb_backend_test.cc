@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -109,6 +111,49 @@ TEST_F(BackendTest, GetWithSeesPendingOverCommittedWithoutCopying) {
   EXPECT_EQ(backend_->ConsistentIndex(), 4u);
   EXPECT_EQ(ScanAll(nullptr, Bucket::kKey),
             (KVs{{"b", "3"}, {"c", "4"}, {long_key, "long"}}));
+}
+
+TEST_F(BackendTest, ManyPendingWritesAcrossBatches) {
+  // Enough pending bytes to fill several of the overlay's 64 KiB blocks, values of every
+  // size class (short owned strings are copied, long ones kept, > 16 KiB on their own),
+  // overwrites and deletes; then a second batch that reuses the blocks.
+  auto key = [](int i) {
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "k%06d", i);
+    return std::string(buf);
+  };
+  auto value = [](int batch, int i) {
+    const size_t len = i % 50 == 0 ? 20000 : (i % 3 == 0 ? 5 : 300);
+    return std::string(len, static_cast<char>('a' + (batch * 7 + i) % 26));
+  };
+  std::map<std::string, std::string> model;
+  for (int batch = 0; batch < 3; ++batch) {
+    for (int i = 0; i < 1500; ++i) {
+      const int k = (i * 7 + batch * 13) % 1200;
+      std::string v = value(batch, i);
+      if (i % 11 == 0) {
+        backend_->Delete(Bucket::kKey, key(k));
+        model.erase(key(k));
+      } else if (i % 2 == 0) {
+        backend_->Put(Bucket::kKey, key(k), v);
+        model[key(k)] = v;
+      } else {
+        backend_->PutOwned(Bucket::kKey, key(k), v);
+        model[key(k)] = v;
+      }
+    }
+    for (int k = 0; k < 1200; k += 37) {  // pending reads see the newest write
+      auto it = model.find(key(k));
+      EXPECT_EQ(Get(Bucket::kKey, key(k)),
+                it == model.end() ? std::nullopt : std::optional<std::string>(it->second));
+    }
+    KVs want(model.begin(), model.end());
+    EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), want);  // merged over committed data
+    ASSERT_TRUE(backend_->Commit(batch + 1, 1).ok());
+    EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), want);
+  }
+  Reopen();
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), KVs(model.begin(), model.end()));
 }
 
 TEST_F(BackendTest, ScanMergesPendingOverCommitted) {
