@@ -2,6 +2,8 @@
 
 #include <errno.h>
 #include <nghttp2/nghttp2.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 #include "api/tls_peers.h"
 #include "common/errors.h"
 #include "etcdserverpb/rpc.pb.h"
+#include "server/proposal_batch.h"
 
 namespace etcd::api {
 namespace {
@@ -253,6 +256,9 @@ class H2Front::Worker {
     bool stop = false;
     while (!stop) {
       const int n = epoll_wait(epoll_, events, kMaxEvents, NextTimeoutMs());
+      // The KV writes read in this round share one raft turn, run when the round ends
+      // (after its answers were flushed): one WAL sync and one append per follower.
+      server::ProposalBatch batch(api_);
       for (int i = 0; i < n; ++i) {
         const uint64_t tag = events[i].data.u64;
         if (tag == kWakeTag) {
@@ -369,6 +375,9 @@ class H2Front::Worker {
       nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE, 0, NGHTTP2_NO_ERROR, nullptr, 0);
     }
     c->tls = LookupTlsPeer(fd);  // registered by the TLS front door before the hand-off
+    // Answers go out at once (as gRPC does); fails harmlessly on unix sockets.
+    const int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->events = EPOLLIN;
     epoll_event ev{};
     ev.events = c->events;

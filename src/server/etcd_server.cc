@@ -11,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/errors.h"
 #include "membership/member.h"
+#include "server/proposal_batch.h"
 
 namespace etcd::server {
 
@@ -614,21 +615,24 @@ void EtcdServer::Propose(serverpb::InternalRaftRequest req, WaitFn fn, bool turn
     }
     fn(std::move(r));
   });
+  const bool defer = turn_here && ProposalBatch::Open();
   {
     absl::MutexLock lock(&in_mu_);
     in_props_.push_back(Proposal{id, std::move(data), false, {}});
-    if (turn_here) {
-      // TurnHereOrWake sets in_wake_ itself if the turn cannot run here.
-    } else {
-      in_wake_ = true;
-    }
+    // turn_here: TurnHereOrWake sets in_wake_ itself if the turn cannot run here.
+    // Deferred: a turn that runs meanwhile may take it; the batch's close runs one.
+    if (!turn_here || defer) in_wake_ = true;
   }
-  if (turn_here) {
+  if (defer) {
+    ProposalBatch::Defer();
+  } else if (turn_here) {
     TurnHereOrWake();
   } else {
     in_cv_.Signal();
   }
 }
+
+void EtcdServer::RunDeferredTurn() { TurnHereOrWake(); }
 
 void EtcdServer::ProposeConfChange(raftpb::ConfChange cc, WaitFn fn) {
   if (stopping_.load()) {

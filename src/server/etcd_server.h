@@ -173,6 +173,7 @@ class EtcdServer final : public ServerApi, public AuthApi {
                    Done<etcdserverpb::DeleteRangeResponse> done) override;
   void Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
            Done<etcdserverpb::TxnResponse> done) override;
+  void RunDeferredTurn() override;
   void Compact(const RequestContext& ctx, const etcdserverpb::CompactionRequest& req,
                Done<etcdserverpb::CompactionResponse> done) override;
 

@@ -77,6 +77,10 @@ class ServerApi {
   // Fills cluster_id, member_id, raft_term and the current revision.
   virtual void FillHeader(etcdserverpb::ResponseHeader* header) const = 0;
 
+  // Runs the raft turn that KV writes queued inside a ProposalBatch (proposal_batch.h)
+  // are waiting for. Called by the batch when it closes.
+  virtual void RunDeferredTurn() {}
+
   // --- KV ---
   virtual void Range(const RequestContext& ctx, const etcdserverpb::RangeRequest& req,
                      Done<etcdserverpb::RangeResponse> done) = 0;
