@@ -333,7 +333,9 @@ class H2Front::Worker {
   }
 
   int NextTimeoutMs() {
-    if (!reflush_.empty()) return 0;
+    // Answers posted by this thread itself (a deferred raft turn at the end of the round
+    // may commit and apply on it) are taken without blocking.
+    if (!reflush_.empty() || !mailbox_->local.empty()) return 0;
     if (timers_.empty()) return -1;
     const auto wait = timers_.top().at - Clock::now();
     if (wait <= Clock::duration::zero()) return 0;
