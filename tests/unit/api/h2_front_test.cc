@@ -346,6 +346,15 @@ class RawClient {
           static_cast<RawClient*>(u)->closed = true;
           return 0;
         });
+    nghttp2_session_callbacks_set_on_frame_recv_callback(
+        cb, [](nghttp2_session*, const nghttp2_frame* f, void* u) {
+          if (f->hd.type == NGHTTP2_GOAWAY) {
+            static_cast<RawClient*>(u)->goaway_code = static_cast<int>(f->goaway.error_code);
+            static_cast<RawClient*>(u)->goaway_debug.assign(
+                reinterpret_cast<const char*>(f->goaway.opaque_data), f->goaway.opaque_data_len);
+          }
+          return 0;
+        });
     nghttp2_session_client_new(&session_, cb, this);
     nghttp2_session_callbacks_del(cb);
     nghttp2_submit_settings(session_, NGHTTP2_FLAG_NONE, nullptr, 0);
@@ -399,6 +408,37 @@ class RawClient {
     }
   }
 
+  void Ping() {
+    nghttp2_submit_ping(session_, NGHTTP2_FLAG_NONE, nullptr);
+    Pump(false);
+  }
+
+  // Reads (answering nothing) until the server closes the connection; false if it did
+  // not within `seconds`.
+  bool WaitClosedWithoutReplying(int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 10) <= 0) continue;
+      uint8_t buf[65536];
+      const ssize_t r = recv(fd_, buf, sizeof buf, 0);
+      if (r <= 0) return true;
+    }
+    return false;
+  }
+
+  // Reads and processes frames until the server closes the connection (bounded).
+  bool ReadUntilClosed(int seconds) {
+    for (int i = 0; i < seconds * 100; ++i) {
+      pollfd p{fd_, POLLIN, 0};
+      if (poll(&p, 1, 10) <= 0) continue;
+      uint8_t buf[65536];
+      const ssize_t r = recv(fd_, buf, sizeof buf, 0);
+      if (r <= 0) return true;
+      nghttp2_session_mem_recv(session_, buf, static_cast<size_t>(r));
+    }
+    return false;
+  }
+
   void Disconnect() {
     close(fd_);
     fd_ = -1;
@@ -406,6 +446,8 @@ class RawClient {
 
   std::map<std::string, std::string> headers;
   bool closed = false;
+  int goaway_code = -1;
+  std::string goaway_debug;
 
  private:
   int fd_ = -1;
@@ -490,6 +532,45 @@ TEST(H2FrontTest, OversizedMessageIsRejectedFromItsPrefix) {
   EXPECT_EQ(grpc_wire::PercentDecode(c.headers["grpc-message"]),
             "grpc: received message larger than max (900000 vs. 525288)");
   EXPECT_EQ(t.api().Calls("Put"), 0);
+}
+
+// gRPC's ping policy: pings closer than keepalive_min_time without data in between are
+// strikes; the third gets GOAWAY ENHANCE_YOUR_CALM "too_many_pings".
+TEST(H2FrontTest, TooManyPingsGetEnhanceYourCalm) {
+  TestPort t(Native());  // keepalive_min_time 5 s
+  RawClient c(t.tcp_port());
+  ASSERT_TRUE(c.connected());
+  for (int i = 0; i < 4; ++i) c.Ping();
+  ASSERT_TRUE(c.ReadUntilClosed(10));
+  EXPECT_EQ(c.goaway_code, NGHTTP2_ENHANCE_YOUR_CALM);
+  EXPECT_EQ(c.goaway_debug, "too_many_pings");
+}
+
+// Server pings (--grpc-keepalive-interval) also on an idle connection; a client that
+// does not acknowledge within --grpc-keepalive-timeout is disconnected.
+TEST(H2FrontTest, KeepalivePingWithoutAckClosesTheConnection) {
+  auto o = Native();
+  o.keepalive_interval = std::chrono::milliseconds(100);
+  o.keepalive_timeout = std::chrono::milliseconds(200);
+  TestPort t(o);
+  RawClient c(t.tcp_port());
+  ASSERT_TRUE(c.connected());
+  c.Pump(false);  // preface and SETTINGS, then silence
+  EXPECT_TRUE(c.WaitClosedWithoutReplying(10));
+
+  // A client that answers pings stays.
+  auto stub = etcdserverpb::KV::NewStub(t.Channel());
+  t.api().on_Range = [](const server::RequestContext&, const etcdserverpb::RangeRequest&,
+                        server::Done<etcdserverpb::RangeResponse> done) {
+    done(etcdserverpb::RangeResponse());
+  };
+  for (int i = 0; i < 3; ++i) {
+    grpc::ClientContext ctx;
+    etcdserverpb::RangeRequest req;
+    etcdserverpb::RangeResponse resp;
+    EXPECT_TRUE(stub->Range(&ctx, req, &resp).ok());
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
 }
 
 }  // namespace
