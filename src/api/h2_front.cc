@@ -74,19 +74,46 @@ class Mailbox {
       return;
     }
     bool wake = false;
+    absl::Mutex* run = nullptr;
     {
       absl::MutexLock lock(&mu_);
       if (closed_) {
         if (item.kind == Item::Kind::kConn) close(item.fd);
         return;
       }
-      wake = items_.empty();
-      items_.push_back(std::move(item));
+      if (item.kind == Item::Kind::kAnswer && direct_ != nullptr && run_mu_->TryLock()) {
+        run = run_mu_;  // the worker waits in epoll_wait: answer from here
+      } else {
+        wake = items_.empty();
+        items_.push_back(std::move(item));
+      }
     }
-    if (wake) {
-      const uint64_t one = 1;
-      [[maybe_unused]] ssize_t n = write(efd_, &one, sizeof one);
+    if (run != nullptr) {
+      // direct_ changes only with run_mu_ held, which this thread now holds.
+      const Mailbox* const outer = t_owner;  // another worker's thread posting
+      t_owner = this;  // what the answer posts in turn goes to `local`
+      direct_(direct_ctx_, std::move(item));
+      t_owner = outer;
+      run->Unlock();
+      return;
     }
+    if (wake) Wake();
+  }
+
+  void Wake() {
+    const uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(efd_, &one, sizeof one);
+  }
+
+  // An answer posted from another thread while the worker waits in epoll_wait (not
+  // holding `run_mu`) is handled at once by the posting thread, with `run_mu` held,
+  // by fn(ctx, item): the hand-off to the worker (an eventfd wake-up) is saved. Set
+  // and cleared by the worker with `run_mu` held; Close clears it.
+  void SetDirect(absl::Mutex* run_mu, void (*fn)(void*, Item), void* ctx) {
+    absl::MutexLock lock(&mu_);
+    run_mu_ = run_mu;
+    direct_ = fn;
+    direct_ctx_ = ctx;
   }
 
   void Drain(std::vector<Item>* out) {
@@ -101,6 +128,7 @@ class Mailbox {
     {
       absl::MutexLock lock(&mu_);
       closed_ = true;
+      direct_ = nullptr;
       rest.swap(items_);
     }
     rest.insert(rest.end(), std::make_move_iterator(local.begin()),
@@ -118,6 +146,9 @@ class Mailbox {
   absl::Mutex mu_;
   std::vector<Item> items_ ABSL_GUARDED_BY(mu_);
   bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Mutex* run_mu_ = nullptr;
+  void (*direct_)(void*, Item) = nullptr;
+  void* direct_ctx_ = nullptr;
 };
 
 nghttp2_nv StaticNv(std::string_view name, std::string_view value) {
@@ -186,6 +217,11 @@ class H2Front::Worker {
     nghttp2_session_callbacks_set_on_frame_send_callback(callbacks_, &Worker::OnFrameSend);
     nghttp2_option_new(&session_options_);
     nghttp2_option_set_no_auto_window_update(session_options_, 1);
+    // No HTTP messaging checks beyond HTTP/2 framing, as gRPC's server: etcdctl
+    // --cluster sends ":authority: http://127.0.0.1:2379", which nghttp2's strict
+    // validation resets with PROTOCOL_ERROR. The streams are classified by their
+    // headers below; anything odd is relayed and gRPC judges it.
+    nghttp2_option_set_no_http_messaging(session_options_, 1);
     return absl::OkStatus();
   }
 
@@ -254,8 +290,15 @@ class H2Front::Worker {
     std::vector<Item> items;
     epoll_event events[kMaxEvents];
     bool stop = false;
+    // Every worker state is touched with run_mu_ held: by this thread except while it
+    // waits in epoll_wait, then by a thread posting an answer (Mailbox::SetDirect).
+    run_mu_.Lock();
+    mailbox_->SetDirect(&run_mu_, &Worker::Direct, this);
     while (!stop) {
-      const int n = epoll_wait(epoll_, events, kMaxEvents, NextTimeoutMs());
+      const int timeout = NextTimeoutMs();
+      run_mu_.Unlock();
+      const int n = epoll_wait(epoll_, events, kMaxEvents, timeout);
+      run_mu_.Lock();
       // The KV writes read in this round share one raft turn, run when the round ends
       // (after its answers were flushed): one WAL sync and one append per follower.
       server::ProposalBatch batch(api_);
@@ -298,6 +341,17 @@ class H2Front::Worker {
       if (Conn* still = Find(id)) CloseConn(still);
     }
     mailbox_->Close();
+    run_mu_.Unlock();
+  }
+
+  // An answer handled by the thread that posted it (see Run); run_mu_ held.
+  static void Direct(void* ctx, Item item) {
+    auto* w = static_cast<Worker*>(ctx);
+    w->Handle(std::move(item));
+    w->ProcessLocal();
+    w->FlushDirty();
+    // Left for the worker (output to send again): its wait may be longer.
+    if (!w->reflush_.empty()) w->mailbox_->Wake();
   }
 
   // Returns true for kStop.
@@ -934,6 +988,7 @@ class H2Front::Worker {
   const H2FrontOptions options_;
   const std::shared_ptr<Stats> stats_;
   const std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  absl::Mutex run_mu_;  // see Run
   int epoll_ = -1;
   nghttp2_session_callbacks* callbacks_ = nullptr;
   nghttp2_option* session_options_ = nullptr;
