@@ -37,12 +37,6 @@ class Server;
 class Service;
 }  // namespace grpc
 
-// Until the suites pass with the front door on, a build dir opts in with
-// -Dcpp_args=-DETCD_NATIVE_KV_DEFAULT=1.
-#ifndef ETCD_NATIVE_KV_DEFAULT
-#define ETCD_NATIVE_KV_DEFAULT 0
-#endif
-
 namespace etcd::api {
 
 class HttpHandler;
@@ -83,7 +77,7 @@ struct ClientPortOptions {
   // HTTP/2 connections go to the h2 front door (h2_front.h), which answers KV Range,
   // Put, DeleteRange and Txn itself and relays every other stream to gRPC C++. false:
   // every HTTP/2 connection is served by gRPC C++ directly.
-  bool native_kv = ETCD_NATIVE_KV_DEFAULT;
+  bool native_kv = true;
   // The front door's worker threads (0: 1 on machines with up to 2 CPUs, else 2).
   int native_kv_threads = 0;
 };
