@@ -19,6 +19,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
+#include "api/grpc_wire.h"
 #include "client/status.h"
 
 namespace etcd::benchmark {
@@ -63,13 +64,6 @@ absl::StatusCode ResetToCode(uint32_t code) {
   }
 }
 
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // A decimal header value; -1 if it is not one.
 int HeaderNumber(std::string_view s) {
   if (s.empty() || s.size() > 6) return -1;
@@ -100,21 +94,7 @@ absl::Status DialError(const std::string& address, int err) {
 }  // namespace
 
 std::string DecodeGrpcMessage(std::string_view in) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (in[i] == '%' && i + 2 < in.size()) {
-      const int hi = HexValue(in[i + 1]);
-      const int lo = HexValue(in[i + 2]);
-      if (hi >= 0 && lo >= 0) {
-        out.push_back(static_cast<char>(hi * 16 + lo));
-        i += 2;
-        continue;
-      }
-    }
-    out.push_back(in[i]);
-  }
-  return out;
+  return api::grpc_wire::PercentDecode(in);
 }
 
 absl::Status H2StreamStatus(const H2ClosedLoop::Slot& slot) {
