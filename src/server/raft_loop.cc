@@ -65,12 +65,11 @@ void EtcdServer::RaftLoop() {
         }
         loop_wait_until_ = std::chrono::steady_clock::now() + left;
         const bool timed_out = in_cv_.WaitWithTimeout(&in_mu_, absl::FromChrono(left));
-        loop_wait_until_ = std::chrono::steady_clock::time_point::max();
         // A flush deadline re-checks (the commit may have ridden an append meanwhile
         // and been re-armed later); a tick deadline runs the turn.
         if (timed_out && !flush_wait) break;
       }
-      loop_wait_until_ = std::chrono::steady_clock::time_point::max();
+      loop_wait_until_ = std::chrono::steady_clock::time_point::max();  // not waiting
       if (raft_stop_) break;
     }
     if (self_stop_requested_.load()) break;
