@@ -5,7 +5,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -23,6 +22,7 @@
 #include "absl/synchronization/mutex.h"
 #include "api/grpc_call.h"
 #include "api/grpc_wire.h"
+#include "api/h2_mailbox.h"
 #include "api/h2_relay.h"
 #include "api/tls_peers.h"
 #include "common/errors.h"
@@ -41,115 +41,7 @@ constexpr size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 128;
 constexpr uint64_t kWakeTag = 0;
 
-// Work for a worker: a new connection, a native call's answer, or a command.
-struct Item {
-  enum class Kind { kConn, kAnswer, kGoaway, kStop };
-  Kind kind = Kind::kAnswer;
-  int fd = -1;
-  uint64_t conn_id = 0;
-  int32_t stream_id = 0;
-  absl::Status status;
-  std::string body;  // the framed answer (5-byte prefix + message)
-};
-
-class Mailbox;
-thread_local const Mailbox* t_owner = nullptr;
-
-// A worker's inbox, shared with every Done callback it handed out (which may outlive
-// the worker: after Close, posts are dropped). Posts from the worker's own thread (a
-// Done called synchronously) skip the lock and the eventfd.
-//
-// Thread safety: Post from any thread; Drain, Close and local from the worker thread.
-class Mailbox {
- public:
-  Mailbox() : efd_(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
-  ~Mailbox() {
-    if (efd_ >= 0) close(efd_);
-  }
-  int fd() const { return efd_; }
-
-  void Post(Item item) {
-    if (t_owner == this) {
-      local.push_back(std::move(item));
-      return;
-    }
-    bool wake = false;
-    absl::Mutex* run = nullptr;
-    {
-      absl::MutexLock lock(&mu_);
-      if (closed_) {
-        if (item.kind == Item::Kind::kConn) close(item.fd);
-        return;
-      }
-      if (item.kind == Item::Kind::kAnswer && direct_ != nullptr && run_mu_->TryLock()) {
-        run = run_mu_;  // the worker waits in epoll_wait: answer from here
-      } else {
-        wake = items_.empty();
-        items_.push_back(std::move(item));
-      }
-    }
-    if (run != nullptr) {
-      // direct_ changes only with run_mu_ held, which this thread now holds.
-      const Mailbox* const outer = t_owner;  // another worker's thread posting
-      t_owner = this;  // what the answer posts in turn goes to `local`
-      direct_(direct_ctx_, std::move(item));
-      t_owner = outer;
-      run->Unlock();
-      return;
-    }
-    if (wake) Wake();
-  }
-
-  void Wake() {
-    const uint64_t one = 1;
-    [[maybe_unused]] ssize_t n = write(efd_, &one, sizeof one);
-  }
-
-  // An answer posted from another thread while the worker waits in epoll_wait (not
-  // holding `run_mu`) is handled at once by the posting thread, with `run_mu` held,
-  // by fn(ctx, item): the hand-off to the worker (an eventfd wake-up) is saved. Set
-  // and cleared by the worker with `run_mu` held; Close clears it.
-  void SetDirect(absl::Mutex* run_mu, void (*fn)(void*, Item), void* ctx) {
-    absl::MutexLock lock(&mu_);
-    run_mu_ = run_mu;
-    direct_ = fn;
-    direct_ctx_ = ctx;
-  }
-
-  void Drain(std::vector<Item>* out) {
-    uint64_t v = 0;
-    [[maybe_unused]] ssize_t n = read(efd_, &v, sizeof v);
-    absl::MutexLock lock(&mu_);
-    out->swap(items_);
-  }
-
-  void Close() {
-    std::vector<Item> rest;
-    {
-      absl::MutexLock lock(&mu_);
-      closed_ = true;
-      direct_ = nullptr;
-      rest.swap(items_);
-    }
-    rest.insert(rest.end(), std::make_move_iterator(local.begin()),
-                std::make_move_iterator(local.end()));
-    local.clear();
-    for (Item& i : rest) {
-      if (i.kind == Item::Kind::kConn) close(i.fd);
-    }
-  }
-
-  std::vector<Item> local;  // worker thread only
-
- private:
-  const int efd_;
-  absl::Mutex mu_;
-  std::vector<Item> items_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Mutex* run_mu_ = nullptr;
-  void (*direct_)(void*, Item) = nullptr;
-  void* direct_ctx_ = nullptr;
-};
+using Item = H2Item;
 
 nghttp2_nv StaticNv(std::string_view name, std::string_view value) {
   return nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
@@ -286,12 +178,12 @@ class H2Front::Worker {
   // ---- The loop ----
 
   void Run() {
-    t_owner = mailbox_.get();
+    mailbox_->BindToThisThread();
     std::vector<Item> items;
     epoll_event events[kMaxEvents];
     bool stop = false;
     // Every worker state is touched with run_mu_ held: by this thread except while it
-    // waits in epoll_wait, then by a thread posting an answer (Mailbox::SetDirect).
+    // waits in epoll_wait, then by a thread posting an answer (H2Mailbox::SetDirect).
     run_mu_.Lock();
     mailbox_->SetDirect(&run_mu_, &Worker::Direct, this);
     while (!stop) {
@@ -987,7 +879,7 @@ class H2Front::Worker {
   server::ServerApi* const api_;
   const H2FrontOptions options_;
   const std::shared_ptr<Stats> stats_;
-  const std::shared_ptr<Mailbox> mailbox_ = std::make_shared<Mailbox>();
+  const std::shared_ptr<H2Mailbox> mailbox_ = std::make_shared<H2Mailbox>();
   absl::Mutex run_mu_;  // see Run
   int epoll_ = -1;
   nghttp2_session_callbacks* callbacks_ = nullptr;
