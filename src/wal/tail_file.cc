@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdlib>
+#include <memory>
 
 #include "absl/strings/str_cat.h"
 #include "wal/file_util.h"
@@ -52,17 +54,57 @@ class EnvTailFile final : public TailFile {
   std::string path_;
 };
 
-// pwrite at the write position, zeros written ahead of it.
+constexpr uint64_t kBlock = 4096;  // direct I/O unit (offsets, lengths, buffer address)
+constexpr size_t kMaxRetainedStage = 1u << 20;
+
+uint64_t RoundDown(uint64_t x) { return x & ~(kBlock - 1); }
+uint64_t RoundUp(uint64_t x) { return (x + kBlock - 1) & ~(kBlock - 1); }
+uint64_t RoundUpToChunk(uint64_t x) {
+  return (x + kPreallocChunk - 1) / kPreallocChunk * kPreallocChunk;
+}
+
+struct FreeDeleter {
+  void operator()(char* p) const { free(p); }
+};
+
+// pwrite at the write position, zeros written ahead of it. With direct_fd >= 0, the
+// direct tail (tail_file.h): Append stages into stage_, Sync writes whole blocks.
 class PosixTailFile final : public TailFile {
  public:
-  PosixTailFile(int fd, std::string path, uint64_t offset, uint64_t size)
-      : fd_(fd), path_(std::move(path)), offset_(offset), allocated_(size) {}
+  PosixTailFile(int fd, std::string path, uint64_t offset, uint64_t size, int direct_fd)
+      : fd_(fd),
+        direct_fd_(direct_fd),
+        path_(std::move(path)),
+        offset_(offset),
+        allocated_(size),
+        written_(offset),
+        block_start_(RoundDown(offset)) {}
   ~PosixTailFile() override {
     if (fd_ >= 0) ::close(fd_);
+    if (direct_fd_ >= 0) ::close(direct_fd_);
   }
   bool preallocated() const override { return true; }
+  bool direct() const override { return direct_fd_ >= 0; }
+
+  // Direct tail: loads the block holding the write position.
+  absl::Status InitDirect() {
+    RETURN_IF_ERROR(Reserve(kBlock * 16));
+    const size_t head = offset_ - block_start_;
+    size_t got = 0;
+    while (got < head) {
+      ssize_t n =
+          ::pread(fd_, stage_.get() + got, head - got, static_cast<off_t>(block_start_ + got));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) return PosixError("wal: read tail block", path_, n < 0 ? errno : EIO);
+      got += static_cast<size_t>(n);
+    }
+    staged_end_ = RoundUp(offset_) - block_start_;
+    // The zeros ahead are written (and synced) by the first Append that needs them.
+    return absl::OkStatus();
+  }
 
   absl::Status Append(std::string_view data) override {
+    if (direct_fd_ >= 0) return Stage(data);
     const uint64_t end = offset_ + data.size();
     const char* p = data.data();
     size_t left = data.size();
@@ -76,19 +118,22 @@ class PosixTailFile final : public TailFile {
       left -= static_cast<size_t>(n);
       offset_ += static_cast<uint64_t>(n);
     }
+    written_ = offset_;
     if (offset_ > allocated_) {
       // Past the preallocated end: preallocate the next chunk after the data.
       allocated_ = offset_;
-      RETURN_IF_ERROR(ZeroFill((end + kPreallocChunk - 1) / kPreallocChunk * kPreallocChunk));
+      RETURN_IF_ERROR(ZeroFill(RoundUpToChunk(end)));
     }
     return absl::OkStatus();
   }
-  absl::Status Flush() override { return absl::OkStatus(); }  // pwrite reached the OS
+  absl::Status Flush() override { return absl::OkStatus(); }  // reached the OS, or staged
   absl::Status Sync() override {
+    RETURN_IF_ERROR(WriteStaged());
     if (::fdatasync(fd_) != 0) return PosixError("wal: sync", path_, errno);
     return absl::OkStatus();
   }
   absl::Status Seal(bool no_sync) override {
+    RETURN_IF_ERROR(WriteStaged());
     if (allocated_ == offset_) return absl::OkStatus();
     if (::ftruncate(fd_, static_cast<off_t>(offset_)) != 0) {
       return PosixError("wal: truncate", path_, errno);
@@ -98,13 +143,104 @@ class PosixTailFile final : public TailFile {
     return absl::OkStatus();
   }
   absl::Status Close() override {
+    absl::Status s = WriteStaged();
+    if (direct_fd_ >= 0) ::close(direct_fd_);
+    direct_fd_ = -1;
     int rc = ::close(fd_);
     fd_ = -1;
-    if (rc != 0) return PosixError("wal: close", path_, errno);
-    return absl::OkStatus();
+    if (rc != 0 && s.ok()) s = PosixError("wal: close", path_, errno);
+    return s;
   }
 
  private:
+  // Grows stage_ to at least n bytes; the bytes past the staged data stay zero.
+  absl::Status Reserve(size_t n) {
+    if (n <= stage_cap_) return absl::OkStatus();
+    const size_t cap = RoundUp(std::max<size_t>(n, stage_cap_ * 2));
+    void* p = nullptr;
+    if (posix_memalign(&p, kBlock, cap) != 0) {
+      return absl::ResourceExhaustedError("wal: no memory for the tail block buffer");
+    }
+    std::unique_ptr<char, FreeDeleter> fresh(static_cast<char*>(p));
+    memset(fresh.get(), 0, cap);
+    if (stage_ != nullptr) memcpy(fresh.get(), stage_.get(), offset_ - block_start_);
+    stage_ = std::move(fresh);
+    stage_cap_ = cap;
+    return absl::OkStatus();
+  }
+
+  absl::Status Stage(std::string_view data) {
+    const uint64_t end = offset_ + data.size();
+    RETURN_IF_ERROR(Reserve(RoundUp(end) - block_start_));
+    memcpy(stage_.get() + (offset_ - block_start_), data.data(), data.size());
+    offset_ = end;
+    staged_end_ = std::max<size_t>(staged_end_, RoundUp(end) - block_start_);
+    // The blocks the next direct write covers must be written zeros on disk already.
+    if (RoundUp(offset_) > allocated_) {
+      RETURN_IF_ERROR(ZeroFill(RoundUpToChunk(RoundUp(offset_))));
+      if (::fdatasync(fd_) != 0) return PosixError("wal: sync", path_, errno);
+    }
+    return absl::OkStatus();
+  }
+
+  // Writes the staged records: whole blocks from block_start_ (the bytes past offset_
+  // are zeros, as on disk). Keeps the block holding offset_ for the next write.
+  absl::Status WriteStaged() {
+    if (direct_fd_ < 0 || written_ == offset_) return absl::OkStatus();
+    const size_t len = RoundUp(offset_) - block_start_;
+    ssize_t n;
+    do {
+      n = ::pwrite(direct_fd_, stage_.get(), len, static_cast<off_t>(block_start_));
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EINVAL) return FallBack();
+    if (n < 0) return PosixError("wal: write", path_, errno);
+    if (static_cast<size_t>(n) != len) {
+      return absl::InternalError(
+          absl::StrCat("wal: short direct write to ", path_, ": ", n, " of ", len, " bytes"));
+    }
+    written_ = offset_;
+    const uint64_t next = RoundDown(offset_);
+    const size_t keep = offset_ - next;
+    if (next > block_start_) {
+      memmove(stage_.get(), stage_.get() + (next - block_start_), keep);
+      memset(stage_.get() + keep, 0, staged_end_ - keep);
+      block_start_ = next;
+    }
+    staged_end_ = RoundUp(offset_) - block_start_;
+    if (stage_cap_ > kMaxRetainedStage) {  // a large batch passed: give the memory back
+      std::unique_ptr<char, FreeDeleter> old = std::move(stage_);
+      stage_cap_ = 0;
+      RETURN_IF_ERROR(Reserve(kBlock * 16));
+      memcpy(stage_.get(), old.get(), keep);
+    }
+    return absl::OkStatus();
+  }
+
+  // The file system refused a direct write: write what is staged through the page
+  // cache and stay there.
+  absl::Status FallBack() {
+    ::close(direct_fd_);
+    direct_fd_ = -1;
+    const uint64_t from = written_;
+    const char* p = stage_.get() + (written_ - block_start_);
+    size_t left = offset_ - written_;
+    uint64_t at = from;
+    while (left > 0) {
+      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(at));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("wal: write", path_, errno);
+      }
+      p += n;
+      left -= static_cast<size_t>(n);
+      at += static_cast<uint64_t>(n);
+    }
+    written_ = offset_;
+    stage_.reset();
+    stage_cap_ = 0;
+    return absl::OkStatus();
+  }
+
   // Extends the file to `target` with written zeros (not fallocate: ext4 keeps
   // fallocated blocks as "unwritten" extents, and every fdatasync after a write into
   // one must also commit the extent's conversion, a second, serial I/O). Beyond
@@ -133,17 +269,27 @@ class PosixTailFile final : public TailFile {
   }
 
   int fd_;
+  int direct_fd_;  // >= 0: direct tail
   const std::string path_;
   uint64_t offset_;     // where the next record goes
   uint64_t allocated_;  // file size (>= offset_)
+  // Direct tail: stage_ holds the file's bytes from block_start_ (block-aligned) to
+  // offset_, zeros after; [written_, offset_) is not written yet. staged_end_: how far
+  // stage_ may hold non-zero bytes (block-rounded).
+  uint64_t written_;
+  uint64_t block_start_;
+  std::unique_ptr<char, FreeDeleter> stage_;
+  size_t stage_cap_ = 0;
+  size_t staged_end_ = 0;
 };
 
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<TailFile>> TailFile::Open(Env* env, const std::string& path,
-                                                         uint64_t offset, bool preallocate) {
+                                                         uint64_t offset, bool preallocate,
+                                                         bool direct) {
   if (preallocate && env == leveldb::Env::Default()) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
     if (fd < 0) return PosixError("wal: open", path, errno);
     struct stat st;
     if (::fstat(fd, &st) != 0) {
@@ -157,12 +303,24 @@ absl::StatusOr<std::unique_ptr<TailFile>> TailFile::Open(Env* env, const std::st
       return absl::InternalError(
           absl::StrCat("wal: ", path, " is shorter (", size, ") than its records (", offset, ")"));
     }
-    return std::unique_ptr<TailFile>(new PosixTailFile(fd, path, offset, size));
+    int direct_fd = -1;
+    if (direct) {
+      direct_fd = ::open(path.c_str(), O_WRONLY | O_DIRECT | O_CLOEXEC);
+      if (direct_fd < 0 && errno != EINVAL) {
+        int err = errno;
+        ::close(fd);
+        return PosixError("wal: open", path, err);
+      }  // EINVAL: no O_DIRECT on this file system, page-cache writes
+    }
+    auto tail = std::make_unique<PosixTailFile>(fd, path, offset, size, direct_fd);
+    if (direct_fd >= 0) RETURN_IF_ERROR(tail->InitDirect());
+    return std::unique_ptr<TailFile>(std::move(tail));
   }
   leveldb::WritableFile* raw = nullptr;
   leveldb::Status s = env->NewAppendableFile(path, &raw);
   if (!s.ok()) return FromLevelDb(s, absl::StrCat("wal: open ", path));
-  return std::unique_ptr<TailFile>(new EnvTailFile(std::unique_ptr<leveldb::WritableFile>(raw), path));
+  return std::unique_ptr<TailFile>(
+      new EnvTailFile(std::unique_ptr<leveldb::WritableFile>(raw), path));
 }
 
 }  // namespace etcd::wal

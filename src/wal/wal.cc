@@ -127,7 +127,8 @@ absl::Status Wal::RemoveTempFiles() {
 absl::Status Wal::OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt,
                            uint32_t digest, uint64_t size) {
   ASSIGN_OR_RETURN(tail_, TailFile::Open(env_, PathOf(segments_[seg]), size,
-                                         options_.preallocate));
+                                         options_.preallocate,
+                                         options_.direct_io && !options_.no_fsync));
   tail_header_ = header;
   tail_salt_ = salt;
   tail_digest_ = digest;
@@ -424,7 +425,8 @@ absl::Status Wal::WriteTail(const std::string& data, bool sync) {
   if (!s.ok()) return Fail(std::move(s));
   unsynced_ = true;
   if (sync && !options_.no_fsync) return SyncTail();
-  // Not synced: still hand the bytes to the OS, so a process crash does not lose them.
+  // Not synced: hand the bytes to the OS, so a process crash does not lose them (a
+  // direct tail keeps them for its next synced write instead: wal/tail_file.h).
   s = tail_->Flush();
   if (!s.ok()) return Fail(std::move(s));
   return absl::OkStatus();

@@ -51,6 +51,12 @@ struct WalOptions {
   // file (wal/tail_file.h; its fdatasync then commits no size change). Other Envs
   // always append.
   bool preallocate = true;
+  // With preallocate on the POSIX Env (and fsync on): records are written with direct
+  // I/O (O_DIRECT, whole 4 KiB blocks, then fdatasync) instead of through the page
+  // cache; an unsynced record (a commit-only hard state) is written with the next
+  // synced one (wal/tail_file.h "Direct tail"). Falls back to the page cache where
+  // the file system refuses O_DIRECT.
+  bool direct_io = true;
 };
 
 // A snapshot marker in the WAL: the index and term of a snapshot the server took or

@@ -1,8 +1,7 @@
 #include "wal/tail_file.h"
 
-#include <gtest/gtest.h>
-
 #include <fcntl.h>
+#include <gtest/gtest.h>
 #include <linux/fiemap.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
@@ -99,7 +98,8 @@ TEST(TailFileTest, PreallocationWritesZeros) {
 TEST(TailFileTest, WritesOverAZeroTailAtTheGivenOffset) {
   leveldb::Env* env = leveldb::Env::Default();
   std::string path = TempPath("overwrite");
-  ASSERT_TRUE(leveldb::WriteStringToFile(env, std::string("ab") + std::string(10, '\0'), path).ok());
+  ASSERT_TRUE(
+      leveldb::WriteStringToFile(env, std::string("ab") + std::string(10, '\0'), path).ok());
   auto f = TailFile::Open(env, path, 2, true);
   ASSERT_TRUE(f.ok()) << f.status();
   ASSERT_TRUE((*f)->Append("cd").ok());
@@ -125,6 +125,110 @@ TEST(TailFileTest, OtherEnvsAppend) {
   std::string data;
   ASSERT_TRUE(ReadWholeFile(mem.get(), "/f", &data).ok());
   EXPECT_EQ(data, "xyz");
+}
+
+// Opens a direct tail on a fresh file holding `head` (null on failure).
+std::unique_ptr<TailFile> OpenDirect(const std::string& path, const std::string& head) {
+  if (!leveldb::WriteStringToFile(leveldb::Env::Default(), head, path).ok()) return nullptr;
+  auto f = TailFile::Open(leveldb::Env::Default(), path, head.size(), /*preallocate=*/true,
+                          /*direct=*/true);
+  EXPECT_TRUE(f.ok()) << f.status();
+  return f.ok() ? std::move(*f) : nullptr;
+}
+
+std::string Read(const std::string& path) {
+  std::string data;
+  EXPECT_TRUE(ReadWholeFile(leveldb::Env::Default(), path, &data).ok());
+  return data;
+}
+
+TEST(TailFileTest, DirectTailWritesStagedRecordsAtSync) {
+  std::string path = TempPath("direct");
+  std::unique_ptr<TailFile> f = OpenDirect(path, "head");
+  ASSERT_NE(f, nullptr);
+  if (!f->direct()) {
+    GTEST_SKIP() << "no O_DIRECT on " << path;
+  }
+  ASSERT_TRUE(f->Append("abc").ok());
+  ASSERT_TRUE(f->Flush().ok());
+  EXPECT_EQ(Read(path).substr(0, 7), std::string("head\0\0\0", 7));  // staged only
+  ASSERT_TRUE(f->Sync().ok());
+  std::string data = Read(path);
+  ASSERT_EQ(data.size(), kPreallocChunk);
+  EXPECT_EQ(data.substr(0, 7), "headabc");
+  EXPECT_EQ(data.find_first_not_of('\0', 7), std::string::npos);
+  // Records across block and chunk boundaries, synced one by one and in groups.
+  std::string want = "headabc";
+  for (int i = 0; i < 300; ++i) {
+    std::string rec(static_cast<size_t>(1 + (i * 977) % 5000), static_cast<char>('a' + i % 26));
+    want += rec;
+    ASSERT_TRUE(f->Append(rec).ok());
+    if (i % 3 != 0) {
+      ASSERT_TRUE(f->Sync().ok());
+    }
+  }
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_GT(want.size(), kPreallocChunk / 8);
+  data = Read(path);
+  EXPECT_EQ(data.substr(0, want.size()), want);
+  EXPECT_EQ(data.find_first_not_of('\0', want.size()), std::string::npos);
+  EXPECT_EQ(data.size() % kPreallocChunk, 0u);
+  ASSERT_TRUE(f->Close().ok());
+  std::filesystem::remove(path);
+}
+
+TEST(TailFileTest, DirectTailCrashKeepsSyncedRecordsOnly) {
+  std::string path = TempPath("direct_crash");
+  std::unique_ptr<TailFile> f = OpenDirect(path, "head");
+  ASSERT_NE(f, nullptr);
+  if (!f->direct()) {
+    GTEST_SKIP() << "no O_DIRECT on " << path;
+  }
+  ASSERT_TRUE(f->Append("synced;").ok());
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Append("unsynced;").ok());
+  f.reset();  // a crash: what was staged is gone
+  EXPECT_EQ(Read(path).substr(0, 20), std::string("headsynced;") + std::string(9, '\0'));
+  // Reopened after its records, it rewrites the block holding them with the new ones.
+  auto g = TailFile::Open(leveldb::Env::Default(), path, 11, true, true);
+  ASSERT_TRUE(g.ok()) << g.status();
+  ASSERT_TRUE((*g)->direct());
+  ASSERT_TRUE((*g)->Append("again;").ok());
+  ASSERT_TRUE((*g)->Sync().ok());
+  g->reset();
+  EXPECT_EQ(Read(path).substr(0, 20), std::string("headsynced;again;") + std::string(3, '\0'));
+  std::filesystem::remove(path);
+}
+
+TEST(TailFileTest, DirectTailSealAndCloseWriteWhatIsStaged) {
+  std::string path = TempPath("direct_seal");
+  std::unique_ptr<TailFile> f = OpenDirect(path, "head");
+  ASSERT_NE(f, nullptr);
+  if (!f->direct()) {
+    GTEST_SKIP() << "no O_DIRECT on " << path;
+  }
+  // A batch larger than the retained buffer, then small records after it.
+  std::string big(3 << 20, 'b');
+  ASSERT_TRUE(f->Append(big).ok());
+  ASSERT_TRUE(f->Sync().ok());
+  ASSERT_TRUE(f->Append("tail").ok());
+  ASSERT_TRUE(f->Seal(/*no_sync=*/false).ok());
+  ASSERT_TRUE(f->Close().ok());
+  EXPECT_EQ(Read(path), "head" + big + "tail");
+  // Close alone (no Seal) writes the staged records too, and keeps the zeros.
+  std::string path2 = TempPath("direct_close");
+  std::unique_ptr<TailFile> g = OpenDirect(path2, "x");
+  ASSERT_NE(g, nullptr);
+  if (!g->direct()) {
+    GTEST_SKIP() << "no O_DIRECT on " << path2;
+  }
+  ASSERT_TRUE(g->Append("yz").ok());
+  ASSERT_TRUE(g->Close().ok());
+  std::string data = Read(path2);
+  EXPECT_EQ(data.substr(0, 3), "xyz");
+  EXPECT_EQ(data.find_first_not_of('\0', 3), std::string::npos);
+  std::filesystem::remove(path);
+  std::filesystem::remove(path2);
 }
 
 }  // namespace
