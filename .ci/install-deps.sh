@@ -18,6 +18,8 @@ PKGS=(
   dnsmasq-base bind9-dnsutils
   # Ansible role lint (ansible/; tests/ansible)
   ansible-core ansible-lint
+  # source style check (tests/style)
+  clang-format
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -32,8 +32,7 @@ absl::Status AuthStatus(server::ServerApi* api, const AuthStatusRequest&,
                         AuthStatusResponse* resp) {
   return Ok(api, resp);  // enabled=false, authRevision=0
 }
-absl::Status Authenticate(server::ServerApi*, const AuthenticateRequest&,
-                          AuthenticateResponse*) {
+absl::Status Authenticate(server::ServerApi*, const AuthenticateRequest&, AuthenticateResponse*) {
   return errors::Make(Err::kAuthNotEnabled);
 }
 absl::Status UserAdd(server::ServerApi*, const AuthUserAddRequest& req, AuthUserAddResponse*) {
@@ -47,8 +46,7 @@ absl::Status UserList(server::ServerApi* api, const AuthUserListRequest&,
                       AuthUserListResponse* resp) {
   return Ok(api, resp);
 }
-absl::Status UserDelete(server::ServerApi*, const AuthUserDeleteRequest&,
-                        AuthUserDeleteResponse*) {
+absl::Status UserDelete(server::ServerApi*, const AuthUserDeleteRequest&, AuthUserDeleteResponse*) {
   return errors::Make(Err::kUserNotFound);
 }
 absl::Status UserChangePassword(server::ServerApi*, const AuthUserChangePasswordRequest&,
@@ -74,8 +72,7 @@ absl::Status RoleList(server::ServerApi* api, const AuthRoleListRequest&,
                       AuthRoleListResponse* resp) {
   return Ok(api, resp);
 }
-absl::Status RoleDelete(server::ServerApi*, const AuthRoleDeleteRequest&,
-                        AuthRoleDeleteResponse*) {
+absl::Status RoleDelete(server::ServerApi*, const AuthRoleDeleteRequest&, AuthRoleDeleteResponse*) {
   return errors::Make(Err::kRoleNotFound);
 }
 absl::Status RoleGrantPermission(server::ServerApi*, const AuthRoleGrantPermissionRequest&,
@@ -90,14 +87,14 @@ absl::Status RoleRevokePermission(server::ServerApi*, const AuthRoleRevokePermis
 }  // namespace disabled_auth
 
 namespace auth_rpc {
-#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                                               \
-  void Method(server::ServerApi* api, const server::RequestContext& ctx,                 \
-              const etcdserverpb::Req& req, server::Done<etcdserverpb::Resp> done) {     \
-    if (server::AuthApi* a = api->Auth()) return a->Method(ctx, req, std::move(done));   \
-    etcdserverpb::Resp resp;                                                             \
-    absl::Status s = disabled_auth::Method(api, req, &resp);                            \
-    if (!s.ok()) return done(s);                                                         \
-    done(std::move(resp));                                                               \
+#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                                            \
+  void Method(server::ServerApi* api, const server::RequestContext& ctx,               \
+              const etcdserverpb::Req& req, server::Done<etcdserverpb::Resp> done) {   \
+    if (server::AuthApi* a = api->Auth()) return a->Method(ctx, req, std::move(done)); \
+    etcdserverpb::Resp resp;                                                           \
+    absl::Status s = disabled_auth::Method(api, req, &resp);                           \
+    if (!s.ok()) return done(s);                                                       \
+    done(std::move(resp));                                                             \
   }
 ETCD_AUTH_RPC_FN(AuthEnable, AuthEnableRequest, AuthEnableResponse)
 ETCD_AUTH_RPC_FN(AuthDisable, AuthDisableRequest, AuthDisableResponse)
@@ -107,8 +104,7 @@ ETCD_AUTH_RPC_FN(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
 ETCD_AUTH_RPC_FN(UserGet, AuthUserGetRequest, AuthUserGetResponse)
 ETCD_AUTH_RPC_FN(UserList, AuthUserListRequest, AuthUserListResponse)
 ETCD_AUTH_RPC_FN(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
-ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest,
-                 AuthUserChangePasswordResponse)
+ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest, AuthUserChangePasswordResponse)
 ETCD_AUTH_RPC_FN(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
 ETCD_AUTH_RPC_FN(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
 ETCD_AUTH_RPC_FN(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
@@ -122,13 +118,12 @@ ETCD_AUTH_RPC_FN(RoleRevokePermission, AuthRoleRevokePermissionRequest,
 #undef ETCD_AUTH_RPC_FN
 }  // namespace auth_rpc
 
-#define ETCD_AUTH_RPC(Method, Req, Resp)                                                 \
-  grpc::ServerUnaryReactor* AuthService::Method(grpc::CallbackServerContext* ctx,       \
-                                                const etcdserverpb::Req* req,            \
-                                                etcdserverpb::Resp* resp) {              \
-    auto* call = new UnaryCall<etcdserverpb::Resp>(resp);                                \
-    auth_rpc::Method(api_, ContextFromMetadata(*ctx), *req, call->MakeDone());          \
-    return call;                                                                         \
+#define ETCD_AUTH_RPC(Method, Req, Resp)                                                          \
+  grpc::ServerUnaryReactor* AuthService::Method(                                                  \
+      grpc::CallbackServerContext* ctx, const etcdserverpb::Req* req, etcdserverpb::Resp* resp) { \
+    auto* call = new UnaryCall<etcdserverpb::Resp>(resp);                                         \
+    auth_rpc::Method(api_, ContextFromMetadata(*ctx), *req, call->MakeDone());                    \
+    return call;                                                                                  \
   }
 ETCD_AUTH_RPC(AuthEnable, AuthEnableRequest, AuthEnableResponse)
 ETCD_AUTH_RPC(AuthDisable, AuthDisableRequest, AuthDisableResponse)
@@ -145,8 +140,7 @@ ETCD_AUTH_RPC(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
 ETCD_AUTH_RPC(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse)
 ETCD_AUTH_RPC(RoleList, AuthRoleListRequest, AuthRoleListResponse)
 ETCD_AUTH_RPC(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse)
-ETCD_AUTH_RPC(RoleGrantPermission, AuthRoleGrantPermissionRequest,
-              AuthRoleGrantPermissionResponse)
+ETCD_AUTH_RPC(RoleGrantPermission, AuthRoleGrantPermissionRequest, AuthRoleGrantPermissionResponse)
 ETCD_AUTH_RPC(RoleRevokePermission, AuthRoleRevokePermissionRequest,
               AuthRoleRevokePermissionResponse)
 #undef ETCD_AUTH_RPC

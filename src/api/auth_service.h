@@ -65,8 +65,8 @@ absl::Status RoleRevokePermission(server::ServerApi* api,
 
 // One Auth RPC: the member's AuthApi, or the disabled_auth answer without one.
 namespace auth_rpc {
-#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                                       \
-  void Method(server::ServerApi* api, const server::RequestContext& ctx,         \
+#define ETCD_AUTH_RPC_FN(Method, Req, Resp)                              \
+  void Method(server::ServerApi* api, const server::RequestContext& ctx, \
               const etcdserverpb::Req& req, server::Done<etcdserverpb::Resp> done);
 ETCD_AUTH_RPC_FN(AuthEnable, AuthEnableRequest, AuthEnableResponse)
 ETCD_AUTH_RPC_FN(AuthDisable, AuthDisableRequest, AuthDisableResponse)
@@ -76,8 +76,7 @@ ETCD_AUTH_RPC_FN(UserAdd, AuthUserAddRequest, AuthUserAddResponse)
 ETCD_AUTH_RPC_FN(UserGet, AuthUserGetRequest, AuthUserGetResponse)
 ETCD_AUTH_RPC_FN(UserList, AuthUserListRequest, AuthUserListResponse)
 ETCD_AUTH_RPC_FN(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
-ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest,
-                 AuthUserChangePasswordResponse)
+ETCD_AUTH_RPC_FN(UserChangePassword, AuthUserChangePasswordRequest, AuthUserChangePasswordResponse)
 ETCD_AUTH_RPC_FN(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
 ETCD_AUTH_RPC_FN(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
 ETCD_AUTH_RPC_FN(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)
@@ -95,10 +94,9 @@ class AuthService final : public etcdserverpb::Auth::CallbackService {
  public:
   explicit AuthService(server::ServerApi* api) : api_(api) {}
 
-#define ETCD_AUTH_RPC(Method, Req, Resp)                                             \
-  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx,                 \
-                                   const etcdserverpb::Req* req, etcdserverpb::Resp* resp) \
-      override;
+#define ETCD_AUTH_RPC(Method, Req, Resp)                                                           \
+  grpc::ServerUnaryReactor* Method(grpc::CallbackServerContext* ctx, const etcdserverpb::Req* req, \
+                                   etcdserverpb::Resp* resp) override;
   ETCD_AUTH_RPC(AuthEnable, AuthEnableRequest, AuthEnableResponse)
   ETCD_AUTH_RPC(AuthDisable, AuthDisableRequest, AuthDisableResponse)
   ETCD_AUTH_RPC(AuthStatus, AuthStatusRequest, AuthStatusResponse)
@@ -107,8 +105,7 @@ class AuthService final : public etcdserverpb::Auth::CallbackService {
   ETCD_AUTH_RPC(UserGet, AuthUserGetRequest, AuthUserGetResponse)
   ETCD_AUTH_RPC(UserList, AuthUserListRequest, AuthUserListResponse)
   ETCD_AUTH_RPC(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse)
-  ETCD_AUTH_RPC(UserChangePassword, AuthUserChangePasswordRequest,
-                AuthUserChangePasswordResponse)
+  ETCD_AUTH_RPC(UserChangePassword, AuthUserChangePasswordRequest, AuthUserChangePasswordResponse)
   ETCD_AUTH_RPC(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse)
   ETCD_AUTH_RPC(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse)
   ETCD_AUTH_RPC(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse)

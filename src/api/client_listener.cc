@@ -76,9 +76,8 @@ absl::StatusOr<int> ListenTcp(const ListenAddress& a, int* bound_port) {
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len);
-  *bound_port = ss.ss_family == AF_INET6
-                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
-                    : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
+  *bound_port = ss.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&ss)->sin6_port)
+                                         : ntohs(reinterpret_cast<sockaddr_in*>(&ss)->sin_port);
   return fd;
 }
 
@@ -92,8 +91,7 @@ absl::StatusOr<int> ListenUnix(const ListenAddress& a) {
   memcpy(sun.sun_path, a.unix_path.data(), a.unix_path.size());
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return absl::InternalError(absl::StrCat(where, ": socket: ", GoErrno(errno)));
-  if (bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0 ||
-      listen(fd, SOMAXCONN) != 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&sun), sizeof sun) != 0 || listen(fd, SOMAXCONN) != 0) {
     int err = errno;
     close(fd);
     return absl::UnavailableError(absl::StrCat(where, ": bind: ", GoErrno(err)));

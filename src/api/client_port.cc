@@ -124,9 +124,8 @@ absl::StatusOr<std::unique_ptr<ClientPort>> ClientPort::Start(
   // The h2 front door: native KV, everything else relayed to the gRPC server.
   if (options.native_kv) {
     H2FrontOptions fo;
-    fo.threads = options.native_kv_threads > 0
-                     ? options.native_kv_threads
-                     : (std::thread::hardware_concurrency() <= 2 ? 1 : 2);
+    fo.threads = options.native_kv_threads > 0 ? options.native_kv_threads
+                                               : (std::thread::hardware_concurrency() <= 2 ? 1 : 2);
     fo.max_request_bytes = static_cast<size_t>(max_recv);
     fo.max_concurrent_streams = options.max_concurrent_streams;
     fo.keepalive_min_time = options.keepalive_min_time;

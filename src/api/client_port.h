@@ -85,9 +85,9 @@ struct ClientPortOptions {
 class ClientPort {
  public:
   // Binds every address, starts the gRPC and HTTP servers and the accept thread.
-  // `extra_services` (not owned; the Watch service, later Lock and Election) are registered on the gRPC
-  // server. Errors name the address ("listen tcp 127.0.0.1:2379: bind: address already
-  // in use").
+  // `extra_services` (not owned; the Watch service, later Lock and Election) are registered on the
+  // gRPC server. Errors name the address ("listen tcp 127.0.0.1:2379: bind: address already in
+  // use").
   static absl::StatusOr<std::unique_ptr<ClientPort>> Start(
       server::ServerApi* api, const ClientPortOptions& options,
       const std::vector<grpc::Service*>& extra_services = {});

@@ -12,15 +12,15 @@ grpc::ServerUnaryReactor* ClusterService::MemberAdd(grpc::CallbackServerContext*
   return StartUnary(ctx, req, resp, api_, &ServerApi::MemberAdd, max_request_bytes_);
 }
 
-grpc::ServerUnaryReactor* ClusterService::MemberRemove(
-    grpc::CallbackServerContext* ctx, const etcdserverpb::MemberRemoveRequest* req,
-    etcdserverpb::MemberRemoveResponse* resp) {
+grpc::ServerUnaryReactor* ClusterService::MemberRemove(grpc::CallbackServerContext* ctx,
+                                                       const etcdserverpb::MemberRemoveRequest* req,
+                                                       etcdserverpb::MemberRemoveResponse* resp) {
   return StartUnary(ctx, req, resp, api_, &ServerApi::MemberRemove, max_request_bytes_);
 }
 
-grpc::ServerUnaryReactor* ClusterService::MemberUpdate(
-    grpc::CallbackServerContext* ctx, const etcdserverpb::MemberUpdateRequest* req,
-    etcdserverpb::MemberUpdateResponse* resp) {
+grpc::ServerUnaryReactor* ClusterService::MemberUpdate(grpc::CallbackServerContext* ctx,
+                                                       const etcdserverpb::MemberUpdateRequest* req,
+                                                       etcdserverpb::MemberUpdateResponse* resp) {
   return StartUnary(ctx, req, resp, api_, &ServerApi::MemberUpdate, max_request_bytes_);
 }
 

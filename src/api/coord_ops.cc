@@ -199,8 +199,9 @@ void UnaryOp::Finish(const absl::Status& s) {
   finished_ = true;
   grpc::ServerUnaryReactor* r = reactor_;
   reactor_ = nullptr;
-  r->Finish(s.ok() ? grpc::Status::OK
-                   : grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message())));
+  r->Finish(s.ok()
+                ? grpc::Status::OK
+                : grpc::Status(static_cast<grpc::StatusCode>(s.code()), std::string(s.message())));
 }
 
 etcdserverpb::RequestOp PutOp(const std::string& key, const std::string& value, int64_t lease) {

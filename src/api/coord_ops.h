@@ -11,12 +11,12 @@
 // Thread safety: everything here runs on the executor thread, except where noted.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <grpcpp/grpcpp.h>
 
 #include "api/serial_executor.h"
 #include "common/status.h"
@@ -98,7 +98,10 @@ class WaitDeletes : public std::enable_shared_from_this<WaitDeletes> {
  private:
   WaitDeletes(const Env& env, server::RequestContext ctx, std::string prefix, int64_t max_rev,
               Done done)
-      : env_(env), ctx_(std::move(ctx)), prefix_(std::move(prefix)), max_rev_(max_rev),
+      : env_(env),
+        ctx_(std::move(ctx)),
+        prefix_(std::move(prefix)),
+        max_rev_(max_rev),
         done_(std::move(done)) {}
   void Read();
   void OnWatch(const etcdserverpb::WatchResponse& r);

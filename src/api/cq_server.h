@@ -95,8 +95,7 @@ class AsyncUnaryCall final {
  public:
   using RequestFn = void (Service::*)(grpc::ServerContext*, Req*,
                                       grpc::ServerAsyncResponseWriter<Resp>*,
-                                      grpc::CompletionQueue*, grpc::ServerCompletionQueue*,
-                                      void*);
+                                      grpc::CompletionQueue*, grpc::ServerCompletionQueue*, void*);
   using ApiMethod = void (server::ServerApi::*)(const server::RequestContext&, const Req&,
                                                 server::Done<Resp>);
   struct Binding {
@@ -143,7 +142,7 @@ class AsyncUnaryCall final {
       delete this;
       return;
     }
-    pending_tags_.store(2);  // finish and done
+    pending_tags_.store(2);                                           // finish and done
     binding_->owner->PostIfRunning([this] { Post(binding_, cq_); });  // keep the depth
     state_ = std::make_shared<State>();
     state_->call = this;
@@ -197,8 +196,7 @@ class AsyncUnaryCall final {
 // `bindings` keeps the binding alive as long as the server.
 template <typename Service, typename Req, typename Resp>
 void AddAsyncUnary(CqServer* cq_server, std::vector<std::shared_ptr<void>>* bindings,
-                   Service* service,
-                   typename AsyncUnaryCall<Service, Req, Resp>::RequestFn request,
+                   Service* service, typename AsyncUnaryCall<Service, Req, Resp>::RequestFn request,
                    server::ServerApi* api,
                    typename AsyncUnaryCall<Service, Req, Resp>::ApiMethod method,
                    size_t max_request_bytes, int depth) {

@@ -35,8 +35,11 @@ class CampaignOp final : public coord::UnaryOp {
  public:
   CampaignOp(coord::Env env, server::RequestContext ctx, const v3electionpb::CampaignRequest& req,
              v3electionpb::CampaignResponse* resp)
-      : UnaryOp(std::move(env), std::move(ctx)), name_(req.name()), lease_(req.lease()),
-        value_(req.value()), resp_(resp) {}
+      : UnaryOp(std::move(env), std::move(ctx)),
+        name_(req.name()),
+        lease_(req.lease()),
+        value_(req.value()),
+        resp_(resp) {}
 
   void Start() {
     if (finished()) return;
@@ -58,10 +61,9 @@ class CampaignOp final : public coord::UnaryOp {
     *t.add_success() = coord::PutOp(key_, value_, lease_);
     t.add_failure()->mutable_request_range()->set_key(key_);
     auto me = self<CampaignOp>();
-    Call<etcdserverpb::TxnRequest, TxnResponse>(env_, ctx_, &ServerApi::Txn, t,
-                                               [me](absl::StatusOr<TxnResponse> r) {
-                                                 me->OnPut(std::move(r));
-                                               });
+    Call<etcdserverpb::TxnRequest, TxnResponse>(
+        env_, ctx_, &ServerApi::Txn, t,
+        [me](absl::StatusOr<TxnResponse> r) { me->OnPut(std::move(r)); });
   }
 
   void OnPut(absl::StatusOr<TxnResponse> r) {
@@ -127,7 +129,7 @@ class CampaignOp final : public coord::UnaryOp {
     *t.add_compare() = coord::CreateRevIs(key_, rev_);
     t.add_success()->mutable_request_delete_range()->set_key(key_);
     Call<etcdserverpb::TxnRequest, TxnResponse>(env_, ctx_, &ServerApi::Txn, t,
-                                               [](absl::StatusOr<TxnResponse>) {});
+                                                [](absl::StatusOr<TxnResponse>) {});
   }
 
   std::string name_;
@@ -148,8 +150,11 @@ class LeaderTxnOp final : public coord::UnaryOp {
  public:
   LeaderTxnOp(coord::Env env, server::RequestContext ctx, bool has_leader, LeaderKey leader,
               std::optional<std::string> value, Resp* resp)
-      : UnaryOp(std::move(env), std::move(ctx)), has_leader_(has_leader),
-        leader_(std::move(leader)), value_(std::move(value)), resp_(resp) {}
+      : UnaryOp(std::move(env), std::move(ctx)),
+        has_leader_(has_leader),
+        leader_(std::move(leader)),
+        value_(std::move(value)),
+        resp_(resp) {}
 
   void Start() {
     if (finished()) return;
@@ -235,7 +240,8 @@ class ObserveOp final : public std::enable_shared_from_this<ObserveOp> {
     void OnCancel() override {
       std::weak_ptr<ObserveOp> weak = op_;
       op_->env_.exec->Post([weak] {
-        if (auto op = weak.lock()) op->End(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
+        if (auto op = weak.lock())
+          op->End(grpc::Status(grpc::StatusCode::CANCELLED, "context canceled"));
       });
     }
     void OnDone() override { delete this; }

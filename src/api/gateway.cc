@@ -21,20 +21,34 @@ using server::ServerApi;
 // Go's http.StatusText for the codes HttpStatusFromGrpcCode produces.
 const char* StatusText(int code) {
   switch (code) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "Not Found";
-    case 408: return "Request Timeout";
-    case 409: return "Conflict";
-    case 412: return "Precondition Failed";
-    case 429: return "Too Many Requests";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 504: return "Gateway Timeout";
-    default: return "";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "Not Found";
+    case 408:
+      return "Request Timeout";
+    case 409:
+      return "Conflict";
+    case 412:
+      return "Precondition Failed";
+    case 429:
+      return "Too Many Requests";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 504:
+      return "Gateway Timeout";
+    default:
+      return "";
   }
 }
 
@@ -52,7 +66,8 @@ std::string ResultLine(const google::protobuf::Message& m) {
 std::string StreamErrorChunk(const absl::Status& s) {
   const int http = HttpStatusFromGrpcCode(s.code());
   return absl::StrCat("{\"error\":{\"grpc_code\":", static_cast<int>(s.code()),
-                      ",\"http_code\":", http, ",\"message\":", gojson::Quote(std::string(s.message())),
+                      ",\"http_code\":", http,
+                      ",\"message\":", gojson::Quote(std::string(s.message())),
                       ",\"http_status\":", gojson::Quote(StatusText(http)), "}}");
 }
 
@@ -90,9 +105,8 @@ absl::StatusOr<std::vector<Req>> DecodeRequests(std::string_view body) {
 }
 
 template <typename Req, typename Resp>
-Gateway::Route Unary(ServerApi* api,
-                     void (ServerApi::*method)(const RequestContext&, const Req&,
-                                               server::Done<Resp>)) {
+Gateway::Route Unary(ServerApi* api, void (ServerApi::*method)(const RequestContext&, const Req&,
+                                                               server::Done<Resp>)) {
   return [api, method](const HttpRequest& http, const RequestContext& rc, HttpRespond respond) {
     Req req;
     if (absl::Status s = GatewayUnmarshal(http.body, &req); !s.ok()) {
@@ -107,7 +121,7 @@ Gateway::Route Unary(ServerApi* api,
 // An Auth RPC (api/auth_service.h auth_rpc), answered when the member answers.
 template <typename Req, typename Resp>
 Gateway::Route AuthRoute(ServerApi* api, void (*fn)(ServerApi*, const RequestContext&, const Req&,
-                                                   server::Done<Resp>)) {
+                                                    server::Done<Resp>)) {
   return [api, fn](const HttpRequest& http, const RequestContext& rc, HttpRespond respond) {
     Req req;
     if (absl::Status s = GatewayUnmarshal(http.body, &req); !s.ok()) {
@@ -144,7 +158,9 @@ class KeepAliveCall : public std::enable_shared_from_this<KeepAliveCall> {
  public:
   KeepAliveCall(ServerApi* api, RequestContext rc,
                 std::vector<etcdserverpb::LeaseKeepAliveRequest> requests, HttpRespond respond)
-      : api_(api), rc_(std::move(rc)), requests_(std::move(requests)),
+      : api_(api),
+        rc_(std::move(rc)),
+        requests_(std::move(requests)),
         respond_(std::move(respond)) {}
 
   // Runs the renews; synchronous answers are handled in this loop (no recursion).
@@ -276,24 +292,42 @@ class WatchPump {
 
 int HttpStatusFromGrpcCode(absl::StatusCode code) {
   switch (code) {
-    case absl::StatusCode::kOk: return 200;
-    case absl::StatusCode::kCancelled: return 408;
-    case absl::StatusCode::kUnknown: return 500;
-    case absl::StatusCode::kInvalidArgument: return 400;
-    case absl::StatusCode::kDeadlineExceeded: return 504;
-    case absl::StatusCode::kNotFound: return 404;
-    case absl::StatusCode::kAlreadyExists: return 409;
-    case absl::StatusCode::kPermissionDenied: return 403;
-    case absl::StatusCode::kUnauthenticated: return 401;
-    case absl::StatusCode::kResourceExhausted: return 429;
-    case absl::StatusCode::kFailedPrecondition: return 412;
-    case absl::StatusCode::kAborted: return 409;
-    case absl::StatusCode::kOutOfRange: return 400;
-    case absl::StatusCode::kUnimplemented: return 501;
-    case absl::StatusCode::kInternal: return 500;
-    case absl::StatusCode::kUnavailable: return 503;
-    case absl::StatusCode::kDataLoss: return 500;
-    default: return 500;
+    case absl::StatusCode::kOk:
+      return 200;
+    case absl::StatusCode::kCancelled:
+      return 408;
+    case absl::StatusCode::kUnknown:
+      return 500;
+    case absl::StatusCode::kInvalidArgument:
+      return 400;
+    case absl::StatusCode::kDeadlineExceeded:
+      return 504;
+    case absl::StatusCode::kNotFound:
+      return 404;
+    case absl::StatusCode::kAlreadyExists:
+      return 409;
+    case absl::StatusCode::kPermissionDenied:
+      return 403;
+    case absl::StatusCode::kUnauthenticated:
+      return 401;
+    case absl::StatusCode::kResourceExhausted:
+      return 429;
+    case absl::StatusCode::kFailedPrecondition:
+      return 412;
+    case absl::StatusCode::kAborted:
+      return 409;
+    case absl::StatusCode::kOutOfRange:
+      return 400;
+    case absl::StatusCode::kUnimplemented:
+      return 501;
+    case absl::StatusCode::kInternal:
+      return 500;
+    case absl::StatusCode::kUnavailable:
+      return 503;
+    case absl::StatusCode::kDataLoss:
+      return 500;
+    default:
+      return 500;
   }
 }
 
@@ -337,8 +371,9 @@ Gateway::Gateway(ServerApi* api) : api_(api) {
   r["/v3/lease/leases"] = r["/v3/kv/lease/leases"] = Unary(api, &ServerApi::LeaseLeases);
   r["/v3/lease/keepalive"] = [this](const HttpRequest& h, const RequestContext& rc,
                                     HttpRespond respond) { KeepAlive(h, rc, respond); };
-  r["/v3/watch"] = [this](const HttpRequest& h, const RequestContext& rc,
-                          HttpRespond respond) { Watch(h, rc, respond); };
+  r["/v3/watch"] = [this](const HttpRequest& h, const RequestContext& rc, HttpRespond respond) {
+    Watch(h, rc, respond);
+  };
   r["/v3/cluster/member/add"] = Unary(api, &ServerApi::MemberAdd);
   r["/v3/cluster/member/remove"] = Unary(api, &ServerApi::MemberRemove);
   r["/v3/cluster/member/update"] = Unary(api, &ServerApi::MemberUpdate);
@@ -378,9 +413,8 @@ Gateway::Gateway(ServerApi* api) : api_(api) {
   for (const char* p : {"/v3/lock/lock", "/v3/lock/unlock"}) {
     r[p] = Error(absl::UnimplementedError("unknown service v3lockpb.Lock"));
   }
-  for (const char* p : {"/v3/election/campaign", "/v3/election/proclaim",
-                        "/v3/election/leader", "/v3/election/observe",
-                        "/v3/election/resign"}) {
+  for (const char* p : {"/v3/election/campaign", "/v3/election/proclaim", "/v3/election/leader",
+                        "/v3/election/observe", "/v3/election/resign"}) {
     r[p] = Error(absl::UnimplementedError("unknown service v3electionpb.Election"));
   }
 }
@@ -397,8 +431,7 @@ void Gateway::Handle(const HttpRequest& request, HttpRespond respond) {
   it->second(request, rc, std::move(respond));
 }
 
-void Gateway::KeepAlive(const HttpRequest& request, const RequestContext& rc,
-                        HttpRespond respond) {
+void Gateway::KeepAlive(const HttpRequest& request, const RequestContext& rc, HttpRespond respond) {
   auto requests = DecodeRequests<etcdserverpb::LeaseKeepAliveRequest>(request.body);
   if (!requests.ok()) return respond(GatewayDecodeError(requests.status(), /*streaming=*/true));
   auto call = std::make_shared<KeepAliveCall>(api_, rc, std::move(*requests), std::move(respond));

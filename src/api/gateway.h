@@ -46,14 +46,11 @@ class Gateway final : public HttpHandler {
   explicit Gateway(server::ServerApi* api);
   void Handle(const HttpRequest& request, HttpRespond respond) override;
 
-  using Route = std::function<void(const HttpRequest&, const server::RequestContext&,
-                                   HttpRespond)>;
+  using Route = std::function<void(const HttpRequest&, const server::RequestContext&, HttpRespond)>;
 
  private:
-  void KeepAlive(const HttpRequest& request, const server::RequestContext& rc,
-                 HttpRespond respond);
-  void Watch(const HttpRequest& request, const server::RequestContext& rc,
-             HttpRespond respond);
+  void KeepAlive(const HttpRequest& request, const server::RequestContext& rc, HttpRespond respond);
+  void Watch(const HttpRequest& request, const server::RequestContext& rc, HttpRespond respond);
 
   server::ServerApi* const api_;
   std::map<std::string, Route> routes_;

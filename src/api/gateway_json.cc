@@ -12,13 +12,13 @@
 namespace etcd::api {
 namespace {
 
+using gojson::Value;
 using google::protobuf::Descriptor;
 using google::protobuf::EnumDescriptor;
 using google::protobuf::EnumValueDescriptor;
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 using google::protobuf::Reflection;
-using gojson::Value;
 
 // ---------------------------------------------------------------- output
 
@@ -35,8 +35,7 @@ void WriteSingle(const Message& m, const Reflection* r, const FieldDescriptor* f
       absl::StrAppend(out, rep ? r->GetRepeatedUInt32(m, f, index) : r->GetUInt32(m, f));
       break;
     case FieldDescriptor::CPPTYPE_INT64:
-      absl::StrAppend(out, "\"", rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f),
-                      "\"");
+      absl::StrAppend(out, "\"", rep ? r->GetRepeatedInt64(m, f, index) : r->GetInt64(m, f), "\"");
       break;
     case FieldDescriptor::CPPTYPE_UINT64:
       absl::StrAppend(out, "\"", rep ? r->GetRepeatedUInt64(m, f, index) : r->GetUInt64(m, f),
@@ -126,14 +125,22 @@ std::string GoEnumType(const EnumDescriptor* e) {
 
 std::string GoIntType(const FieldDescriptor* f) {
   switch (f->cpp_type()) {
-    case FieldDescriptor::CPPTYPE_INT32: return "int32";
-    case FieldDescriptor::CPPTYPE_UINT32: return "uint32";
-    case FieldDescriptor::CPPTYPE_INT64: return "int64";
-    case FieldDescriptor::CPPTYPE_UINT64: return "uint64";
-    case FieldDescriptor::CPPTYPE_FLOAT: return "float32";
-    case FieldDescriptor::CPPTYPE_DOUBLE: return "float64";
-    case FieldDescriptor::CPPTYPE_ENUM: return GoEnumType(f->enum_type());
-    default: return "";
+    case FieldDescriptor::CPPTYPE_INT32:
+      return "int32";
+    case FieldDescriptor::CPPTYPE_UINT32:
+      return "uint32";
+    case FieldDescriptor::CPPTYPE_INT64:
+      return "int64";
+    case FieldDescriptor::CPPTYPE_UINT64:
+      return "uint64";
+    case FieldDescriptor::CPPTYPE_FLOAT:
+      return "float32";
+    case FieldDescriptor::CPPTYPE_DOUBLE:
+      return "float64";
+    case FieldDescriptor::CPPTYPE_ENUM:
+      return GoEnumType(f->enum_type());
+    default:
+      return "";
   }
 }
 
@@ -230,8 +237,8 @@ absl::Status SetOne(const Value& v, Message* m, const FieldDescriptor* f) {
       if (v.kind == Value::Kind::kString) {
         const EnumValueDescriptor* ev = f->enum_type()->FindValueByName(v.text);
         if (ev == nullptr) {
-          return absl::InvalidArgumentError(absl::StrCat(
-              "unknown value ", gojson::Quote(v.text), " for enum ", GoEnumType(f->enum_type())));
+          return absl::InvalidArgumentError(absl::StrCat("unknown value ", gojson::Quote(v.text),
+                                                         " for enum ", GoEnumType(f->enum_type())));
         }
         number = ev->number();
       } else if (!null) {
@@ -275,7 +282,8 @@ absl::Status SetOne(const Value& v, Message* m, const FieldDescriptor* f) {
     case FieldDescriptor::CPPTYPE_DOUBLE:
     case FieldDescriptor::CPPTYPE_FLOAT: {
       double x;
-      if (!absl::SimpleAtod(literal, &x)) return TypeError(absl::StrCat("number ", literal), go_type);
+      if (!absl::SimpleAtod(literal, &x))
+        return TypeError(absl::StrCat("number ", literal), go_type);
       if (f->cpp_type() == FieldDescriptor::CPPTYPE_DOUBLE) {
         rep ? r->AddDouble(m, f, x) : r->SetDouble(m, f, x);
       } else {

@@ -36,7 +36,6 @@ std::string GatewayMarshal(const google::protobuf::Message& message);
 absl::Status GatewayUnmarshal(std::string_view body, google::protobuf::Message* message);
 
 // jsonpb unmarshalling of an already scanned value (for streams of requests).
-absl::Status GatewayUnmarshalValue(const gojson::Value& value,
-                                   google::protobuf::Message* message);
+absl::Status GatewayUnmarshalValue(const gojson::Value& value, google::protobuf::Message* message);
 
 }  // namespace etcd::api

@@ -74,14 +74,30 @@ std::string QuoteChar(uint8_t c) {
   if (c == '"') return "'\"'";
   std::string s;
   switch (c) {
-    case '\a': s = "\\a"; break;
-    case '\b': s = "\\b"; break;
-    case '\f': s = "\\f"; break;
-    case '\n': s = "\\n"; break;
-    case '\r': s = "\\r"; break;
-    case '\t': s = "\\t"; break;
-    case '\v': s = "\\v"; break;
-    case '\\': s = "\\\\"; break;
+    case '\a':
+      s = "\\a";
+      break;
+    case '\b':
+      s = "\\b";
+      break;
+    case '\f':
+      s = "\\f";
+      break;
+    case '\n':
+      s = "\\n";
+      break;
+    case '\r':
+      s = "\\r";
+      break;
+    case '\t':
+      s = "\\t";
+      break;
+    case '\v':
+      s = "\\v";
+      break;
+    case '\\':
+      s = "\\\\";
+      break;
     default:
       if (c < 0x20 || c == 0x7F) {
         s = absl::StrFormat("\\x%02x", c);
@@ -107,8 +123,8 @@ class Scanner {
       return absl::InvalidArgumentError(decoder_ ? "unexpected EOF"
                                                  : "unexpected end of JSON input");
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        "invalid character ", QuoteChar(static_cast<uint8_t>(in_[pos_])), " ", what));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid character ", QuoteChar(static_cast<uint8_t>(in_[pos_])), " ", what));
   }
 
   void SkipSpace() {
@@ -155,8 +171,8 @@ class Scanner {
     ++pos_;  // the first letter decided the literal
     for (size_t i = 1; i < word.size(); ++i, ++pos_) {
       if (AtEnd() || Peek() != word[i]) {
-        return Error(absl::StrCat("in literal ", std::string(word), " (expecting '", std::string(1, word[i]),
-                                  "')"));
+        return Error(absl::StrCat("in literal ", std::string(word), " (expecting '",
+                                  std::string(1, word[i]), "')"));
       }
     }
     return absl::OkStatus();
@@ -222,12 +238,32 @@ class Scanner {
         if (AtEnd()) return Error("");
         const char e = Peek();
         switch (e) {
-          case '"': case '\\': case '/': out->push_back(e); ++pos_; break;
-          case 'b': out->push_back('\b'); ++pos_; break;
-          case 'f': out->push_back('\f'); ++pos_; break;
-          case 'n': out->push_back('\n'); ++pos_; break;
-          case 'r': out->push_back('\r'); ++pos_; break;
-          case 't': out->push_back('\t'); ++pos_; break;
+          case '"':
+          case '\\':
+          case '/':
+            out->push_back(e);
+            ++pos_;
+            break;
+          case 'b':
+            out->push_back('\b');
+            ++pos_;
+            break;
+          case 'f':
+            out->push_back('\f');
+            ++pos_;
+            break;
+          case 'n':
+            out->push_back('\n');
+            ++pos_;
+            break;
+          case 'r':
+            out->push_back('\r');
+            ++pos_;
+            break;
+          case 't':
+            out->push_back('\t');
+            ++pos_;
+            break;
           case 'u': {
             ++pos_;
             uint32_t cp = 0;
@@ -360,12 +396,18 @@ const Value* Value::Find(std::string_view key) const {
 
 const char* Value::GoKind() const {
   switch (kind) {
-    case Kind::kNull: return "null";
-    case Kind::kBool: return "bool";
-    case Kind::kNumber: return "number";
-    case Kind::kString: return "string";
-    case Kind::kArray: return "array";
-    case Kind::kObject: return "object";
+    case Kind::kNull:
+      return "null";
+    case Kind::kBool:
+      return "bool";
+    case Kind::kNumber:
+      return "number";
+    case Kind::kString:
+      return "string";
+    case Kind::kArray:
+      return "array";
+    case Kind::kObject:
+      return "object";
   }
   return "";
 }
@@ -403,11 +445,21 @@ std::string Quote(std::string_view s) {
     const uint8_t c = static_cast<uint8_t>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20 || c == '<' || c == '>' || c == '&') {
             out += "\\u00";
@@ -482,8 +534,8 @@ std::string EncodeBase64(std::string_view s) {
   out.reserve((s.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= s.size(); i += 3) {
-    const uint32_t v = (static_cast<uint8_t>(s[i]) << 16) |
-                       (static_cast<uint8_t>(s[i + 1]) << 8) | static_cast<uint8_t>(s[i + 2]);
+    const uint32_t v = (static_cast<uint8_t>(s[i]) << 16) | (static_cast<uint8_t>(s[i + 1]) << 8) |
+                       static_cast<uint8_t>(s[i + 2]);
     out.push_back(kBase64Alphabet[v >> 18]);
     out.push_back(kBase64Alphabet[(v >> 12) & 63]);
     out.push_back(kBase64Alphabet[(v >> 6) & 63]);

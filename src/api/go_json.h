@@ -24,8 +24,8 @@ struct Value {
   enum class Kind { kNull, kBool, kNumber, kString, kArray, kObject };
   Kind kind = Kind::kNull;
   bool boolean = false;
-  std::string text;  // kNumber: the literal as written; kString: the decoded string
-  std::vector<Value> items;                           // kArray
+  std::string text;          // kNumber: the literal as written; kString: the decoded string
+  std::vector<Value> items;  // kArray
   std::vector<std::pair<std::string, Value>> members;  // kObject, in order (duplicates kept)
 
   // The last member named `key` (Go's map semantics), or null.
@@ -42,8 +42,7 @@ struct Value {
 // Go's messages, as InvalidArgument.
 // `*consumed` (optional) receives the offset just past the value, for reading a stream
 // of values.
-absl::StatusOr<Value> DecodeFirst(std::string_view input, bool* empty,
-                                  size_t* consumed = nullptr);
+absl::StatusOr<Value> DecodeFirst(std::string_view input, bool* empty, size_t* consumed = nullptr);
 
 // Parses a whole document as json.Unmarshal does (trailing non-space is an error:
 // "invalid character 'x' after top-level value"; empty input: "unexpected end of JSON

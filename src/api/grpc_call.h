@@ -17,7 +17,6 @@
 #include <utility>
 
 #include "absl/functional/function_ref.h"
-
 #include "common/status.h"
 #include "server/server_api.h"
 
@@ -93,8 +92,7 @@ absl::Status CheckRequestSize(const google::protobuf::Message& request, size_t m
 // Starts `method` on `api` for one unary call and returns its reactor.
 template <typename Req, typename Resp>
 grpc::ServerUnaryReactor* StartUnary(
-    grpc::CallbackServerContext* ctx, const Req* request, Resp* response,
-    server::ServerApi* api,
+    grpc::CallbackServerContext* ctx, const Req* request, Resp* response, server::ServerApi* api,
     void (server::ServerApi::*method)(const server::RequestContext&, const Req&,
                                       server::Done<Resp>),
     size_t max_request_bytes) {

@@ -75,13 +75,20 @@ std::optional<std::chrono::nanoseconds> ParseTimeout(std::string_view value) {
   using std::chrono::duration_cast;
   using std::chrono::nanoseconds;
   switch (value.back()) {
-    case 'H': return duration_cast<nanoseconds>(std::chrono::hours(n));
-    case 'M': return duration_cast<nanoseconds>(std::chrono::minutes(n));
-    case 'S': return duration_cast<nanoseconds>(std::chrono::seconds(n));
-    case 'm': return duration_cast<nanoseconds>(std::chrono::milliseconds(n));
-    case 'u': return duration_cast<nanoseconds>(std::chrono::microseconds(n));
-    case 'n': return nanoseconds(n);
-    default: return std::nullopt;
+    case 'H':
+      return duration_cast<nanoseconds>(std::chrono::hours(n));
+    case 'M':
+      return duration_cast<nanoseconds>(std::chrono::minutes(n));
+    case 'S':
+      return duration_cast<nanoseconds>(std::chrono::seconds(n));
+    case 'm':
+      return duration_cast<nanoseconds>(std::chrono::milliseconds(n));
+    case 'u':
+      return duration_cast<nanoseconds>(std::chrono::microseconds(n));
+    case 'n':
+      return nanoseconds(n);
+    default:
+      return std::nullopt;
   }
 }
 

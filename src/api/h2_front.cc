@@ -1,9 +1,9 @@
 #include "api/h2_front.h"
 
 #include <errno.h>
-#include <nghttp2/nghttp2.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -35,8 +35,8 @@ namespace {
 using Clock = std::chrono::steady_clock;
 using grpc_wire::KvMethod;
 
-constexpr int32_t kStreamWindow = 4 << 20;   // per stream, both sessions
-constexpr int32_t kConnWindow = 64 << 20;    // client connections
+constexpr int32_t kStreamWindow = 4 << 20;  // per stream, both sessions
+constexpr int32_t kConnWindow = 64 << 20;   // client connections
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr int kMaxEvents = 128;
 constexpr uint64_t kWakeTag = 0;
@@ -117,7 +117,9 @@ class H2Front::Worker {
     return absl::OkStatus();
   }
 
-  void Start() { thread_ = std::thread([this] { Run(); }); }
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
   void Post(Item item) { mailbox_->Post(std::move(item)); }
   void Join() {
     if (thread_.joinable()) thread_.join();
@@ -332,8 +334,8 @@ class H2Front::Worker {
     ev.data.u64 = c->id << 1;
     epoll_ctl(epoll_, EPOLL_CTL_ADD, fd, &ev);
     if (options_.keepalive_interval.count() > 0) {
-      timers_.push(Timer{Clock::now() + options_.keepalive_interval, c->id, 0, 0,
-                         Timer::Kind::kPing});
+      timers_.push(
+          Timer{Clock::now() + options_.keepalive_interval, c->id, 0, 0, Timer::Kind::kPing});
     }
     Conn* raw = c.get();
     conns_[c->id] = std::move(c);
@@ -448,9 +450,8 @@ class H2Front::Worker {
     if (c->OutPending() < bound && nghttp2_session_want_write(c->session) != 0) more = true;
     // Next turn, without waiting: nothing else would wake us for it.
     if (more) reflush_.push_back(c->id);
-    if (c->OutPending() == 0 &&
-        (c->closing || (nghttp2_session_want_read(c->session) == 0 &&
-                        nghttp2_session_want_write(c->session) == 0))) {
+    if (c->OutPending() == 0 && (c->closing || (nghttp2_session_want_read(c->session) == 0 &&
+                                                nghttp2_session_want_write(c->session) == 0))) {
       CloseConn(c);
       return;
     }
@@ -545,8 +546,7 @@ class H2Front::Worker {
           auto it = c->streams.find(t.stream_id);
           if (it != c->streams.end() && it->second->kind == Stream::Kind::kNative &&
               it->second->state != Stream::State::kAnswered) {
-            Fail(c, it->second.get(),
-                 absl::DeadlineExceededError("Deadline Exceeded"));
+            Fail(c, it->second.get(), absl::DeadlineExceededError("Deadline Exceeded"));
             MarkDirty(c);
           }
           break;
@@ -580,8 +580,8 @@ class H2Front::Worker {
 
   static void SubmitError(Conn* c, int32_t stream_id, const absl::Status& status) {
     const std::string code = std::to_string(static_cast<int>(status.code()));
-    const std::string message =
-        grpc_wire::PercentEncode(std::string_view(status.message().data(), status.message().size()));
+    const std::string message = grpc_wire::PercentEncode(
+        std::string_view(status.message().data(), status.message().size()));
     nghttp2_nv nva[] = {
         StaticNv(":status", "200"),
         StaticNv("content-type", "application/grpc"),
@@ -682,33 +682,33 @@ class H2Front::Worker {
       return;
     }
     const H2Headers& headers = s->headers;
-    server::RequestContext ctx = ContextFromHeaders(
-        [&headers](std::string_view name) { return FindHeader(headers, name); },
-        c->tls.has_value() ? c->tls->common_name : std::string());
+    server::RequestContext ctx =
+        ContextFromHeaders([&headers](std::string_view name) { return FindHeader(headers, name); },
+                           c->tls.has_value() ? c->tls->common_name : std::string());
     s->state = Stream::State::kWaiting;
     std::string().swap(s->body);
     H2Headers().swap(s->headers);
     stats_->native_waiting.fetch_add(1);
     stats_->native_calls.fetch_add(1);
-    (api_->*method)(ctx, req,
-                    [mailbox = mailbox_, conn_id = c->id, stream_id = s->id](
-                        absl::StatusOr<Resp> result) {
-                      Item item;
-                      item.kind = Item::Kind::kAnswer;
-                      item.conn_id = conn_id;
-                      item.stream_id = stream_id;
-                      if (result.ok()) {
-                        const size_t n = result->ByteSizeLong();
-                        item.body.reserve(grpc_wire::kFrameHeaderBytes + n);
-                        grpc_wire::AppendFrameHeader(&item.body, static_cast<uint32_t>(n));
-                        item.body.resize(grpc_wire::kFrameHeaderBytes + n);
-                        result->SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(
-                            item.body.data() + grpc_wire::kFrameHeaderBytes));
-                      } else {
-                        item.status = result.status();
-                      }
-                      mailbox->Post(std::move(item));
-                    });
+    (api_->*method)(
+        ctx, req,
+        [mailbox = mailbox_, conn_id = c->id, stream_id = s->id](absl::StatusOr<Resp> result) {
+          Item item;
+          item.kind = Item::Kind::kAnswer;
+          item.conn_id = conn_id;
+          item.stream_id = stream_id;
+          if (result.ok()) {
+            const size_t n = result->ByteSizeLong();
+            item.body.reserve(grpc_wire::kFrameHeaderBytes + n);
+            grpc_wire::AppendFrameHeader(&item.body, static_cast<uint32_t>(n));
+            item.body.resize(grpc_wire::kFrameHeaderBytes + n);
+            result->SerializeWithCachedSizesToArray(
+                reinterpret_cast<uint8_t*>(item.body.data() + grpc_wire::kFrameHeaderBytes));
+          } else {
+            item.status = result.status();
+          }
+          mailbox->Post(std::move(item));
+        });
   }
 
   // Decides, once the request headers are complete, who serves the stream.
@@ -727,8 +727,8 @@ class H2Front::Worker {
       s->method = m;
       if (auto t = FindHeader(s->headers, "grpc-timeout")) {
         if (auto d = grpc_wire::ParseTimeout(*t)) {
-          timers_.push(Timer{Clock::now() + std::chrono::duration_cast<Clock::duration>(*d),
-                             c->id, s->id, 0, Timer::Kind::kDeadline});
+          timers_.push(Timer{Clock::now() + std::chrono::duration_cast<Clock::duration>(*d), c->id,
+                             s->id, 0, Timer::Kind::kDeadline});
         }
       }
       if (end_stream) Dispatch(c, s);
@@ -757,7 +757,8 @@ class H2Front::Worker {
   static int OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void*) {
     if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
-    auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+    auto* s =
+        static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
     if (s == nullptr) return 0;
     s->headers.emplace_back(std::string(reinterpret_cast<const char*>(name), namelen),
                             std::string(reinterpret_cast<const char*>(value), valuelen));
@@ -770,7 +771,8 @@ class H2Front::Worker {
     switch (frame->hd.type) {
       case NGHTTP2_HEADERS:
       case NGHTTP2_DATA: {
-        auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+        auto* s = static_cast<Stream*>(
+            nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
         if (s == nullptr) return 0;
         const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
         if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
@@ -808,10 +810,9 @@ class H2Front::Worker {
     if (c->last_ping_recv.has_value() && now - *c->last_ping_recv < options_.keepalive_min_time) {
       if (++c->ping_strikes > 2) {
         static constexpr char kDebug[] = "too_many_pings";
-        nghttp2_submit_goaway(c->session, NGHTTP2_FLAG_NONE,
-                              nghttp2_session_get_last_proc_stream_id(c->session),
-                              NGHTTP2_ENHANCE_YOUR_CALM, reinterpret_cast<const uint8_t*>(kDebug),
-                              sizeof kDebug - 1);
+        nghttp2_submit_goaway(
+            c->session, NGHTTP2_FLAG_NONE, nghttp2_session_get_last_proc_stream_id(c->session),
+            NGHTTP2_ENHANCE_YOUR_CALM, reinterpret_cast<const uint8_t*>(kDebug), sizeof kDebug - 1);
         c->closing = true;
       }
     }

@@ -21,10 +21,9 @@ std::vector<nghttp2_nv> ToNv(const H2Headers& headers) {
   std::vector<nghttp2_nv> nva;
   nva.reserve(headers.size());
   for (const auto& [name, value] : headers) {
-    nva.push_back(nghttp2_nv{
-        const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
-        const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())), name.size(),
-        value.size(), NGHTTP2_NV_FLAG_NONE});
+    nva.push_back(nghttp2_nv{const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(name.data())),
+                             const_cast<uint8_t*>(reinterpret_cast<const uint8_t*>(value.data())),
+                             name.size(), value.size(), NGHTTP2_NV_FLAG_NONE});
   }
   return nva;
 }
@@ -150,8 +149,9 @@ void H2Relay::OnDownstreamClose(int32_t down_id, uint32_t error_code) {
   s->up_buf.clear();
   s->up_off = 0;
   if (!s->up_closed) {
-    nghttp2_submit_rst_stream(session_, NGHTTP2_FLAG_NONE, s->up_id,
-                              error_code == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_NO_ERROR} : uint32_t{NGHTTP2_CANCEL});
+    nghttp2_submit_rst_stream(
+        session_, NGHTTP2_FLAG_NONE, s->up_id,
+        error_code == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_NO_ERROR} : uint32_t{NGHTTP2_CANCEL});
   }
   MaybeErase(s);
 }
@@ -185,8 +185,8 @@ ssize_t H2Relay::ReadResponse(int32_t down_id, uint8_t* buf, size_t len, uint32_
   return static_cast<ssize_t>(n);
 }
 
-ssize_t H2Relay::ReadRequest(nghttp2_session* session, int32_t stream_id, uint8_t* buf,
-                             size_t len, uint32_t* flags, nghttp2_data_source*, void* user) {
+ssize_t H2Relay::ReadRequest(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t len,
+                             uint32_t* flags, nghttp2_data_source*, void* user) {
   auto* self = static_cast<H2Relay*>(user);
   auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   if (s == nullptr) return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
@@ -214,7 +214,8 @@ ssize_t H2Relay::ReadRequest(nghttp2_session* session, int32_t stream_id, uint8_
 
 int H2Relay::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame, void*) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  auto* s =
+      static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (s != nullptr) s->collecting.clear();
   return 0;
 }
@@ -222,7 +223,8 @@ int H2Relay::OnBeginHeaders(nghttp2_session* session, const nghttp2_frame* frame
 int H2Relay::OnHeader(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name,
                       size_t namelen, const uint8_t* value, size_t valuelen, uint8_t, void*) {
   if (frame->hd.type != NGHTTP2_HEADERS) return 0;
-  auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  auto* s =
+      static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (s == nullptr) return 0;
   s->collecting.emplace_back(std::string(reinterpret_cast<const char*>(name), namelen),
                              std::string(reinterpret_cast<const char*>(value), valuelen));
@@ -232,7 +234,8 @@ int H2Relay::OnHeader(nghttp2_session* session, const nghttp2_frame* frame, cons
 int H2Relay::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, void* user) {
   auto* self = static_cast<H2Relay*>(user);
   if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
-  auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
+  auto* s =
+      static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, frame->hd.stream_id));
   if (s == nullptr || s->down_closed) return 0;
   const bool end_stream = (frame->hd.flags & NGHTTP2_FLAG_END_STREAM) != 0;
   if (frame->hd.type == NGHTTP2_HEADERS) {
@@ -264,8 +267,8 @@ int H2Relay::OnFrameRecv(nghttp2_session* session, const nghttp2_frame* frame, v
   return 0;
 }
 
-int H2Relay::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id,
-                         const uint8_t* data, size_t len, void* user) {
+int H2Relay::OnDataChunk(nghttp2_session* session, uint8_t, int32_t stream_id, const uint8_t* data,
+                         size_t len, void* user) {
   auto* self = static_cast<H2Relay*>(user);
   auto* s = static_cast<Stream*>(nghttp2_session_get_stream_user_data(session, stream_id));
   if (s == nullptr || s->down_closed) {
@@ -295,8 +298,9 @@ int H2Relay::OnStreamClose(nghttp2_session* session, int32_t stream_id, uint32_t
   s->up_off = 0;
   if (!s->down_closed && !s->finished) {
     // Reset by gRPC (or closed without an answer): reset the client's stream too.
-    nghttp2_submit_rst_stream(self->downstream_, NGHTTP2_FLAG_NONE, s->down_id,
-                              error_code == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_INTERNAL_ERROR} : error_code);
+    nghttp2_submit_rst_stream(
+        self->downstream_, NGHTTP2_FLAG_NONE, s->down_id,
+        error_code == NGHTTP2_NO_ERROR ? uint32_t{NGHTTP2_INTERNAL_ERROR} : error_code);
     // The response body will never be sent: give its window back (the stream is gone).
     nghttp2_session_consume_connection(session, s->DownPending());
     s->down_buf.clear();

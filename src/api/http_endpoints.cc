@@ -40,15 +40,15 @@ void HttpEndpoints::Handle(const HttpRequest& request, HttpRespond respond) {
         "application/json"));
   }
   if (path == "/metrics") {
-    return respond(HttpResponse::Text(200, api_->MetricsText(),
-                                      "text/plain; version=0.0.4; charset=utf-8"));
+    return respond(
+        HttpResponse::Text(200, api_->MetricsText(), "text/plain; version=0.0.4; charset=utf-8"));
   }
   if (path == "/config/local/log") {
     if (request.method != "PUT") return respond(MethodNotAllowed("PUT"));
     nlohmann::json body = nlohmann::json::parse(request.body, nullptr, /*allow_exceptions=*/false);
     if (body.is_discarded() || !body.is_object()) {
-      return respond(HttpResponse::Text(400, R"({"message":"Invalid json body"})",
-                                        "application/json"));
+      return respond(
+          HttpResponse::Text(400, R"({"message":"Invalid json body"})", "application/json"));
     }
     std::string level;
     if (auto it = body.find("Level"); it != body.end() && it->is_string()) {

@@ -28,8 +28,8 @@ struct HttpEndpointsOptions {
   int health_timeout_ms = 1000;
   // PUT /config/local/log with {"Level":"<capnslog level>"}; an error becomes 400.
   std::function<absl::Status(const std::string& level)> set_log_level;
-  HttpHandler* v2_handler = nullptr;       // not owned; null: /v2 is 404
-  HttpHandler* gateway = nullptr;          // not owned; null: /v3 is 404
+  HttpHandler* v2_handler = nullptr;  // not owned; null: /v2 is 404
+  HttpHandler* gateway = nullptr;     // not owned; null: /v3 is 404
 };
 
 class HttpEndpoints final : public HttpHandler {

@@ -1,17 +1,16 @@
 #include "api/http_server.h"
-#include "api/tls_peers.h"
 
 #include <microhttpd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
-
 #include <cstring>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
+#include "api/tls_peers.h"
 
 namespace etcd::api {
 namespace {
@@ -121,16 +120,15 @@ struct StreamReader {
 
 // The C callbacks, with access to HttpServer's private members.
 struct HttpServerCallbacks {
-  static MHD_Result Request(void* cls, MHD_Connection* conn, const char* url,
-                            const char* method, const char*, const char* upload_data,
-                            size_t* upload_data_size, void** con_cls) {
+  static MHD_Result Request(void* cls, MHD_Connection* conn, const char* url, const char* method,
+                            const char*, const char* upload_data, size_t* upload_data_size,
+                            void** con_cls) {
     return static_cast<HttpServer*>(cls)->OnRequest(conn, url, method, upload_data,
                                                     upload_data_size, con_cls) == MHD_YES
                ? MHD_YES
                : MHD_NO;
   }
-  static void Completed(void* cls, MHD_Connection*, void** con_cls,
-                        MHD_RequestTerminationCode) {
+  static void Completed(void* cls, MHD_Connection*, void** con_cls, MHD_RequestTerminationCode) {
     static_cast<HttpServer*>(cls)->OnCompleted(con_cls);
   }
   static ssize_t ReadStream(void* cls, uint64_t, char* buf, size_t max) {
@@ -167,15 +165,14 @@ HttpServer::HttpServer(HttpHandler* handler, const HttpServerOptions& options)
     : handler_(handler), options_(options) {}
 
 absl::StatusOr<std::unique_ptr<HttpServer>> HttpServer::Start(HttpHandler* handler,
-                                                               const HttpServerOptions& options) {
+                                                              const HttpServerOptions& options) {
   std::unique_ptr<HttpServer> s(new HttpServer(handler, options));
-  s->daemon_ = MHD_start_daemon(
-      MHD_USE_NO_LISTEN_SOCKET | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
-          MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
-      0, nullptr, nullptr, &HttpServerCallbacks::Request, s.get(),
-      MHD_OPTION_NOTIFY_COMPLETED, &HttpServerCallbacks::Completed, s.get(),
-      MHD_OPTION_CONNECTION_LIMIT, 100000u, MHD_OPTION_CONNECTION_TIMEOUT, 0u,
-      MHD_OPTION_END);
+  s->daemon_ = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_INTERNAL_POLLING_THREAD |
+                                    MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC,
+                                0, nullptr, nullptr, &HttpServerCallbacks::Request, s.get(),
+                                MHD_OPTION_NOTIFY_COMPLETED, &HttpServerCallbacks::Completed,
+                                s.get(), MHD_OPTION_CONNECTION_LIMIT, 100000u,
+                                MHD_OPTION_CONNECTION_TIMEOUT, 0u, MHD_OPTION_END);
   if (s->daemon_ == nullptr) return absl::InternalError("cannot start the HTTP server");
   if (options.stream_check_interval.count() > 0) {
     s->sweeper_ = std::thread([p = s.get()] { p->SweepLoop(); });
@@ -195,8 +192,7 @@ void HttpServer::SweepLoop() {
   absl::MutexLock l(&mu_);
   auto stop = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return sweeper_stop_; };
   for (;;) {
-    mu_.AwaitWithTimeout(absl::Condition(&stop),
-                         absl::FromChrono(options_.stream_check_interval));
+    mu_.AwaitWithTimeout(absl::Condition(&stop), absl::FromChrono(options_.stream_check_interval));
     if (sweeper_stop_) return;
     std::vector<std::shared_ptr<Exchange>> live(live_.begin(), live_.end());
     mu_.Unlock();

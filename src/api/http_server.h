@@ -66,8 +66,8 @@ class HttpServer {
   HttpServer(HttpHandler* handler, const HttpServerOptions& options);
 
   // libmicrohttpd callbacks (trampolines in the .cc).
-  int OnRequest(MHD_Connection* conn, const char* url, const char* method,
-                const char* upload_data, size_t* upload_data_size, void** con_cls);
+  int OnRequest(MHD_Connection* conn, const char* url, const char* method, const char* upload_data,
+                size_t* upload_data_size, void** con_cls);
   void OnCompleted(void** con_cls);
 
   // Ends waiting streams whose client hung up (see stream_check_interval).

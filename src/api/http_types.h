@@ -21,7 +21,7 @@ struct HttpRequest {
   std::string method;  // "GET", "POST", ...
   std::string path;    // without the query string, e.g. "/v3/kv/range"
   std::vector<std::pair<std::string, std::string>> query;  // decoded, in order
-  std::map<std::string, std::string> headers;             // names in lower case
+  std::map<std::string, std::string> headers;              // names in lower case
   std::string body;
   // The connection came through the TLS front door (tls_front.h); the verified client
   // certificate's CN (--client-cert-auth), "" when none.

@@ -22,8 +22,8 @@ void KvService::AddAsyncMethods(CqServer* cq) {
   using etcdserverpb::TxnRequest;
   using etcdserverpb::TxnResponse;
   AddAsyncUnary<KvService, RangeRequest, RangeResponse>(
-      cq, &bindings_, this, &KvService::RequestRange, api_, &ServerApi::Range,
-      max_request_bytes_, kDepth);
+      cq, &bindings_, this, &KvService::RequestRange, api_, &ServerApi::Range, max_request_bytes_,
+      kDepth);
   AddAsyncUnary<KvService, PutRequest, PutResponse>(cq, &bindings_, this, &KvService::RequestPut,
                                                     api_, &ServerApi::Put, max_request_bytes_,
                                                     kDepth);

@@ -15,10 +15,9 @@
 
 namespace etcd::api {
 
-using KvServiceBase = etcdserverpb::KV::WithAsyncMethod_Range<
-    etcdserverpb::KV::WithAsyncMethod_Put<etcdserverpb::KV::WithAsyncMethod_DeleteRange<
-        etcdserverpb::KV::WithAsyncMethod_Txn<
-            etcdserverpb::KV::WithCallbackMethod_Compact<etcdserverpb::KV::Service>>>>>;
+using KvServiceBase = etcdserverpb::KV::WithAsyncMethod_Range<etcdserverpb::KV::WithAsyncMethod_Put<
+    etcdserverpb::KV::WithAsyncMethod_DeleteRange<etcdserverpb::KV::WithAsyncMethod_Txn<
+        etcdserverpb::KV::WithCallbackMethod_Compact<etcdserverpb::KV::Service>>>>>;
 
 class KvService final : public KvServiceBase {
  public:

@@ -43,9 +43,8 @@ class KeepAliveStream final
       read_more = Outstanding() < kMaxKeepAlivesInFlight;
       read_blocked_ = !read_more;
     }
-    api_->LeaseRenew(rc_, req, [this](absl::StatusOr<LeaseKeepAliveResponse> r) {
-      OnRenewed(std::move(r));
-    });
+    api_->LeaseRenew(rc_, req,
+                     [this](absl::StatusOr<LeaseKeepAliveResponse> r) { OnRenewed(std::move(r)); });
     if (read_more) StartRead(&request_);
   }
 

@@ -16,7 +16,9 @@ class LockOp final : public coord::UnaryOp {
  public:
   LockOp(coord::Env env, server::RequestContext ctx, std::string name, int64_t lease,
          v3lockpb::LockResponse* resp)
-      : UnaryOp(std::move(env), std::move(ctx)), name_(std::move(name)), lease_(lease),
+      : UnaryOp(std::move(env), std::move(ctx)),
+        name_(std::move(name)),
+        lease_(lease),
         resp_(resp) {}
 
   void Start() {
@@ -66,15 +68,14 @@ class LockOp final : public coord::UnaryOp {
       return Acquired(r->header());
     }
     auto me = self<LockOp>();
-    wait_ = coord::WaitDeletes::Start(
-        env_, ctx_, prefix_, my_rev_ - 1,
-        [me](absl::StatusOr<etcdserverpb::ResponseHeader> h) {
-          if (!h.ok()) {
-            me->DeleteKey();
-            return me->Finish(coord::Unmapped(h.status()));
-          }
-          me->Acquired(*h);
-        });
+    wait_ = coord::WaitDeletes::Start(env_, ctx_, prefix_, my_rev_ - 1,
+                                      [me](absl::StatusOr<etcdserverpb::ResponseHeader> h) {
+                                        if (!h.ok()) {
+                                          me->DeleteKey();
+                                          return me->Finish(coord::Unmapped(h.status()));
+                                        }
+                                        me->Acquired(*h);
+                                      });
   }
 
   void Acquired(const etcdserverpb::ResponseHeader& h) {
@@ -139,8 +140,8 @@ class UnlockOp final : public coord::UnaryOp {
 grpc::ServerUnaryReactor* LockService::Lock(grpc::CallbackServerContext* ctx,
                                             const v3lockpb::LockRequest* req,
                                             v3lockpb::LockResponse* resp) {
-  return coord::RunUnary<LockOp>(env_, ctx, ContextFromMetadata(*ctx), req->name(),
-                                 req->lease(), resp);
+  return coord::RunUnary<LockOp>(env_, ctx, ContextFromMetadata(*ctx), req->name(), req->lease(),
+                                 resp);
 }
 
 grpc::ServerUnaryReactor* LockService::Unlock(grpc::CallbackServerContext* ctx,

@@ -19,8 +19,7 @@ class LockService final : public v3lockpb::Lock::CallbackService {
  public:
   explicit LockService(coord::Env env) : env_(std::move(env)) {}
 
-  grpc::ServerUnaryReactor* Lock(grpc::CallbackServerContext* ctx,
-                                 const v3lockpb::LockRequest* req,
+  grpc::ServerUnaryReactor* Lock(grpc::CallbackServerContext* ctx, const v3lockpb::LockRequest* req,
                                  v3lockpb::LockResponse* resp) override;
   grpc::ServerUnaryReactor* Unlock(grpc::CallbackServerContext* ctx,
                                    const v3lockpb::UnlockRequest* req,

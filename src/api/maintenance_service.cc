@@ -19,9 +19,9 @@ grpc::ServerUnaryReactor* MaintenanceService::Status(grpc::CallbackServerContext
   return StartUnary(ctx, req, resp, api_, &ServerApi::Status, max_request_bytes_);
 }
 
-grpc::ServerUnaryReactor* MaintenanceService::Defragment(
-    grpc::CallbackServerContext* ctx, const etcdserverpb::DefragmentRequest* req,
-    etcdserverpb::DefragmentResponse* resp) {
+grpc::ServerUnaryReactor* MaintenanceService::Defragment(grpc::CallbackServerContext* ctx,
+                                                         const etcdserverpb::DefragmentRequest* req,
+                                                         etcdserverpb::DefragmentResponse* resp) {
   return StartUnary(ctx, req, resp, api_, &ServerApi::Defragment, max_request_bytes_);
 }
 
@@ -43,9 +43,9 @@ grpc::ServerWriteReactor<etcdserverpb::SnapshotResponse>* MaintenanceService::Sn
   return StartSnapshotStream(api_, ContextFromMetadata(*ctx));
 }
 
-grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(
-    grpc::CallbackServerContext* ctx, const etcdserverpb::MoveLeaderRequest* req,
-    etcdserverpb::MoveLeaderResponse* resp) {
+grpc::ServerUnaryReactor* MaintenanceService::MoveLeader(grpc::CallbackServerContext* ctx,
+                                                         const etcdserverpb::MoveLeaderRequest* req,
+                                                         etcdserverpb::MoveLeaderResponse* resp) {
   return StartUnary(ctx, req, resp, api_, &ServerApi::MoveLeader, max_request_bytes_);
 }
 

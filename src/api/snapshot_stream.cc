@@ -26,7 +26,8 @@ class SnapshotWriter final : public grpc::ServerWriteReactor<SnapshotResponse> {
       write_in_flight_ = false;
       if (!ok) {
         cancelled_ = true;
-        if (final_status_.ok()) final_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "context canceled");
+        if (final_status_.ok())
+          final_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "context canceled");
         producer_done_seen_ = true;  // finish now; the producer stops on cancelled_
       }
     }
@@ -136,8 +137,8 @@ class SnapshotWriter final : public grpc::ServerWriteReactor<SnapshotResponse> {
 
 }  // namespace
 
-grpc::ServerWriteReactor<SnapshotResponse>* StartSnapshotStream(
-    server::ServerApi* api, const server::RequestContext& ctx) {
+grpc::ServerWriteReactor<SnapshotResponse>* StartSnapshotStream(server::ServerApi* api,
+                                                                const server::RequestContext& ctx) {
   return new SnapshotWriter(api, ctx);
 }
 

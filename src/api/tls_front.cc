@@ -98,7 +98,8 @@ class TlsFront::Worker {
   absl::Status Start() {
     epoll_ = epoll_create1(EPOLL_CLOEXEC);
     wake_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-    if (epoll_ < 0 || wake_ < 0) return absl::InternalError(absl::StrCat("epoll: ", strerror(errno)));
+    if (epoll_ < 0 || wake_ < 0)
+      return absl::InternalError(absl::StrCat("epoll: ", strerror(errno)));
     epoll_event ev{};
     ev.events = EPOLLIN;
     ev.data.u64 = Data(0, kWake);
@@ -147,7 +148,8 @@ class TlsFront::Worker {
     c->remote = RemoteText(c->addr);
     c->deadline = SteadyClock::now() + options_.handshake_timeout;
     tls::ServerTlsContext::Current cur = contexts_->Get();
-    if (!cur.reload_error.ok() && options_.on_reload_error) options_.on_reload_error(cur.reload_error);
+    if (!cur.reload_error.ok() && options_.on_reload_error)
+      options_.on_reload_error(cur.reload_error);
     if (cur.reloaded && options_.on_reloaded) options_.on_reloaded();
     c->ssl.reset(SSL_new(cur.ctx.get()));
     if (c->ssl == nullptr || SSL_set_fd(c->ssl.get(), c->tcp) != 1) {
@@ -169,7 +171,8 @@ class TlsFront::Worker {
   }
 
   void Close(Conn* c, const std::string& reject_reason = "") {
-    if (!reject_reason.empty() && options_.on_rejected) options_.on_rejected(c->remote, reject_reason);
+    if (!reject_reason.empty() && options_.on_rejected)
+      options_.on_rejected(c->remote, reject_reason);
     if (c->ssl != nullptr && c->state == Conn::State::kPump) {
       SSL_shutdown(c->ssl.get());  // best effort close_notify
     }

@@ -78,13 +78,11 @@ std::vector<std::pair<std::string, std::string>> ParseForm(const std::string& bo
 }
 
 int64_t V2KeysHandler::NowNs() const {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             clock_->WallNow().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(clock_->WallNow().time_since_epoch())
       .count();
 }
 
-std::vector<std::pair<std::string, std::string>> V2KeysHandler::Headers(
-    uint64_t etcd_index) const {
+std::vector<std::pair<std::string, std::string>> V2KeysHandler::Headers(uint64_t etcd_index) const {
   etcdserverpb::ResponseHeader h;
   api_->FillHeader(&h);
   return {{"X-Etcd-Cluster-Id", Hex(api_->ClusterId())},
@@ -234,7 +232,8 @@ void V2KeysHandler::Keys(const HttpRequest& request, const std::string& raw_key,
     return bad(v2store::kInvalidField, "value cannot be set with dir=true");
   }
   if (refresh) {
-    if (form.Get("value") != nullptr) return bad(v2store::kRefreshValue, "A value was provided on a refresh");
+    if (form.Get("value") != nullptr)
+      return bad(v2store::kRefreshValue, "A value was provided on a refresh");
     if (!has_ttl) return bad(v2store::kRefreshTtlRequired, "No TTL value set");
   }
   if (has_ttl) q.set_expire_ns(q.time_ns() + ttl * 1000000000LL);

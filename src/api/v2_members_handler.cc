@@ -55,16 +55,18 @@ bool ParsePeerUrls(const HttpRequest& request, const std::string& cid,
   const std::string* ct = request.Header("content-type");
   std::string media = ct == nullptr ? "" : ct->substr(0, ct->find(';'));
   if (media != "application/json") {
-    *error = Message(415, absl::StrCat("Bad Content-Type ", ct == nullptr ? "" : *ct,
-                                       ", accept application/json"),
-                     cid);
+    *error = Message(
+        415,
+        absl::StrCat("Bad Content-Type ", ct == nullptr ? "" : *ct, ", accept application/json"),
+        cid);
     return false;
   }
   auto j = nlohmann::json::parse(request.body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    *error = Message(400, request.body.empty() ? "unexpected end of JSON input"
-                                               : "invalid JSON in the request body",
-                     cid);
+    *error = Message(
+        400,
+        request.body.empty() ? "unexpected end of JSON input" : "invalid JSON in the request body",
+        cid);
     return false;
   }
   if (j.contains("peerURLs") && j["peerURLs"].is_array()) {
@@ -93,7 +95,8 @@ HttpResponse ChangeError(const absl::Status& s, const std::string& id, const std
   if (absl::StrContains(m, "Peer URLs already exists")) {
     return Message(409, "membership: peerURL exists", cid);
   }
-  if (absl::StrContains(m, "member ID already exist")) return Message(409, "membership: ID exists", cid);
+  if (absl::StrContains(m, "member ID already exist"))
+    return Message(409, "membership: ID exists", cid);
   if (absl::StrContains(m, "removed")) {
     return Message(410, "Member permanently removed: " + id, cid);
   }
@@ -170,11 +173,13 @@ void V2StoreStats::Count(const std::string& method, bool has_prev_exist, bool pr
 }
 
 std::string V2StoreStats::Json(size_t watchers) const {
-  static const char* const kNames[kOps][2] = {
-      {"getsSuccess", "getsFail"},           {"setsSuccess", "setsFail"},
-      {"deleteSuccess", "deleteFail"},       {"updateSuccess", "updateFail"},
-      {"createSuccess", "createFail"},       {"compareAndSwapSuccess", "compareAndSwapFail"},
-      {"compareAndDeleteSuccess", "compareAndDeleteFail"}};
+  static const char* const kNames[kOps][2] = {{"getsSuccess", "getsFail"},
+                                              {"setsSuccess", "setsFail"},
+                                              {"deleteSuccess", "deleteFail"},
+                                              {"updateSuccess", "updateFail"},
+                                              {"createSuccess", "createFail"},
+                                              {"compareAndSwapSuccess", "compareAndSwapFail"},
+                                              {"compareAndDeleteSuccess", "compareAndDeleteFail"}};
   nlohmann::ordered_json j;
   for (int op = 0; op < kOps; ++op) {
     j[kNames[op][0]] = counts_[op * 2].load(std::memory_order_relaxed);
@@ -203,29 +208,30 @@ void V2MembersHandler::Members(const HttpRequest& request, HttpRespond respond) 
   if (method == "GET" || method == "HEAD") {
     if (!rest.empty() && rest != "leader") return respond(Message(404, "Not found", cid));
     const bool leader_only = rest == "leader";
-    api_->MemberList(ctx, etcdserverpb::MemberListRequest(),
-                     [this, respond, cid, leader_only](
-                         absl::StatusOr<etcdserverpb::MemberListResponse> r) {
-      if (!r.ok()) return respond(Message(500, "Internal Server Error", cid));
-      if (leader_only) {
-        server::RequestContext sctx;
-        api_->Status(sctx, etcdserverpb::StatusRequest(),
-                     [respond, cid, members = *r](absl::StatusOr<etcdserverpb::StatusResponse> s) {
-          uint64_t leader = s.ok() ? s->leader() : 0;
-          for (const auto& m : members.members()) {
-            if (leader != 0 && m.id() == leader) {
-              return respond(JsonAnswer(200, MemberJson(m).dump(), cid));
-            }
+    api_->MemberList(
+        ctx, etcdserverpb::MemberListRequest(),
+        [this, respond, cid, leader_only](absl::StatusOr<etcdserverpb::MemberListResponse> r) {
+          if (!r.ok()) return respond(Message(500, "Internal Server Error", cid));
+          if (leader_only) {
+            server::RequestContext sctx;
+            api_->Status(
+                sctx, etcdserverpb::StatusRequest(),
+                [respond, cid, members = *r](absl::StatusOr<etcdserverpb::StatusResponse> s) {
+                  uint64_t leader = s.ok() ? s->leader() : 0;
+                  for (const auto& m : members.members()) {
+                    if (leader != 0 && m.id() == leader) {
+                      return respond(JsonAnswer(200, MemberJson(m).dump(), cid));
+                    }
+                  }
+                  respond(Message(503, "During election", cid));
+                });
+            return;
           }
-          respond(Message(503, "During election", cid));
+          nlohmann::ordered_json j;
+          j["members"] = nlohmann::ordered_json::array();
+          for (const auto& m : r->members()) j["members"].push_back(MemberJson(m));
+          respond(JsonAnswer(200, j.dump(), cid));
         });
-        return;
-      }
-      nlohmann::ordered_json j;
-      j["members"] = nlohmann::ordered_json::array();
-      for (const auto& m : r->members()) j["members"].push_back(MemberJson(m));
-      respond(JsonAnswer(200, j.dump(), cid));
-    });
     return;
   }
   if (method == "POST") {
@@ -254,11 +260,12 @@ void V2MembersHandler::Members(const HttpRequest& request, HttpRespond respond) 
   if (method == "DELETE") {
     etcdserverpb::MemberRemoveRequest req;
     req.set_id(id);
-    api_->MemberRemove(ctx, req, [respond, cid, rest, no_content](
-                                     absl::StatusOr<etcdserverpb::MemberRemoveResponse> r) {
-      if (!r.ok()) return respond(ChangeError(r.status(), rest, cid));
-      respond(no_content());
-    });
+    api_->MemberRemove(
+        ctx, req,
+        [respond, cid, rest, no_content](absl::StatusOr<etcdserverpb::MemberRemoveResponse> r) {
+          if (!r.ok()) return respond(ChangeError(r.status(), rest, cid));
+          respond(no_content());
+        });
     return;
   }
   std::vector<std::string> urls;
@@ -267,15 +274,16 @@ void V2MembersHandler::Members(const HttpRequest& request, HttpRespond respond) 
   etcdserverpb::MemberUpdateRequest req;
   req.set_id(id);
   for (const auto& u : urls) req.add_peerurls(u);
-  api_->MemberUpdate(ctx, req, [respond, cid, rest, no_content](
-                                   absl::StatusOr<etcdserverpb::MemberUpdateResponse> r) {
-    if (!r.ok()) return respond(ChangeError(r.status(), rest, cid));
-    respond(no_content());
-  });
+  api_->MemberUpdate(
+      ctx, req,
+      [respond, cid, rest, no_content](absl::StatusOr<etcdserverpb::MemberUpdateResponse> r) {
+        if (!r.ok()) return respond(ChangeError(r.status(), rest, cid));
+        respond(no_content());
+      });
 }
 
-void V2MembersHandler::Stats(const HttpRequest& request, const V2StoreStats& store,
-                             size_t watchers, HttpRespond respond) {
+void V2MembersHandler::Stats(const HttpRequest& request, const V2StoreStats& store, size_t watchers,
+                             HttpRespond respond) {
   const std::string which(absl::StripPrefix(request.path, "/v2/stats/"));
   if (which != "self" && which != "leader" && which != "store") {
     return respond(HttpResponse::GoError(404, "404 page not found"));
@@ -290,71 +298,77 @@ void V2MembersHandler::Self(HttpRespond respond) {
   server::RequestContext ctx;
   api_->MemberList(ctx, etcdserverpb::MemberListRequest(),
                    [this, respond](absl::StatusOr<etcdserverpb::MemberListResponse> members) {
-    std::string name;
-    if (members.ok()) {
-      for (const auto& m : members->members()) {
-        if (m.id() == api_->MemberId()) name = m.name();
-      }
-    }
-    server::RequestContext sctx;
-    api_->Status(sctx, etcdserverpb::StatusRequest(),
-                 [this, respond, name](absl::StatusOr<etcdserverpb::StatusResponse> s) {
-      const uint64_t leader = s.ok() ? s->leader() : 0;
-      const auto now = clock_->WallNow();
-      std::chrono::system_clock::time_point since;
-      {
-        absl::MutexLock l(&mu_);
-        if (leader != leader_) {
-          leader_ = leader;
-          leader_since_ = now;
-        }
-        since = leader_since_;
-      }
-      nlohmann::ordered_json j;
-      j["name"] = name;
-      j["id"] = Hex(api_->MemberId());
-      j["state"] = leader == 0 ? "StateCandidate"
-                   : leader == api_->MemberId() ? "StateLeader"
-                                                : "StateFollower";
-      j["startTime"] = GoTime(start_);
-      nlohmann::ordered_json li;
-      li["leader"] = Hex(leader);
-      li["uptime"] = GoDuration(std::chrono::duration_cast<std::chrono::nanoseconds>(now - since));
-      li["startTime"] = GoTime(since);
-      j["leaderInfo"] = li;
-      j["recvAppendRequestCnt"] = 0;
-      j["sendAppendRequestCnt"] = 0;
-      respond(JsonAnswer(200, j.dump(), ""));
-    });
-  });
+                     std::string name;
+                     if (members.ok()) {
+                       for (const auto& m : members->members()) {
+                         if (m.id() == api_->MemberId()) name = m.name();
+                       }
+                     }
+                     server::RequestContext sctx;
+                     api_->Status(
+                         sctx, etcdserverpb::StatusRequest(),
+                         [this, respond, name](absl::StatusOr<etcdserverpb::StatusResponse> s) {
+                           const uint64_t leader = s.ok() ? s->leader() : 0;
+                           const auto now = clock_->WallNow();
+                           std::chrono::system_clock::time_point since;
+                           {
+                             absl::MutexLock l(&mu_);
+                             if (leader != leader_) {
+                               leader_ = leader;
+                               leader_since_ = now;
+                             }
+                             since = leader_since_;
+                           }
+                           nlohmann::ordered_json j;
+                           j["name"] = name;
+                           j["id"] = Hex(api_->MemberId());
+                           j["state"] = leader == 0                  ? "StateCandidate"
+                                        : leader == api_->MemberId() ? "StateLeader"
+                                                                     : "StateFollower";
+                           j["startTime"] = GoTime(start_);
+                           nlohmann::ordered_json li;
+                           li["leader"] = Hex(leader);
+                           li["uptime"] = GoDuration(
+                               std::chrono::duration_cast<std::chrono::nanoseconds>(now - since));
+                           li["startTime"] = GoTime(since);
+                           j["leaderInfo"] = li;
+                           j["recvAppendRequestCnt"] = 0;
+                           j["sendAppendRequestCnt"] = 0;
+                           respond(JsonAnswer(200, j.dump(), ""));
+                         });
+                   });
 }
 
 void V2MembersHandler::Leader(HttpRespond respond) {
   server::RequestContext ctx;
   api_->Status(ctx, etcdserverpb::StatusRequest(),
                [this, respond](absl::StatusOr<etcdserverpb::StatusResponse> s) {
-    if (!s.ok() || s->leader() != api_->MemberId()) {
-      return respond(Message(403, "not current leader", ""));
-    }
-    server::RequestContext mctx;
-    api_->MemberList(mctx, etcdserverpb::MemberListRequest(),
+                 if (!s.ok() || s->leader() != api_->MemberId()) {
+                   return respond(Message(403, "not current leader", ""));
+                 }
+                 server::RequestContext mctx;
+                 api_->MemberList(
+                     mctx, etcdserverpb::MemberListRequest(),
                      [this, respond](absl::StatusOr<etcdserverpb::MemberListResponse> r) {
-      nlohmann::ordered_json j;
-      j["leader"] = Hex(api_->MemberId());
-      j["followers"] = nlohmann::ordered_json::object();
-      if (r.ok()) {
-        for (const auto& m : r->members()) {
-          if (m.id() == api_->MemberId()) continue;
-          nlohmann::ordered_json f;
-          f["latency"] = {{"current", 0.0}, {"average", 0.0}, {"standardDeviation", 0.0},
-                          {"minimum", 0.0}, {"maximum", 0.0}};
-          f["counts"] = {{"fail", 0}, {"success", 0}};
-          j["followers"][Hex(m.id())] = f;
-        }
-      }
-      respond(JsonAnswer(200, j.dump(), ""));
-    });
-  });
+                       nlohmann::ordered_json j;
+                       j["leader"] = Hex(api_->MemberId());
+                       j["followers"] = nlohmann::ordered_json::object();
+                       if (r.ok()) {
+                         for (const auto& m : r->members()) {
+                           if (m.id() == api_->MemberId()) continue;
+                           nlohmann::ordered_json f;
+                           f["latency"] = {{"current", 0.0},
+                                           {"average", 0.0},
+                                           {"standardDeviation", 0.0},
+                                           {"minimum", 0.0},
+                                           {"maximum", 0.0}};
+                           f["counts"] = {{"fail", 0}, {"success", 0}};
+                           j["followers"][Hex(m.id())] = f;
+                         }
+                       }
+                       respond(JsonAnswer(200, j.dump(), ""));
+                     });
+               });
 }
 
 }  // namespace etcd::api

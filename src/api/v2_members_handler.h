@@ -36,8 +36,8 @@ namespace etcd::api {
 class V2StoreStats {
  public:
   // Counts one answered v2 keys request (its method and form decide the operation).
-  void Count(const std::string& method, bool has_prev_exist, bool prev_exist,
-             bool has_compare, int http_status);
+  void Count(const std::string& method, bool has_prev_exist, bool prev_exist, bool has_compare,
+             int http_status);
   std::string Json(size_t watchers) const;
 
  private:

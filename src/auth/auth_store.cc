@@ -44,27 +44,27 @@ absl::StatusOr<std::shared_ptr<AuthState>> AuthStore::Load() const {
   ASSIGN_OR_RETURN(auto rev, backend_->Get(Bucket::kAuth, kRevisionKey));
   st->revision = rev.has_value() ? DecodeU64(*rev) : 0;
   absl::Status parse_error;
-  RETURN_IF_ERROR(backend_->Scan(Bucket::kAuthUsers, "", "", [&](std::string_view k,
-                                                                 std::string_view v) {
-    authpb::User u;
-    if (!u.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      parse_error = absl::DataLossError("auth: undecodable user record " + std::string(k));
-      return false;
-    }
-    st->users.emplace(std::string(k), std::move(u));
-    return true;
-  }));
+  RETURN_IF_ERROR(
+      backend_->Scan(Bucket::kAuthUsers, "", "", [&](std::string_view k, std::string_view v) {
+        authpb::User u;
+        if (!u.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          parse_error = absl::DataLossError("auth: undecodable user record " + std::string(k));
+          return false;
+        }
+        st->users.emplace(std::string(k), std::move(u));
+        return true;
+      }));
   RETURN_IF_ERROR(parse_error);
-  RETURN_IF_ERROR(backend_->Scan(Bucket::kAuthRoles, "", "", [&](std::string_view k,
-                                                                 std::string_view v) {
-    authpb::Role r;
-    if (!r.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-      parse_error = absl::DataLossError("auth: undecodable role record " + std::string(k));
-      return false;
-    }
-    st->roles.emplace(std::string(k), std::move(r));
-    return true;
-  }));
+  RETURN_IF_ERROR(
+      backend_->Scan(Bucket::kAuthRoles, "", "", [&](std::string_view k, std::string_view v) {
+        authpb::Role r;
+        if (!r.ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+          parse_error = absl::DataLossError("auth: undecodable role record " + std::string(k));
+          return false;
+        }
+        st->roles.emplace(std::string(k), std::move(r));
+        return true;
+      }));
   RETURN_IF_ERROR(parse_error);
   st->RebuildPerms();
   return st;
@@ -175,8 +175,7 @@ absl::Status AuthStore::HashRequestPassword(etcdserverpb::AuthUserAddRequest* r)
   return absl::OkStatus();
 }
 
-absl::Status AuthStore::HashRequestPassword(
-    etcdserverpb::AuthUserChangePasswordRequest* r) const {
+absl::Status AuthStore::HashRequestPassword(etcdserverpb::AuthUserChangePasswordRequest* r) const {
   ASSIGN_OR_RETURN(std::string h, HashPassword(r->password(), bcrypt_cost_));
   r->set_hashedpassword(std::move(h));
   r->clear_password();
@@ -229,8 +228,7 @@ absl::StatusOr<std::shared_ptr<google::protobuf::Message>> AuthStore::Apply(
   }
   if (r.has_auth_user_get()) return Reply(UserGet(r.auth_user_get()));
   if (r.has_auth_user_change_password()) {
-    return Reply<AuthUserChangePasswordResponse>(
-        UserChangePassword(r.auth_user_change_password()));
+    return Reply<AuthUserChangePasswordResponse>(UserChangePassword(r.auth_user_change_password()));
   }
   if (r.has_auth_user_grant_role()) {
     return Reply<AuthUserGrantRoleResponse>(UserGrantRole(r.auth_user_grant_role()));
@@ -282,8 +280,9 @@ absl::Status AuthStore::Disable() {
   return absl::OkStatus();
 }
 
-absl::StatusOr<etcdserverpb::AuthenticateResponse> AuthStore::Authenticate(
-    std::string_view name, std::string_view prefix, uint64_t index) {
+absl::StatusOr<etcdserverpb::AuthenticateResponse> AuthStore::Authenticate(std::string_view name,
+                                                                           std::string_view prefix,
+                                                                           uint64_t index) {
   auto st = State();
   if (!st->enabled) return errors::Make(Err::kAuthNotEnabled);
   const authpb::User* u = st->FindUser(name);
@@ -428,8 +427,7 @@ etcdserverpb::AuthRoleListResponse AuthStore::RoleList() const {
   return resp;
 }
 
-absl::Status AuthStore::RoleGrantPermission(
-    const etcdserverpb::AuthRoleGrantPermissionRequest& r) {
+absl::Status AuthStore::RoleGrantPermission(const etcdserverpb::AuthRoleGrantPermissionRequest& r) {
   auto next = Mutable();
   auto it = next->roles.find(r.name());
   if (it == next->roles.end()) return errors::Make(Err::kRoleNotFound);
@@ -444,8 +442,7 @@ absl::Status AuthStore::RoleGrantPermission(
   }
   if (!updated) {
     *role.add_keypermission() = r.perm();
-    std::sort(role.mutable_keypermission()->begin(), role.mutable_keypermission()->end(),
-              PermLess);
+    std::sort(role.mutable_keypermission()->begin(), role.mutable_keypermission()->end(), PermLess);
   }
   PutRole(role);
   PublishWithNewRevision(std::move(next));

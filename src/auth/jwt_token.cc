@@ -106,9 +106,9 @@ struct JwtTokenProvider::Impl {
   std::string alg;
   Family family = Family::kRsa;
   const EVP_MD* md = nullptr;
-  size_t ec_bytes = 0;      // ECDSA: bytes of r and of s
-  PkeyPtr verify_key;       // public key (or the private key when only it was given)
-  PkeyPtr sign_key;         // null: verify only
+  size_t ec_bytes = 0;  // ECDSA: bytes of r and of s
+  PkeyPtr verify_key;   // public key (or the private key when only it was given)
+  PkeyPtr sign_key;     // null: verify only
   std::string hmac_key;
   Clock::Duration ttl{};
 
@@ -205,9 +205,8 @@ bool JwtTokenProvider::Impl::Verify(std::string_view input, std::string_view sig
       return false;
     }
   }
-  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()),
-                          sig.size(), reinterpret_cast<const unsigned char*>(input.data()),
-                          input.size()) == 1;
+  return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(sig.data()), sig.size(),
+                          reinterpret_cast<const unsigned char*>(input.data()), input.size()) == 1;
 }
 
 absl::StatusOr<std::unique_ptr<JwtTokenProvider>> JwtTokenProvider::Create(
@@ -296,9 +295,8 @@ absl::StatusOr<std::string> JwtTokenProvider::SignClaims(const std::string& clai
   return input + "." + Base64UrlEncode(*sig);
 }
 
-absl::StatusOr<std::string> JwtTokenProvider::Assign(std::string_view username,
-                                                     uint64_t revision, std::string_view,
-                                                     uint64_t) {
+absl::StatusOr<std::string> JwtTokenProvider::Assign(std::string_view username, uint64_t revision,
+                                                     std::string_view, uint64_t) {
   int64_t exp = std::chrono::duration_cast<std::chrono::seconds>(
                     (clock_->WallNow() + impl_->ttl).time_since_epoch())
                     .count();
@@ -329,9 +327,9 @@ std::optional<AuthInfo> JwtTokenProvider::Info(std::string_view token, uint64_t)
   if (claims.contains("exp")) {
     if (!claims["exp"].is_number()) return std::nullopt;
     double exp = claims["exp"].get<double>();
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   clock_->WallNow().time_since_epoch())
-                   .count();
+    auto now =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_->WallNow().time_since_epoch())
+            .count();
     if (static_cast<double>(now) > exp) return std::nullopt;
   }
   if (!claims.contains("username") || !claims["username"].is_string()) return std::nullopt;

@@ -22,7 +22,7 @@
 namespace etcd::auth {
 
 struct JwtOptions {
-  std::string sign_method;  // "RS256", "ES256", "HS256", ...
+  std::string sign_method;      // "RS256", "ES256", "HS256", ...
   std::string public_key_pem;   // PEM text (PUBLIC KEY or a certificate); may be empty
   std::string private_key_pem;  // PEM text (HS*: the raw secret); may be empty
   Clock::Duration ttl = std::chrono::minutes(5);

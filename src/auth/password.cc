@@ -31,8 +31,8 @@ absl::StatusOr<std::string> HashPassword(std::string_view password, int cost) {
     return absl::InvalidArgumentError("bcrypt: password contains a NUL byte");
   }
   char salt[CRYPT_GENSALT_OUTPUT_SIZE];
-  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt,
-                       sizeof(salt)) == nullptr) {
+  if (crypt_gensalt_rn("$2b$", static_cast<unsigned long>(cost), nullptr, 0, salt, sizeof(salt)) ==
+      nullptr) {
     return absl::InternalError(std::string("bcrypt: crypt_gensalt_rn failed: ") +
                                std::strerror(errno));
   }

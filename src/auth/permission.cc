@@ -82,8 +82,8 @@ absl::Status IsPutPermitted(const AuthState& s, const AuthInfo& ai, std::string_
   return IsOpPermitted(s, ai, key, "", Need::kWrite);
 }
 
-absl::Status IsDeleteRangePermitted(const AuthState& s, const AuthInfo& ai,
-                                    std::string_view key, std::string_view range_end) {
+absl::Status IsDeleteRangePermitted(const AuthState& s, const AuthInfo& ai, std::string_view key,
+                                    std::string_view range_end) {
   return IsOpPermitted(s, ai, key, range_end, Need::kWrite);
 }
 
@@ -104,10 +104,9 @@ absl::Status CheckTxn(const AuthState& s, const AuthInfo& ai, const etcdserverpb
 bool NeedsAdmin(const serverpb::InternalRaftRequest& r) {
   return r.has_auth_enable() || r.has_auth_disable() || r.has_auth_user_add() ||
          r.has_auth_user_delete() || r.has_auth_user_change_password() ||
-         r.has_auth_user_grant_role() || r.has_auth_user_revoke_role() ||
-         r.has_auth_role_add() || r.has_auth_role_grant_permission() ||
-         r.has_auth_role_revoke_permission() || r.has_auth_role_delete() ||
-         r.has_auth_user_list() || r.has_auth_role_list();
+         r.has_auth_user_grant_role() || r.has_auth_user_revoke_role() || r.has_auth_role_add() ||
+         r.has_auth_role_grant_permission() || r.has_auth_role_revoke_permission() ||
+         r.has_auth_role_delete() || r.has_auth_user_list() || r.has_auth_role_list();
 }
 
 absl::Status CheckRaftRequest(const AuthState& s, const AuthInfo& ai,

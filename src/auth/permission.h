@@ -43,8 +43,8 @@ absl::Status IsAdminPermitted(const AuthState& s, const AuthInfo* ai);
 absl::Status IsRangePermitted(const AuthState& s, const AuthInfo& ai, std::string_view key,
                               std::string_view range_end);
 absl::Status IsPutPermitted(const AuthState& s, const AuthInfo& ai, std::string_view key);
-absl::Status IsDeleteRangePermitted(const AuthState& s, const AuthInfo& ai,
-                                    std::string_view key, std::string_view range_end);
+absl::Status IsDeleteRangePermitted(const AuthState& s, const AuthInfo& ai, std::string_view key,
+                                    std::string_view range_end);
 
 // Read requests served without Raft.
 absl::Status CheckRange(const AuthState& s, const AuthInfo& ai,

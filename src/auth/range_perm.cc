@@ -10,9 +10,7 @@ std::string KeySuccessor(std::string_view key) {
 
 namespace {
 
-bool IsOpenEnd(std::string_view range_end) {
-  return range_end.size() == 1 && range_end[0] == '\0';
-}
+bool IsOpenEnd(std::string_view range_end) { return range_end.size() == 1 && range_end[0] == '\0'; }
 
 // a < b for interval ends, where nullopt is +infinity.
 bool EndLess(const std::optional<std::string>& a, const std::optional<std::string>& b) {

@@ -64,8 +64,7 @@ void SimpleTokenProvider::SweepLocked(Clock::TimePoint now) {
 }
 
 absl::StatusOr<std::string> SimpleTokenProvider::Assign(std::string_view username, uint64_t,
-                                                        std::string_view prefix,
-                                                        uint64_t index) {
+                                                        std::string_view prefix, uint64_t index) {
   std::string token = std::string(prefix) + "." + std::to_string(index);
   auto now = clock_->Now();
   absl::MutexLock l(&mu_);

@@ -11,7 +11,9 @@
 namespace etcd::auth {
 
 absl::StatusOr<Clock::Duration> ParseGoDuration(std::string_view text) {
-  auto bad = [&] { return absl::InvalidArgumentError("invalid duration \"" + std::string(text) + "\""); };
+  auto bad = [&] {
+    return absl::InvalidArgumentError("invalid duration \"" + std::string(text) + "\"");
+  };
   std::string_view s = text;
   bool neg = false;
   if (!s.empty() && (s[0] == '-' || s[0] == '+')) {
@@ -90,8 +92,7 @@ absl::StatusOr<std::unique_ptr<TokenProvider>> NewTokenProvider(std::string_view
     if (file.empty()) return absl::OkStatus();
     leveldb::Status s = leveldb::ReadFileToString(env, file, out);
     if (!s.ok()) {
-      return absl::InvalidArgumentError("auth: cannot read key file " + file + ": " +
-                                        s.ToString());
+      return absl::InvalidArgumentError("auth: cannot read key file " + file + ": " + s.ToString());
     }
     return absl::OkStatus();
   };

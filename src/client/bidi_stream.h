@@ -11,13 +11,13 @@
 // The callbacks run on gRPC threads, one at a time per kind, and must not block.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/support/client_callback.h>
+
 #include <deque>
 #include <functional>
 #include <memory>
 #include <utility>
-
-#include <grpcpp/grpcpp.h>
-#include <grpcpp/support/client_callback.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"

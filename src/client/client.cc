@@ -1,12 +1,12 @@
 #include "client/client.h"
 
-#include <fstream>
-#include <sstream>
-#include <thread>
-
 #include <grpcpp/security/tls_certificate_provider.h>
 #include <grpcpp/security/tls_certificate_verifier.h>
 #include <grpcpp/security/tls_credentials_options.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
 
 #include "client/status.h"
 
@@ -50,8 +50,7 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> Credentials(
     }
     opts.set_verify_server_certs(false);
     opts.set_check_call_host(false);
-    opts.set_certificate_verifier(
-        std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
+    opts.set_certificate_verifier(std::make_shared<grpc::experimental::NoOpCertificateVerifier>());
     return grpc::experimental::TlsCredentials(opts);
   }
   grpc::SslCredentialsOptions ssl;
@@ -276,8 +275,7 @@ absl::StatusOr<Resp> Client::CallOnUntil(
 }
 
 template <typename Req, typename Resp>
-absl::StatusOr<Resp> Client::CallSync(SyncMethod<Req, Resp> method, const Req& req,
-                                      bool mutating) {
+absl::StatusOr<Resp> Client::CallSync(SyncMethod<Req, Resp> method, const Req& req, bool mutating) {
   const auto deadline = CallDeadline();
   if (options_.retry_until_deadline && deadline.has_value()) {
     size_t index = NextIndex();
@@ -310,8 +308,7 @@ absl::StatusOr<Resp> Client::CallSync(SyncMethod<Req, Resp> method, const Req& r
 }
 
 template <typename Req, typename Resp>
-void Client::CallAsync(AsyncMethod<Req, Resp> method, Req req, bool mutating,
-                       Callback<Resp> done) {
+void Client::CallAsync(AsyncMethod<Req, Resp> method, Req req, bool mutating, Callback<Resp> done) {
   auto call = std::make_shared<AsyncCall<Req, Resp>>(this);
   call->method = method;
   call->req = std::move(req);
@@ -366,8 +363,9 @@ absl::StatusOr<PutResponse> Client::Put(const PutRequest& req) {
 
 absl::StatusOr<DeleteRangeResponse> Client::DeleteRange(const DeleteRangeRequest& req) {
   return CallSync<DeleteRangeRequest, DeleteRangeResponse>(
-      [](Conn& c, grpc::ClientContext* ctx, const DeleteRangeRequest& r,
-         DeleteRangeResponse* out) { return c.kv->DeleteRange(ctx, r, out); },
+      [](Conn& c, grpc::ClientContext* ctx, const DeleteRangeRequest& r, DeleteRangeResponse* out) {
+        return c.kv->DeleteRange(ctx, r, out);
+      },
       req, true);
 }
 
@@ -381,15 +379,18 @@ absl::StatusOr<TxnResponse> Client::Txn(const TxnRequest& req) {
 
 absl::StatusOr<CompactionResponse> Client::Compact(const CompactionRequest& req) {
   return CallSync<CompactionRequest, CompactionResponse>(
-      [](Conn& c, grpc::ClientContext* ctx, const CompactionRequest& r,
-         CompactionResponse* out) { return c.kv->Compact(ctx, r, out); },
+      [](Conn& c, grpc::ClientContext* ctx, const CompactionRequest& r, CompactionResponse* out) {
+        return c.kv->Compact(ctx, r, out);
+      },
       req, true);
 }
 
 void Client::RangeAsync(RangeRequest req, Callback<RangeResponse> done) {
   CallAsync<RangeRequest, RangeResponse>(
       [](Conn& c, grpc::ClientContext* ctx, const RangeRequest* r, RangeResponse* out,
-         std::function<void(grpc::Status)> cb) { c.kv->async()->Range(ctx, r, out, std::move(cb)); },
+         std::function<void(grpc::Status)> cb) {
+        c.kv->async()->Range(ctx, r, out, std::move(cb));
+      },
       std::move(req), false, std::move(done));
 }
 
@@ -424,8 +425,9 @@ absl::StatusOr<LeaseRevokeResponse> Client::LeaseRevoke(int64_t id) {
   LeaseRevokeRequest req;
   req.set_id(id);
   return CallSync<LeaseRevokeRequest, LeaseRevokeResponse>(
-      [](Conn& c, grpc::ClientContext* ctx, const LeaseRevokeRequest& r,
-         LeaseRevokeResponse* out) { return c.lease->LeaseRevoke(ctx, r, out); },
+      [](Conn& c, grpc::ClientContext* ctx, const LeaseRevokeRequest& r, LeaseRevokeResponse* out) {
+        return c.lease->LeaseRevoke(ctx, r, out);
+      },
       req, true);
 }
 
@@ -441,8 +443,9 @@ absl::StatusOr<LeaseTimeToLiveResponse> Client::LeaseTimeToLive(int64_t id, bool
 
 absl::StatusOr<LeaseLeasesResponse> Client::LeaseLeases() {
   return CallSync<LeaseLeasesRequest, LeaseLeasesResponse>(
-      [](Conn& c, grpc::ClientContext* ctx, const LeaseLeasesRequest& r,
-         LeaseLeasesResponse* out) { return c.lease->LeaseLeases(ctx, r, out); },
+      [](Conn& c, grpc::ClientContext* ctx, const LeaseLeasesRequest& r, LeaseLeasesResponse* out) {
+        return c.lease->LeaseLeases(ctx, r, out);
+      },
       LeaseLeasesRequest(), false);
 }
 
@@ -508,31 +511,29 @@ absl::StatusOr<MemberListResponse> Client::MemberList() {
 // --- Cluster / Maintenance / Auth: plain unary calls ---
 
 // Defines Client::NAME(args) sending REQ built by BUILD on stub STUB, method METHOD.
-#define ETCD_CLIENT_UNARY(NAME, PARAMS, STUB, METHOD, REQ, RESP, MUTATING, BUILD) \
-  absl::StatusOr<RESP> Client::NAME PARAMS {                                       \
-    REQ req;                                                                        \
-    BUILD;                                                                          \
-    return CallSync<REQ, RESP>(                                                     \
-        [](Conn& c, grpc::ClientContext* ctx, const REQ& r, RESP* out) {            \
-          return c.STUB->METHOD(ctx, r, out);                                       \
-        },                                                                          \
-        req, MUTATING);                                                             \
+#define ETCD_CLIENT_UNARY(NAME, PARAMS, STUB, METHOD, REQ, RESP, MUTATING, BUILD)     \
+  absl::StatusOr<RESP> Client::NAME PARAMS {                                          \
+    REQ req;                                                                          \
+    BUILD;                                                                            \
+    return CallSync<REQ, RESP>([](Conn& c, grpc::ClientContext* ctx, const REQ& r,    \
+                                  RESP* out) { return c.STUB->METHOD(ctx, r, out); }, \
+                               req, MUTATING);                                        \
   }
 
-ETCD_CLIENT_UNARY(MemberAdd, (const MemberAddRequest& in), cluster, MemberAdd,
-                  MemberAddRequest, MemberAddResponse, true, req = in)
+ETCD_CLIENT_UNARY(MemberAdd, (const MemberAddRequest& in), cluster, MemberAdd, MemberAddRequest,
+                  MemberAddResponse, true, req = in)
 ETCD_CLIENT_UNARY(MemberRemove, (uint64_t id), cluster, MemberRemove, MemberRemoveRequest,
                   MemberRemoveResponse, true, req.set_id(id))
 ETCD_CLIENT_UNARY(MemberUpdate, (const MemberUpdateRequest& in), cluster, MemberUpdate,
                   MemberUpdateRequest, MemberUpdateResponse, true, req = in)
 ETCD_CLIENT_UNARY(MemberPromote, (uint64_t id), cluster, MemberPromote, MemberPromoteRequest,
                   MemberPromoteResponse, true, req.set_id(id))
-ETCD_CLIENT_UNARY(Alarm, (const AlarmRequest& in), maintenance, Alarm, AlarmRequest,
-                  AlarmResponse, in.action() != AlarmRequest::GET, req = in)
+ETCD_CLIENT_UNARY(Alarm, (const AlarmRequest& in), maintenance, Alarm, AlarmRequest, AlarmResponse,
+                  in.action() != AlarmRequest::GET, req = in)
 ETCD_CLIENT_UNARY(AuthEnable, (), auth, AuthEnable, AuthEnableRequest, AuthEnableResponse, true,
                   (void)req)
-ETCD_CLIENT_UNARY(AuthDisable, (), auth, AuthDisable, AuthDisableRequest, AuthDisableResponse,
-                  true, (void)req)
+ETCD_CLIENT_UNARY(AuthDisable, (), auth, AuthDisable, AuthDisableRequest, AuthDisableResponse, true,
+                  (void)req)
 ETCD_CLIENT_UNARY(AuthStatus, (), auth, AuthStatus, AuthStatusRequest, AuthStatusResponse, false,
                   (void)req)
 ETCD_CLIENT_UNARY(UserAdd, (const AuthUserAddRequest& in), auth, UserAdd, AuthUserAddRequest,
@@ -543,10 +544,9 @@ ETCD_CLIENT_UNARY(UserList, (), auth, UserList, AuthUserListRequest, AuthUserLis
                   (void)req)
 ETCD_CLIENT_UNARY(UserDelete, (const std::string& name), auth, UserDelete, AuthUserDeleteRequest,
                   AuthUserDeleteResponse, true, req.set_name(name))
-ETCD_CLIENT_UNARY(UserChangePassword, (const std::string& name, const std::string& password),
-                  auth, UserChangePassword, AuthUserChangePasswordRequest,
-                  AuthUserChangePasswordResponse, true,
-                  (req.set_name(name), req.set_password(password)))
+ETCD_CLIENT_UNARY(UserChangePassword, (const std::string& name, const std::string& password), auth,
+                  UserChangePassword, AuthUserChangePasswordRequest, AuthUserChangePasswordResponse,
+                  true, (req.set_name(name), req.set_password(password)))
 ETCD_CLIENT_UNARY(UserGrantRole, (const std::string& user, const std::string& role), auth,
                   UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse, true,
                   (req.set_user(user), req.set_role(role)))

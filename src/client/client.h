@@ -19,6 +19,8 @@
 // Thread safety: all methods may be called from any thread concurrently.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -27,8 +29,6 @@
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -147,7 +147,7 @@ class Client {
   absl::StatusOr<etcdserverpb::AlarmResponse> Alarm(const etcdserverpb::AlarmRequest& req);
   absl::StatusOr<etcdserverpb::DefragmentResponse> Defragment(size_t endpoint_index);
   absl::StatusOr<etcdserverpb::MoveLeaderResponse> MoveLeader(size_t endpoint_index,
-                                                               uint64_t target_id);
+                                                              uint64_t target_id);
   // Streams a snapshot from one member: `on_chunk` gets every response in order and
   // returns false to stop early (the call is then cancelled). The call's deadline is
   // `timeout` (0: none).
@@ -166,10 +166,10 @@ class Client {
   absl::StatusOr<etcdserverpb::AuthUserDeleteResponse> UserDelete(const std::string& name);
   absl::StatusOr<etcdserverpb::AuthUserChangePasswordResponse> UserChangePassword(
       const std::string& name, const std::string& password);
-  absl::StatusOr<etcdserverpb::AuthUserGrantRoleResponse> UserGrantRole(
-      const std::string& user, const std::string& role);
-  absl::StatusOr<etcdserverpb::AuthUserRevokeRoleResponse> UserRevokeRole(
-      const std::string& user, const std::string& role);
+  absl::StatusOr<etcdserverpb::AuthUserGrantRoleResponse> UserGrantRole(const std::string& user,
+                                                                        const std::string& role);
+  absl::StatusOr<etcdserverpb::AuthUserRevokeRoleResponse> UserRevokeRole(const std::string& user,
+                                                                          const std::string& role);
   absl::StatusOr<etcdserverpb::AuthRoleAddResponse> RoleAdd(const std::string& name);
   absl::StatusOr<etcdserverpb::AuthRoleGetResponse> RoleGet(const std::string& name);
   absl::StatusOr<etcdserverpb::AuthRoleListResponse> RoleList();

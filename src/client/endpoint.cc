@@ -34,8 +34,7 @@ absl::StatusOr<Endpoint> ParseEndpoint(std::string_view text) {
 
 std::vector<std::string> SplitEndpoints(std::string_view list) {
   std::vector<std::string> out;
-  for (absl::string_view item :
-       absl::StrSplit(absl::string_view(list.data(), list.size()), ',')) {
+  for (absl::string_view item : absl::StrSplit(absl::string_view(list.data(), list.size()), ',')) {
     item = absl::StripAsciiWhitespace(item);
     if (!item.empty()) out.emplace_back(item);
   }

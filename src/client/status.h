@@ -3,9 +3,9 @@
 // Pure functions; thread-safe.
 #pragma once
 
-#include <string>
-
 #include <grpcpp/support/status.h>
+
+#include <string>
 
 #include "common/status.h"
 

@@ -54,8 +54,8 @@ uint32_t ExtendPortable(uint32_t init_crc, const char* data, size_t n) {
   while (n >= 8) {
     uint64_t w = LoadLE64(p) ^ c;
     c = kTables[7][w & 0xff] ^ kTables[6][(w >> 8) & 0xff] ^ kTables[5][(w >> 16) & 0xff] ^
-        kTables[4][(w >> 24) & 0xff] ^ kTables[3][(w >> 32) & 0xff] ^
-        kTables[2][(w >> 40) & 0xff] ^ kTables[1][(w >> 48) & 0xff] ^ kTables[0][w >> 56];
+        kTables[4][(w >> 24) & 0xff] ^ kTables[3][(w >> 32) & 0xff] ^ kTables[2][(w >> 40) & 0xff] ^
+        kTables[1][(w >> 48) & 0xff] ^ kTables[0][w >> 56];
     p += 8;
     n -= 8;
   }
@@ -104,8 +104,8 @@ inline uint32_t ShiftBlock(const ShiftTable& st, uint32_t v) {
 
 }  // namespace
 
-__attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t init_crc,
-                                                           const char* data, size_t n) {
+__attribute__((target("sse4.2"))) uint32_t ExtendHardware(uint32_t init_crc, const char* data,
+                                                          size_t n) {
   const auto* p = reinterpret_cast<const uint8_t*>(data);
   uint64_t c = ~init_crc & 0xffffffffu;
   if (n >= 3 * kBlock) {

@@ -1,6 +1,6 @@
-// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of WAL records, snapshot files and the MVCC hashes
-// (docs/design/wal.md, docs/design/mvcc.md). Uses the SSE4.2 `crc32` instruction
-// when the CPU has it (checked once at start-up) and a slicing-by-8 table otherwise;
+// CRC-32C (Castagnoli, reflected polynomial 0x82F63B78), the checksum of WAL records, snapshot
+// files and the MVCC hashes (docs/design/wal.md, docs/design/mvcc.md). Uses the SSE4.2 `crc32`
+// instruction when the CPU has it (checked once at start-up) and a slicing-by-8 table otherwise;
 // both give identical results.
 //
 // Thread safety: all functions are pure and safe to call from any thread.

@@ -12,27 +12,64 @@ namespace etcd::errors {
 
 enum class Err {
   // InvalidArgument
-  kEmptyKey, kKeyNotFound, kValueProvided, kLeaseProvided, kTooManyOps, kDuplicateKey,
-  kInvalidSortOption, kMemberBadURLs, kRequestTooLarge, kUserEmpty, kRoleEmpty,
-  kAuthFailed, kInvalidAuthMgmt, kAuthOldRevision,
+  kEmptyKey,
+  kKeyNotFound,
+  kValueProvided,
+  kLeaseProvided,
+  kTooManyOps,
+  kDuplicateKey,
+  kInvalidSortOption,
+  kMemberBadURLs,
+  kRequestTooLarge,
+  kUserEmpty,
+  kRoleEmpty,
+  kAuthFailed,
+  kInvalidAuthMgmt,
+  kAuthOldRevision,
   // OutOfRange
-  kCompacted, kFutureRev, kLeaseTTLTooLarge,
+  kCompacted,
+  kFutureRev,
+  kLeaseTTLTooLarge,
   // ResourceExhausted
-  kNoSpace, kTooManyRequests,
+  kNoSpace,
+  kTooManyRequests,
   // NotFound
-  kLeaseNotFound, kMemberNotFound,
+  kLeaseNotFound,
+  kMemberNotFound,
   // FailedPrecondition
-  kLeaseExist, kMemberExist, kPeerURLExist, kMemberNotEnoughStarted, kMemberNotLearner,
-  kLearnerNotReady, kTooManyLearners, kRootUserNotExist, kRootRoleNotExist,
-  kUserAlreadyExist, kUserNotFound, kRoleAlreadyExist, kRoleNotFound, kRoleNotGranted,
-  kPermissionNotGranted, kAuthNotEnabled, kNotLeader, kBadLeaderTransferee,
+  kLeaseExist,
+  kMemberExist,
+  kPeerURLExist,
+  kMemberNotEnoughStarted,
+  kMemberNotLearner,
+  kLearnerNotReady,
+  kTooManyLearners,
+  kRootUserNotExist,
+  kRootRoleNotExist,
+  kUserAlreadyExist,
+  kUserNotFound,
+  kRoleAlreadyExist,
+  kRoleNotFound,
+  kRoleNotGranted,
+  kPermissionNotGranted,
+  kAuthNotEnabled,
+  kNotLeader,
+  kBadLeaderTransferee,
   // PermissionDenied
   kPermissionDenied,
   // Unauthenticated
   kInvalidAuthToken,
   // Unavailable
-  kNoLeader, kLeaderChanged, kNotCapable, kStopped, kTimeout, kTimeoutDueToLeaderFail,
-  kTimeoutDueToConnectionLost, kTimeoutWaitAppliedIndex, kUnhealthy, kLearnerNotSupported,
+  kNoLeader,
+  kLeaderChanged,
+  kNotCapable,
+  kStopped,
+  kTimeout,
+  kTimeoutDueToLeaderFail,
+  kTimeoutDueToConnectionLost,
+  kTimeoutWaitAppliedIndex,
+  kUnhealthy,
+  kLearnerNotSupported,
   kTimeoutLeaderTransfer,
   // DataLoss
   kCorrupt,
@@ -40,7 +77,10 @@ enum class Err {
   kWatchCanceled,
   // Unknown: errors of etcd's auth package that reach clients unmapped (maintenance
   // RPCs and Authenticate of a no-password user answer them with code Unknown).
-  kAuthRawPermissionDenied, kAuthRawUserEmpty, kAuthRawUserNotFound, kAuthNoPasswordUser,
+  kAuthRawPermissionDenied,
+  kAuthRawUserEmpty,
+  kAuthRawUserNotFound,
+  kAuthNoPasswordUser,
 };
 
 // The Status for `e`: etcd's gRPC code and its exact message ("etcdserver: ...").

@@ -10,15 +10,15 @@
 #define ETCD_STATUS_CONCAT_(a, b) ETCD_STATUS_CONCAT_INNER_(a, b)
 
 // Evaluates `expr` (an absl::Status); returns it from the enclosing function if not OK.
-#define RETURN_IF_ERROR(expr)                  \
-  do {                                         \
-    ::absl::Status etcd_status_ = (expr);      \
+#define RETURN_IF_ERROR(expr)                    \
+  do {                                           \
+    ::absl::Status etcd_status_ = (expr);        \
     if (!etcd_status_.ok()) return etcd_status_; \
   } while (0)
 
 // `ASSIGN_OR_RETURN(auto x, F())`: evaluates a StatusOr; returns its status on error,
 // otherwise moves the value into `lhs`.
-#define ASSIGN_OR_RETURN(lhs, rexpr)                                              \
+#define ASSIGN_OR_RETURN(lhs, rexpr) \
   ASSIGN_OR_RETURN_IMPL_(ETCD_STATUS_CONCAT_(etcd_statusor_, __LINE__), lhs, rexpr)
 #define ASSIGN_OR_RETURN_IMPL_(tmp, lhs, rexpr) \
   auto tmp = (rexpr);                           \

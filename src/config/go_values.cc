@@ -175,8 +175,7 @@ absl::StatusOr<int64_t> ParseGoDuration(absl::string_view input) {
     if (v > kLimit / unit) return invalid();
     v *= unit;
     if (frac > 0) {
-      v += static_cast<uint64_t>(static_cast<double>(frac) *
-                                 (static_cast<double>(unit) / scale));
+      v += static_cast<uint64_t>(static_cast<double>(frac) * (static_cast<double>(unit) / scale));
       if (v > kLimit) return invalid();
     }
     total += v;

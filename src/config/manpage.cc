@@ -21,10 +21,9 @@ std::string Paragraphs(absl::string_view text) {
 }
 
 constexpr FlagGroup kGroups[] = {
-    FlagGroup::kMember,  FlagGroup::kClustering,   FlagGroup::kSecurity,
-    FlagGroup::kAuth,    FlagGroup::kProfiling,    FlagGroup::kLogging,
-    FlagGroup::kProxy,   FlagGroup::kExperimental, FlagGroup::kUnsafe,
-    FlagGroup::kDeprecated, FlagGroup::kOther,
+    FlagGroup::kMember,    FlagGroup::kClustering, FlagGroup::kSecurity, FlagGroup::kAuth,
+    FlagGroup::kProfiling, FlagGroup::kLogging,    FlagGroup::kProxy,    FlagGroup::kExperimental,
+    FlagGroup::kUnsafe,    FlagGroup::kDeprecated, FlagGroup::kOther,
 };
 
 }  // namespace
@@ -48,7 +47,9 @@ std::string RoffEscape(absl::string_view text) {
 std::string ManPage(absl::string_view version) {
   std::string out = absl::StrCat(
       ".\\\" Generated from the flag table (src/config/flags.cc) by docs/gen_manpage.\n"
-      ".TH ETCD 1 \"\" \"etcd ", RoffEscape(version), "\" \"User Commands\"\n"
+      ".TH ETCD 1 \"\" \"etcd ",
+      RoffEscape(version),
+      "\" \"User Commands\"\n"
       // Left-aligned: flag values such as 'jwt,pub-key=<path>,...' cannot be justified.
       ".ad l\n");
   out +=
@@ -97,10 +98,13 @@ std::string ManPage(absl::string_view version) {
   }
   std::string legacy;
   for (const FlagSpec& f : AllFlags()) {
-    if (f.legacy) absl::StrAppend(&legacy, legacy.empty() ? "" : ", ", "\\-\\-", RoffEscape(f.name));
+    if (f.legacy)
+      absl::StrAppend(&legacy, legacy.empty() ? "" : ", ", "\\-\\-", RoffEscape(f.name));
   }
-  absl::StrAppend(&out, ".SS Legacy flags\nAccepted for compatibility with old etcd releases "
-                        "and ignored, with a warning: ", legacy, ".\n");
+  absl::StrAppend(&out,
+                  ".SS Legacy flags\nAccepted for compatibility with old etcd releases "
+                  "and ignored, with a warning: ",
+                  legacy, ".\n");
   out +=
       ".SH ENVIRONMENT\n"
       ".TP\n"

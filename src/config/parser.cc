@@ -198,9 +198,9 @@ absl::StatusOr<ParseResult> Parse(const std::vector<std::string>& args,
   std::vector<std::string> ignored;  // settings a config file makes us ignore
   if (file_mode) {
     RETURN_IF_ERROR(LoadConfigFile(config_file.value, fs, &raw, &result.warnings));
-    if (auto e = env.find("ETCD_CONFIG_FILE");
-        config_file.source.kind == Source::kFlag && e != env.end() && !e->second.empty() &&
-        e->second != config_file.value) {
+    if (auto e = env.find("ETCD_CONFIG_FILE"); config_file.source.kind == Source::kFlag &&
+                                               e != env.end() && !e->second.empty() &&
+                                               e->second != config_file.value) {
       ignored.push_back("ETCD_CONFIG_FILE");
     }
     for (const auto& [name, value] : cmd) {

@@ -89,8 +89,8 @@ absl::StatusOr<HttpResult> Client::Call(const std::string& method, const std::st
 }
 
 absl::StatusOr<int> Client::Size() {
-  auto r = Call("GET", prefix_ + "/_config/size?quorum=false&recursive=false&sorted=false", "",
-                false);
+  auto r =
+      Call("GET", prefix_ + "/_config/size?quorum=false&recursive=false&sorted=false", "", false);
   if (!r.ok()) return r.status();
   auto j = nlohmann::json::parse(r->body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
@@ -98,17 +98,17 @@ absl::StatusOr<int> Client::Size() {
         absl::StrCat("discovery: bad discovery endpoint (", o_.url, " did not answer with JSON)"));
   }
   if (r->status == 404) {
-    return absl::NotFoundError(absl::StrCat(
-        "100: Key not found (", j.value("cause", std::string("/_config/size")), ") [",
-        j.value("index", uint64_t{0}), "]: the discovery token ", o_.url,
-        " has no _config/size key; create it first: curl -X PUT ", o_.url,
-        "/_config/size -d value=<number of members>"));
+    return absl::NotFoundError(
+        absl::StrCat("100: Key not found (", j.value("cause", std::string("/_config/size")), ") [",
+                     j.value("index", uint64_t{0}), "]: the discovery token ", o_.url,
+                     " has no _config/size key; create it first: curl -X PUT ", o_.url,
+                     "/_config/size -d value=<number of members>"));
   }
   int size = 0;
   std::string v = j.contains("node") ? j["node"].value("value", std::string()) : "";
   if (!absl::SimpleAtoi(v, &size) || size <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("discovery: size key is bad (", o_.url,
-                                                   "/_config/size is \"", v, "\")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("discovery: size key is bad (", o_.url, "/_config/size is \"", v, "\")"));
   }
   return size;
 }
@@ -145,10 +145,10 @@ absl::Status Client::CheckFull(const std::vector<Registration>& regs, int size) 
   if (static_cast<int>(regs.size()) >= size) {
     std::vector<std::string> names;
     for (int i = 0; i < size; ++i) names.push_back(regs[i].value);
-    return absl::ResourceExhaustedError(absl::StrCat(
-        "discovery: cluster is full (token ", o_.url, " expects ", size,
-        " members and already has: ", absl::StrJoin(names, ", "),
-        "; use a new token, or --discovery-fallback=proxy)"));
+    return absl::ResourceExhaustedError(
+        absl::StrCat("discovery: cluster is full (token ", o_.url, " expects ", size,
+                     " members and already has: ", absl::StrJoin(names, ", "),
+                     "; use a new token, or --discovery-fallback=proxy)"));
   }
   return absl::OkStatus();
 }
@@ -160,8 +160,8 @@ absl::StatusOr<std::string> Client::Result(std::vector<Registration> regs, int s
   for (const auto& r : regs) {
     std::string name = r.value.substr(0, r.value.find('='));
     if (++names[name] > 1) {
-      return absl::AlreadyExistsError(absl::StrCat("discovery: found duplicate name \"", name,
-                                                   "\" (token ", o_.url, ")"));
+      return absl::AlreadyExistsError(
+          absl::StrCat("discovery: found duplicate name \"", name, "\" (token ", o_.url, ")"));
     }
     values.push_back(r.value);
   }
@@ -181,9 +181,9 @@ absl::StatusOr<std::string> Client::Run() {
                   "value=" + FormEscape(o_.value), false);
   if (!put.ok()) return put.status();
   if (put->status == 412) {
-    return absl::AlreadyExistsError(absl::StrCat(
-        "discovery: found duplicate id (member ", SelfKey(), " has previously registered with ",
-        o_.url, "; a reused data dir or token)"));
+    return absl::AlreadyExistsError(absl::StrCat("discovery: found duplicate id (member ",
+                                                 SelfKey(), " has previously registered with ",
+                                                 o_.url, "; a reused data dir or token)"));
   }
   if (put->status != 201 && put->status != 200) {
     return absl::InternalError(absl::StrCat("discovery: registering at ", o_.url, " failed: HTTP ",

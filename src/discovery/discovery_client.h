@@ -41,15 +41,15 @@ class HttpClient {
 std::unique_ptr<HttpClient> NewCurlHttpClient(const std::string& proxy, long timeout_ms);
 
 struct DiscoveryOptions {
-  std::string url;        // --discovery
-  uint64_t member_id = 0; // this member's ID (its registration key, in hex)
-  std::string name;       // --name
-  std::string value;      // "<name>=<peer-url>[,<name>=<peer-url2>]"
+  std::string url;         // --discovery
+  uint64_t member_id = 0;  // this member's ID (its registration key, in hex)
+  std::string name;        // --name
+  std::string value;       // "<name>=<peer-url>[,<name>=<peer-url2>]"
   // Connection errors are retried with backoff 2 s, 4 s ... 256 s (etcd's), at most
   // `max_retries` times (etcd: unbounded).
   uint32_t max_retries = UINT32_MAX;
-  std::function<void(int64_t ms)> sleep;            // required
-  std::function<void(const std::string&)> status;   // progress lines (STATUS=, logs)
+  std::function<void(int64_t ms)> sleep;           // required
+  std::function<void(const std::string&)> status;  // progress lines (STATUS=, logs)
 };
 
 // Registers and waits; returns the initial cluster ("n1=u1,n2=u2,n3=u3").

@@ -69,8 +69,8 @@ absl::StatusOr<SrvCluster> ClusterFromSrv(Resolver& resolver, const SrvQuery& qu
       m.url = absl::StrCat(svc.scheme, "://", HostPort(host, r.port));
       auto addrs = resolver.LookupHost(host);
       if (!addrs.ok()) {
-        m.verdict = absl::StrCat("skipped: target does not resolve (", addrs.status().message(),
-                                 ")");
+        m.verdict =
+            absl::StrCat("skipped: target does not resolve (", addrs.status().message(), ")");
         out.table.push_back(std::move(m));
         continue;
       }
@@ -91,8 +91,7 @@ absl::StatusOr<SrvCluster> ClusterFromSrv(Resolver& resolver, const SrvQuery& qu
                                  " and the record is ", svc.scheme);
         if (scheme_error.empty()) {
           scheme_error = absl::StrCat("bootstrap at ", m.url, " from DNS for ", svc.name,
-                                      " has scheme mismatch with expected peer ",
-                                      mine->ToString());
+                                      " has scheme mismatch with expected peer ", mine->ToString());
         }
         out.table.push_back(std::move(m));
         continue;
@@ -124,8 +123,7 @@ absl::StatusOr<SrvCluster> ClusterFromSrv(Resolver& resolver, const SrvQuery& qu
   if (!scheme_error.empty()) return absl::FailedPreconditionError(with_table(scheme_error));
   if (!out.found_self) {
     return absl::FailedPreconditionError(with_table(absl::StrCat(
-        "cannot find local etcd member \"", query.name, "\" in the SRV records of ",
-        query.domain,
+        "cannot find local etcd member \"", query.name, "\" in the SRV records of ", query.domain,
         ": no record resolves to an address and port of --initial-advertise-peer-urls; "
         "advertise the SRV target's host name and port")));
   }
@@ -136,10 +134,9 @@ std::vector<std::string> FormatSrvTable(const SrvCluster& cluster) {
   std::vector<std::string> lines;
   for (const auto& l : cluster.lookups) lines.push_back(absl::StrCat("lookup ", l));
   for (const auto& m : cluster.table) {
-    lines.push_back(absl::StrCat(m.service, " -> ", m.url, " -> [",
-                                 absl::StrJoin(m.addresses, ", "), "] -> ",
-                                 m.member.empty() ? "" : absl::StrCat("name ", m.member, ": "),
-                                 m.verdict));
+    lines.push_back(
+        absl::StrCat(m.service, " -> ", m.url, " -> [", absl::StrJoin(m.addresses, ", "), "] -> ",
+                     m.member.empty() ? "" : absl::StrCat("name ", m.member, ": "), m.verdict));
   }
   return lines;
 }
@@ -167,8 +164,8 @@ absl::StatusOr<std::vector<std::string>> ClientUrlsFromSrv(Resolver& resolver,
     }
   }
   if (urls.empty()) {
-    return absl::NotFoundError(absl::StrCat("no client SRV records for ", domain, " (",
-                                            absl::StrJoin(errors, "; "), ")"));
+    return absl::NotFoundError(
+        absl::StrCat("no client SRV records for ", domain, " (", absl::StrJoin(errors, "; "), ")"));
   }
   return urls;
 }

@@ -28,16 +28,16 @@ struct SrvMatch {
 };
 
 struct SrvCluster {
-  std::string initial_cluster;           // "infra0=http://infra0.example.com:2380,0=..."
+  std::string initial_cluster;  // "infra0=http://infra0.example.com:2380,0=..."
   bool found_self = false;
-  std::vector<std::string> lookups;      // "_etcd-server-ssl._tcp.example.com: no such host"
+  std::vector<std::string> lookups;  // "_etcd-server-ssl._tcp.example.com: no such host"
   std::vector<SrvMatch> table;
 };
 
 struct SrvQuery {
-  std::string name;          // --name
-  std::string domain;        // --discovery-srv
-  std::string service_name;  // --discovery-srv-name ("" = none)
+  std::string name;                              // --name
+  std::string domain;                            // --discovery-srv
+  std::string service_name;                      // --discovery-srv-name ("" = none)
   std::vector<config::Url> advertise_peer_urls;  // --initial-advertise-peer-urls
 };
 

@@ -9,13 +9,11 @@ namespace etcd::discovery {
 
 absl::StatusOr<SrvBootstrap> ApplySrvBootstrap(Resolver& resolver,
                                                const config::ServerConfig& cfg) {
-  SrvQuery q{cfg.name, cfg.discovery_srv, cfg.discovery_srv_name,
-             cfg.initial_advertise_peer_urls};
+  SrvQuery q{cfg.name, cfg.discovery_srv, cfg.discovery_srv_name, cfg.initial_advertise_peer_urls};
   auto cluster = ClusterFromSrv(resolver, q);
   if (!cluster.ok()) {
-    return absl::Status(cluster.status().code(),
-                        absl::StrCat("--discovery-srv=", cfg.discovery_srv, ": ",
-                                     cluster.status().message()));
+    return absl::Status(cluster.status().code(), absl::StrCat("--discovery-srv=", cfg.discovery_srv,
+                                                              ": ", cluster.status().message()));
   }
   auto ic = config::ParseInitialCluster(cluster->initial_cluster);
   if (!ic.ok()) {

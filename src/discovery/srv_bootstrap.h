@@ -23,7 +23,6 @@ struct SrvBootstrap {
 
 // Precondition: !cfg.discovery_srv.empty(). Errors are ClusterFromSrv's, prefixed with
 // "--discovery-srv=<domain>: ".
-absl::StatusOr<SrvBootstrap> ApplySrvBootstrap(Resolver& resolver,
-                                               const config::ServerConfig& cfg);
+absl::StatusOr<SrvBootstrap> ApplySrvBootstrap(Resolver& resolver, const config::ServerConfig& cfg);
 
 }  // namespace etcd::discovery

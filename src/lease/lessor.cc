@@ -53,8 +53,8 @@ void Lessor::ScheduleCheckpointLocked(int64_t id, Lease& l, int64_t now_ns) {
       std::chrono::duration_cast<std::chrono::seconds>(options_.checkpoint_interval).count();
   if (RestartTtl(l) <= interval_s) return;  // expires before a checkpoint would help
   l.checkpoint_ns = SatAdd(
-      now_ns, std::chrono::duration_cast<std::chrono::nanoseconds>(options_.checkpoint_interval)
-                  .count());
+      now_ns,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(options_.checkpoint_interval).count());
   checkpoint_heap_.push({l.checkpoint_ns, id});
 }
 
@@ -294,14 +294,13 @@ void Lessor::SpreadPileUpLocked(int64_t now_ns, int64_t extend_ns) {
     }
     ++expires;
     if (expires <= kTargetPerSecond) continue;
-    const double rate_delay = static_cast<double>(kNsPerSecond) *
-                                  (static_cast<double>(expires) / kTargetPerSecond) -
-                              static_cast<double>(remaining - base_window);
+    const double rate_delay =
+        static_cast<double>(kNsPerSecond) * (static_cast<double>(expires) / kTargetPerSecond) -
+        static_cast<double>(remaining - base_window);
     const auto delay = static_cast<int64_t>(rate_delay);
     next_window = SatAdd(base_window, delay);
     Lease& l = leases_.at(id);
-    SetExpiryLocked(id, l,
-                    SatAdd(SatAdd(now_ns, delay + extend_ns), SecondsToNs(RestartTtl(l))));
+    SetExpiryLocked(id, l, SatAdd(SatAdd(now_ns, delay + extend_ns), SecondsToNs(RestartTtl(l))));
   }
 }
 
@@ -328,8 +327,8 @@ std::vector<int64_t> Lessor::ExpiredLeases(size_t max) const {
     out.push_back(it->second);
   }
   const int64_t retry_ns = SatAdd(
-      now, std::chrono::duration_cast<std::chrono::nanoseconds>(kExpiredLeaseRetryInterval)
-               .count());
+      now,
+      std::chrono::duration_cast<std::chrono::nanoseconds>(kExpiredLeaseRetryInterval).count());
   for (int64_t id : out) SetQueueLocked(id, leases_.at(id), retry_ns);
   return out;
 }
@@ -371,8 +370,8 @@ std::vector<std::pair<int64_t, int64_t>> Lessor::CheckpointsDue(size_t max) {
 int64_t Lessor::NextId(Rng* rng, uint64_t member_id) {
   const uint64_t prefix = (member_id & 0xffff) << 48;
   for (;;) {
-    const uint64_t id = (prefix | (rng->Next() & ((uint64_t{1} << 48) - 1))) &
-                        static_cast<uint64_t>(INT64_MAX);
+    const uint64_t id =
+        (prefix | (rng->Next() & ((uint64_t{1} << 48) - 1))) & static_cast<uint64_t>(INT64_MAX);
     if (id != 0) return static_cast<int64_t>(id);
   }
 }

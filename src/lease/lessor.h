@@ -60,7 +60,7 @@ struct LessorOptions {
 
 struct LeaseInfo {
   int64_t id = 0;
-  int64_t ttl = 0;        // granted, seconds
+  int64_t ttl = 0;  // granted, seconds
   // Seconds left, truncated as etcd's LeaseTimeToLive does (a fresh 10 s lease shows
   // 9), never below 0. Not the leader: the TTL the lease would restart from.
   int64_t remaining = 0;
@@ -133,28 +133,25 @@ class Lessor {
     int64_t ttl = 0;
     int64_t remaining_ttl = 0;  // checkpointed; 0 = none
     int64_t expiry_ns = kForever;
-    int64_t queue_ns = kForever;  // its position in expiry_queue_ (kForever: absent)
+    int64_t queue_ns = kForever;       // its position in expiry_queue_ (kForever: absent)
     int64_t checkpoint_ns = kForever;  // its live entry in checkpoint_heap_, if any
     std::unordered_set<std::string> keys;
   };
   // (time ns, id), earliest first; duplicates allowed, validated when popped.
   using TimeHeap = std::priority_queue<std::pair<int64_t, int64_t>,
-                                       std::vector<std::pair<int64_t, int64_t>>,
-                                       std::greater<>>;
+                                       std::vector<std::pair<int64_t, int64_t>>, std::greater<>>;
 
   int64_t NowNs() const;
   // Seconds the lease restarts from: the checkpointed remaining TTL, else the TTL.
   static int64_t RestartTtl(const Lease& l) {
     return l.remaining_ttl > 0 ? l.remaining_ttl : l.ttl;
   }
-  void SetExpiryLocked(int64_t id, Lease& l, int64_t expiry_ns)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SetExpiryLocked(int64_t id, Lease& l, int64_t expiry_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SetQueueLocked(int64_t id, Lease& l, int64_t queue_ns) const
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void ScheduleCheckpointLocked(int64_t id, Lease& l, int64_t now_ns)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  void SpreadPileUpLocked(int64_t now_ns, int64_t extend_ns)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void SpreadPileUpLocked(int64_t now_ns, int64_t extend_ns) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   LeaseInfo InfoLocked(int64_t id, const Lease& l, int64_t now_ns) const
       ABSL_SHARED_LOCKS_REQUIRED(mu_);
   void PersistRecord(int64_t id, int64_t ttl, int64_t remaining_ttl);

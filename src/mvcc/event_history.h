@@ -26,8 +26,7 @@ class EventHistory {
   // revision). With `prev_kv`, each event carries the key's previous version when it is
   // still available (not compacted). Returns errors::kCompacted if from_rev < the
   // compact revision (from the compact revision itself, what survived is returned).
-  virtual absl::StatusOr<std::vector<mvccpb::Event>> EventsBetween(int64_t from_rev,
-                                                                   int64_t to_rev,
+  virtual absl::StatusOr<std::vector<mvccpb::Event>> EventsBetween(int64_t from_rev, int64_t to_rev,
                                                                    bool prev_kv,
                                                                    size_t limit) const = 0;
   // The version of `key` live at revision mod_rev - 1 (a watch event's prev_kv, as etcd

@@ -20,8 +20,8 @@ struct KeyIndex::Node {
   uint32_t key_len;
   uint32_t bits;
   union {
-    int64_t main;       // simple: the revision of the key's only put
-    History* history;   // general
+    int64_t main;      // simple: the revision of the key's only put
+    History* history;  // general
   };
 
   bool general() const { return (bits & kGeneral) != 0; }
@@ -94,8 +94,8 @@ KeyIndex::Node* KeyIndex::NewSimple(std::string_view key, Revision rev, int64_t 
   void* mem = ::operator new(sizeof(Node) + extra + key.size());
   Node* n = new (mem) Node;
   n->key_len = static_cast<uint32_t>(key.size());
-  n->bits = (static_cast<uint32_t>(rev.sub) << Node::kSubShift) |
-            (lease != 0 ? Node::kHasLease : 0);
+  n->bits =
+      (static_cast<uint32_t>(rev.sub) << Node::kSubShift) | (lease != 0 ? Node::kHasLease : 0);
   n->main = rev.main;
   if (lease != 0) std::memcpy(n->tail(), &lease, sizeof(lease));
   if (!key.empty()) std::memcpy(n->tail() + extra, key.data(), key.size());
@@ -199,8 +199,8 @@ bool KeyIndex::Tombstone(std::string_view key, Revision rev) {
   return true;
 }
 
-void KeyIndex::Restore(std::string_view key, Revision created, Revision modified,
-                       int64_t version, int64_t lease) {
+void KeyIndex::Restore(std::string_view key, Revision created, Revision modified, int64_t version,
+                       int64_t lease) {
   const Probe p = MakeProbe(key);
   auto it = keys_.lower_bound(p);
   if (it == keys_.end() || !Matches(*it, p)) {
@@ -371,8 +371,7 @@ KeepSet KeyIndex::Compact(int64_t at_rev) {
     }
     // Back to a simple node when only a single creating put is left.
     if (h.generations.size() == 1 && g.revs.size() == 1 && g.ver == 1 &&
-        g.created.main == g.revs[0].main && g.revs[0].sub >= 0 &&
-        g.revs[0].sub <= Node::kMaxSub) {
+        g.created.main == g.revs[0].main && g.revs[0].sub >= 0 && g.revs[0].sub <= Node::kMaxSub) {
       it->node = NewSimple(KeyOf(n), g.revs[0], h.lease);
       FreeNode(n);
     }

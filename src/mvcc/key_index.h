@@ -36,8 +36,8 @@ class KeyIndex {
  public:
   // The state of a key at some revision.
   struct Found {
-    Revision modified;   // the newest revision <= the read revision
-    Revision created;    // creation revision of its generation (only .main is meaningful)
+    Revision modified;    // the newest revision <= the read revision
+    Revision created;     // creation revision of its generation (only .main is meaningful)
     int64_t version = 0;  // version at `modified`
   };
   // Visitor for Range: return false to stop. `key` is valid only during the call.
@@ -68,8 +68,7 @@ class KeyIndex {
   std::optional<Found> Latest(std::string_view key, int64_t* lease) const;
   // Live keys at `at_rev` in [key, end), in key order. `end` empty: only `key`;
   // `end` == "\0": every key >= `key`.
-  void Range(std::string_view key, std::string_view end, int64_t at_rev,
-             const RangeFn& fn) const;
+  void Range(std::string_view key, std::string_view end, int64_t at_rev, const RangeFn& fn) const;
   // Number of live keys at `at_rev` in [key, end) (same range rules).
   int64_t Count(std::string_view key, std::string_view end, int64_t at_rev) const;
   // The revision of `key` just before `rev` in the same generation (the previous version
@@ -83,8 +82,7 @@ class KeyIndex {
   KeepSet Keep(int64_t at_rev) const;
 
   // Every key whose newest revision is a put with a lease.
-  void ForEachLeasedKey(const std::function<void(std::string_view key, int64_t lease)>& fn)
-      const;
+  void ForEachLeasedKey(const std::function<void(std::string_view key, int64_t lease)>& fn) const;
   // Total keys indexed (live or with history).
   size_t size() const { return keys_.size(); }
 
@@ -104,7 +102,7 @@ class KeyIndex {
   struct History {
     History() : generations(1) {}
     absl::InlinedVector<Generation, 1> generations;  // never empty; back() is open
-    int64_t lease = 0;                                // lease of the newest put if live
+    int64_t lease = 0;                               // lease of the newest put if live
   };
   struct Node;
   struct Slot {

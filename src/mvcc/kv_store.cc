@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <utility>
 
-#include "common/errors.h"
 #include "common/crc32c.h"
+#include "common/errors.h"
 #include "storage/leveldb_backend.h"
 
 namespace etcd::mvcc {
@@ -112,22 +112,21 @@ absl::Status KvStore::Restore() {
   int64_t last_rev = 1;
   absl::Status bad;
   KvMeta kv;
-  RETURN_IF_ERROR(backend_->Scan(
-      Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
-        Revision rev;
-        bool tombstone = false;
-        if (!DecodeRevision(k, &rev, &tombstone) || !ParseKvMeta(v, &kv)) {
-          bad = Corrupt("malformed key-bucket entry");
-          return false;
-        }
-        if (tombstone) {
-          index.Tombstone(kv.key, rev);
-        } else {
-          index.Restore(kv.key, Revision{kv.create_revision, 0}, rev, kv.version, kv.lease);
-        }
-        last_rev = std::max(last_rev, rev.main);
-        return true;
-      }));
+  RETURN_IF_ERROR(backend_->Scan(Bucket::kKey, "", "", [&](std::string_view k, std::string_view v) {
+    Revision rev;
+    bool tombstone = false;
+    if (!DecodeRevision(k, &rev, &tombstone) || !ParseKvMeta(v, &kv)) {
+      bad = Corrupt("malformed key-bucket entry");
+      return false;
+    }
+    if (tombstone) {
+      index.Tombstone(kv.key, rev);
+    } else {
+      index.Restore(kv.key, Revision{kv.create_revision, 0}, rev, kv.version, kv.lease);
+    }
+    last_rev = std::max(last_rev, rev.main);
+    return true;
+  }));
   RETURN_IF_ERROR(bad);
 
   if (scheduled >= 0) {
@@ -207,9 +206,8 @@ absl::StatusOr<RangeResult> KvStore::Range(std::string_view key, std::string_vie
     const int64_t cur = CommittedRev();
     std::unique_ptr<storage::ReadView> view = backend_->NewReadView();
     absl::StatusOr<RangeResult> r =
-        RangeAt(key, end, options, cur, -1, [&view](std::string_view rev_key) {
-          return view->Get(Bucket::kKey, rev_key);
-        });
+        RangeAt(key, end, options, cur, -1,
+                [&view](std::string_view rev_key) { return view->Get(Bucket::kKey, rev_key); });
     // A read of the latest revision raced with a compaction published after it loaded
     // CommittedRev(): CommittedRev() >= CompactRev() now, so reading again succeeds.
     if (options.rev <= 0 && attempt < 8 && errors::Is(r.status(), errors::Err::kCompacted)) {
@@ -219,8 +217,7 @@ absl::StatusOr<RangeResult> KvStore::Range(std::string_view key, std::string_vie
   }
 }
 
-absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_rev,
-                                                                  int64_t to_rev,
+absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_rev, int64_t to_rev,
                                                                   bool prev_kv,
                                                                   size_t limit) const {
   const int64_t cur = CommittedRev();
@@ -249,37 +246,37 @@ absl::StatusOr<std::vector<mvccpb::Event>> KvStore::EventsBetween(int64_t from_r
     current.clear();
   };
   absl::Status bad;
-  RETURN_IF_ERROR(view->Scan(
-      Bucket::kKey, RevisionFloor(from_rev), RevisionFloor(to_rev + 1),
-      [&](std::string_view k, std::string_view v) {
-        Revision rev;
-        bool tombstone = false;
-        mvccpb::Event ev;
-        if (!DecodeRevision(k, &rev, &tombstone) ||
-            !ev.mutable_kv()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
-          bad = Corrupt("malformed key-bucket entry");
-          return false;
-        }
-        if (rev.main != current_rev) {
-          flush();
-          if (full) return false;
-          current_rev = rev.main;
-        }
-        if (tombstone) {
-          ev.set_type(mvccpb::Event::DELETE);
-          mvccpb::KeyValue* kv = ev.mutable_kv();
-          std::string key = std::move(*kv->mutable_key());
-          kv->Clear();
-          kv->set_key(std::move(key));
-          kv->set_mod_revision(rev.main);
-        } else {
-          ev.set_type(mvccpb::Event::PUT);
-        }
-        // Stash the sub revision in prev_kv's mod_revision until prev lookup below.
-        if (prev_kv) ev.mutable_prev_kv()->set_mod_revision(rev.sub);
-        current.push_back(std::move(ev));
-        return true;
-      }));
+  RETURN_IF_ERROR(
+      view->Scan(Bucket::kKey, RevisionFloor(from_rev), RevisionFloor(to_rev + 1),
+                 [&](std::string_view k, std::string_view v) {
+                   Revision rev;
+                   bool tombstone = false;
+                   mvccpb::Event ev;
+                   if (!DecodeRevision(k, &rev, &tombstone) ||
+                       !ev.mutable_kv()->ParseFromArray(v.data(), static_cast<int>(v.size()))) {
+                     bad = Corrupt("malformed key-bucket entry");
+                     return false;
+                   }
+                   if (rev.main != current_rev) {
+                     flush();
+                     if (full) return false;
+                     current_rev = rev.main;
+                   }
+                   if (tombstone) {
+                     ev.set_type(mvccpb::Event::DELETE);
+                     mvccpb::KeyValue* kv = ev.mutable_kv();
+                     std::string key = std::move(*kv->mutable_key());
+                     kv->Clear();
+                     kv->set_key(std::move(key));
+                     kv->set_mod_revision(rev.main);
+                   } else {
+                     ev.set_type(mvccpb::Event::PUT);
+                   }
+                   // Stash the sub revision in prev_kv's mod_revision until prev lookup below.
+                   if (prev_kv) ev.mutable_prev_kv()->set_mod_revision(rev.sub);
+                   current.push_back(std::move(ev));
+                   return true;
+                 }));
   RETURN_IF_ERROR(bad);
   if (!full) flush();
 
@@ -351,16 +348,16 @@ absl::StatusOr<HashKvResult> KvStore::HashKV(int64_t rev) const {
   result.current_revision = cur;
   const int64_t compact = result.compact_revision;
   uint32_t crc = crc32c::Extend(0, "key");
-  RETURN_IF_ERROR(view->Scan(
-      Bucket::kKey, "", RevisionFloor(rev + 1), [&](std::string_view k, std::string_view v) {
-        Revision r;
-        bool tombstone = false;
-        if (!DecodeRevision(k, &r, &tombstone)) return true;
-        if (r.main <= compact && !KeepSetContains(keep, r)) return true;
-        crc = crc32c::Extend(crc, k);
-        crc = crc32c::Extend(crc, v);
-        return true;
-      }));
+  RETURN_IF_ERROR(view->Scan(Bucket::kKey, "", RevisionFloor(rev + 1),
+                             [&](std::string_view k, std::string_view v) {
+                               Revision r;
+                               bool tombstone = false;
+                               if (!DecodeRevision(k, &r, &tombstone)) return true;
+                               if (r.main <= compact && !KeepSetContains(keep, r)) return true;
+                               crc = crc32c::Extend(crc, k);
+                               crc = crc32c::Extend(crc, v);
+                               return true;
+                             }));
   result.hash = crc;
   return result;
 }
@@ -387,18 +384,16 @@ KvStore::WriteTxn::~WriteTxn() {
   if (!ended_) End();
 }
 
-absl::StatusOr<RangeResult> KvStore::WriteTxn::Range(std::string_view key,
-                                                     std::string_view end,
+absl::StatusOr<RangeResult> KvStore::WriteTxn::Range(std::string_view key, std::string_view end,
                                                      const RangeOptions& options) const {
   storage::Backend* b = store_->backend_;
-  return store_->RangeAt(key, end, options, Rev(), FirstRev(), [b](std::string_view rev_key) {
-    return b->Get(Bucket::kKey, rev_key);
-  });
+  return store_->RangeAt(key, end, options, Rev(), FirstRev(),
+                         [b](std::string_view rev_key) { return b->Get(Bucket::kKey, rev_key); });
 }
 
 absl::StatusOr<KvStore::PutResult> KvStore::WriteTxn::Put(std::string_view key,
-                                                         std::string_view value,
-                                                         int64_t lease, bool want_prev_kv) {
+                                                          std::string_view value, int64_t lease,
+                                                          bool want_prev_kv) {
   const int64_t rev = begin_rev_ + 1;
   PutResult result;
   std::optional<KeyIndex::Found> found;
@@ -422,12 +417,11 @@ absl::StatusOr<KvStore::PutResult> KvStore::WriteTxn::Put(std::string_view key,
       mvccpb::KeyValue* prev = for_event ? ev.mutable_prev_kv() : &result.prev_kv.emplace();
       bool parsed = false;
       ASSIGN_OR_RETURN(bool present,
-                       store_->backend_->GetWith(
-                           Bucket::kKey, RevisionKey(found->modified).view(),
-                           [prev, &parsed](std::string_view raw) {
-                             parsed = prev->ParseFromArray(raw.data(),
-                                                           static_cast<int>(raw.size()));
-                           }));
+                       store_->backend_->GetWith(Bucket::kKey, RevisionKey(found->modified).view(),
+                                                 [prev, &parsed](std::string_view raw) {
+                                                   parsed = prev->ParseFromArray(
+                                                       raw.data(), static_cast<int>(raw.size()));
+                                                 }));
       if (!present) return Corrupt("indexed revision missing from the backend");
       if (!parsed) return Corrupt("malformed kv");
       if (for_event && want_prev_kv) result.prev_kv = *prev;
@@ -447,8 +441,8 @@ absl::StatusOr<KvStore::PutResult> KvStore::WriteTxn::Put(std::string_view key,
   return result;
 }
 
-absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(
-    std::string_view key, std::string_view end) {
+absl::StatusOr<std::vector<mvccpb::KeyValue>> KvStore::WriteTxn::DeleteRange(std::string_view key,
+                                                                             std::string_view end) {
   const int64_t rev = begin_rev_ + 1;
   std::vector<std::pair<std::string, Revision>> live;
   {
@@ -537,24 +531,23 @@ absl::Status KvStore::CompactionStep() {
   std::string next_cursor;
   bool more = false;
   absl::Status bad;
-  RETURN_IF_ERROR(backend_->Scan(
-      Bucket::kKey, job_.cursor, RevisionFloor(job_.rev + 1),
-      [&](std::string_view k, std::string_view) {
-        Revision r;
-        bool tombstone = false;
-        if (!DecodeRevision(k, &r, &tombstone)) {
-          bad = Corrupt("malformed key-bucket key");
-          return false;
-        }
-        if (KeepSetContains(job_.keep, r)) return true;
-        if (doomed.size() >= limit) {
-          next_cursor.assign(k);
-          more = true;
-          return false;
-        }
-        doomed.emplace_back(k);
-        return true;
-      }));
+  RETURN_IF_ERROR(backend_->Scan(Bucket::kKey, job_.cursor, RevisionFloor(job_.rev + 1),
+                                 [&](std::string_view k, std::string_view) {
+                                   Revision r;
+                                   bool tombstone = false;
+                                   if (!DecodeRevision(k, &r, &tombstone)) {
+                                     bad = Corrupt("malformed key-bucket key");
+                                     return false;
+                                   }
+                                   if (KeepSetContains(job_.keep, r)) return true;
+                                   if (doomed.size() >= limit) {
+                                     next_cursor.assign(k);
+                                     more = true;
+                                     return false;
+                                   }
+                                   doomed.emplace_back(k);
+                                   return true;
+                                 }));
   RETURN_IF_ERROR(bad);
   for (const std::string& k : doomed) backend_->Delete(Bucket::kKey, k);
   if (more) {

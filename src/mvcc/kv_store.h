@@ -74,8 +74,8 @@ struct RangeOptions {
 struct RangeResult {
   std::vector<mvccpb::KeyValue> kvs;  // key order, at most `limit`
   int64_t count = 0;                  // live keys in range at the read revision
-  int64_t rev = 0;  // the store's revision at the time of the read (etcd's header
-                    // revision, also for a historical read)
+  int64_t rev = 0;                    // the store's revision at the time of the read (etcd's header
+                                      // revision, also for a historical read)
 };
 
 struct HashKvResult {
@@ -97,8 +97,8 @@ class KvStore final : public EventHistory {
 
   // What Put did to the key (applier thread).
   struct PutResult {
-    bool existed = false;    // the key was live before the put
-    int64_t prev_lease = 0;  // the lease of that previous version (0: none)
+    bool existed = false;                     // the key was live before the put
+    int64_t prev_lease = 0;                   // the lease of that previous version (0: none)
     std::optional<mvccpb::KeyValue> prev_kv;  // that version, only if asked for
   };
 
@@ -112,9 +112,7 @@ class KvStore final : public EventHistory {
                                                            size_t limit) const override;
   absl::StatusOr<std::optional<mvccpb::KeyValue>> PrevKv(std::string_view key,
                                                          int64_t mod_rev) const override;
-  int64_t CommittedRev() const override {
-    return committed_rev_.load(std::memory_order_acquire);
-  }
+  int64_t CommittedRev() const override { return committed_rev_.load(std::memory_order_acquire); }
   int64_t CompactRev() const override;
   // etcd's FirstRev as readers see it: the compact revision, or -1 when never
   // compacted (a txn's range below it fails with kCompacted, negative revisions too).
@@ -134,8 +132,7 @@ class KvStore final : public EventHistory {
   absl::StatusOr<HashKvResult> HashKV(int64_t rev) const;
 
   // (key, lease) of every live key attached to a lease (lessor rebuild on restart).
-  void ForEachLeasedKey(const std::function<void(const std::string& key, int64_t lease)>& fn)
-      const;
+  void ForEachLeasedKey(const std::function<void(const std::string& key, int64_t lease)>& fn) const;
 
   // ---------------- applier thread ----------------
 
@@ -159,8 +156,8 @@ class KvStore final : public EventHistory {
                                       const RangeOptions& options) const;
     // Writes `key`. The result's prev_kv holds the key's previous version when it
     // existed and `want_prev_kv` is set (reading it costs a backend read).
-    absl::StatusOr<PutResult> Put(std::string_view key, std::string_view value,
-                                  int64_t lease, bool want_prev_kv = false);
+    absl::StatusOr<PutResult> Put(std::string_view key, std::string_view value, int64_t lease,
+                                  bool want_prev_kv = false);
     // Deletes the live keys in [key, end) (range rules as Range); returns their last
     // versions, in key order.
     absl::StatusOr<std::vector<mvccpb::KeyValue>> DeleteRange(std::string_view key,
@@ -216,8 +213,8 @@ class KvStore final : public EventHistory {
   using ValueGetter =
       std::function<absl::StatusOr<std::optional<std::string>>(std::string_view rev_key)>;
   absl::StatusOr<RangeResult> RangeAt(std::string_view key, std::string_view end,
-                                      const RangeOptions& options, int64_t cur_rev,
-                                      int64_t floor, const ValueGetter& get) const;
+                                      const RangeOptions& options, int64_t cur_rev, int64_t floor,
+                                      const ValueGetter& get) const;
 
   storage::Backend* const backend_;
   const KvStoreOptions options_;
@@ -231,7 +228,7 @@ class KvStore final : public EventHistory {
   std::atomic<int64_t> finished_compact_rev_{0};
 
   // Applier thread only.
-  int64_t applier_compact_rev_ = -1;  // includes compactions not yet committed
+  int64_t applier_compact_rev_ = -1;        // includes compactions not yet committed
   std::optional<int64_t> compact_pending_;  // scheduled, index not yet compacted
   CompactionJob job_;
   int64_t finish_pending_ = 0;  // compaction whose finish marker awaits a commit

@@ -108,8 +108,8 @@ absl::StatusOr<ClusterMembers> FetchClusterMembers(const std::vector<std::string
     if (!m.ok()) {
       auto h = AskHttpMembers(peer, timeout);
       if (!h.ok()) {
-        errors.push_back(absl::StrCat(peer, ": ", m.status().message(), "; GET /members: ",
-                                      h.status().message()));
+        errors.push_back(absl::StrCat(peer, ": ", m.status().message(),
+                                      "; GET /members: ", h.status().message()));
         continue;
       }
       m = std::move(h);

@@ -49,8 +49,8 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     absl::MutexLock l(&mu_);
     order_ = std::move(order);
     if (order_.empty()) {
-      FinishLocked(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                "proxy: no upstream endpoints known yet"));
+      FinishLocked(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "proxy: no upstream endpoints known yet"));
       return;
     }
     down_reading_ = true;
@@ -160,8 +160,8 @@ class ProxyCall final : public grpc::ServerGenericBidiReactor {
     writes_done_sent_ = false;
     for (const auto& [k, v] : ctx_->client_metadata()) {
       std::string key(k.data(), k.size());
-      if (key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-") ||
-          key == "user-agent" || key == "content-type" || key == "te") {
+      if (key.empty() || key[0] == ':' || absl::StartsWith(key, "grpc-") || key == "user-agent" ||
+          key == "content-type" || key == "te") {
         continue;
       }
       up_->ctx.AddMetadata(key, std::string(v.data(), v.size()));

@@ -26,9 +26,8 @@ std::string Escape(const std::string& s) {
 
 bool HopByHop(const std::string& lower) {
   return lower == "connection" || lower == "keep-alive" || lower == "transfer-encoding" ||
-         lower == "content-length" || lower == "te" || lower == "trailer" ||
-         lower == "upgrade" || lower == "proxy-connection" || lower == "host" ||
-         lower == "expect";
+         lower == "content-length" || lower == "te" || lower == "trailer" || lower == "upgrade" ||
+         lower == "proxy-connection" || lower == "host" || lower == "expect";
 }
 
 bool Streaming(const api::HttpRequest& r) {
@@ -218,8 +217,8 @@ void HttpForwarder::Run(const api::HttpRequest& request, const api::HttpRespond&
     // no answer: only reads are sent again (a write may have been applied).
     const bool not_connected = rc == CURLE_COULDNT_CONNECT || rc == CURLE_OPERATION_TIMEDOUT ||
                                rc == CURLE_COULDNT_RESOLVE_HOST;
-    const bool cut_off = rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR ||
-                         rc == CURLE_SEND_ERROR;
+    const bool cut_off =
+        rc == CURLE_GOT_NOTHING || rc == CURLE_RECV_ERROR || rc == CURLE_SEND_ERROR;
     if (not_connected || cut_off) pool_->ReportFailure(up.url);
     const bool read = request.method == "GET" || request.method == "HEAD";
     if (t.status == 0 && (not_connected || (cut_off && read))) continue;

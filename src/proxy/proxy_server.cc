@@ -37,8 +37,8 @@ ProxyServer::~ProxyServer() { Shutdown(); }
 
 const std::vector<int>& ProxyServer::ports() const { return impl_->listener->ports(); }
 
-absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(
-    UpstreamPool* pool, const ProxyServerOptions& options) {
+absl::StatusOr<std::unique_ptr<ProxyServer>> ProxyServer::Start(UpstreamPool* pool,
+                                                                const ProxyServerOptions& options) {
   for (const auto& a : options.addresses) {
     if (a.tls) {
       return absl::InvalidArgumentError(

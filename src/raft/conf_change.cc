@@ -39,10 +39,10 @@ void Remove(ProgressTracker* tr, uint64_t id) {
 absl::Status ApplyConfChangeToTracker(ProgressTracker* tracker, const raftpb::ConfChange& cc,
                                       uint64_t last_index) {
   if (cc.node_id() == 0) return absl::OkStatus();
-  bool removes_last_voter =
-      tracker->config.voters.size() == 1 && tracker->config.voters.count(cc.node_id()) == 1 &&
-      (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE ||
-       cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
+  bool removes_last_voter = tracker->config.voters.size() == 1 &&
+                            tracker->config.voters.count(cc.node_id()) == 1 &&
+                            (cc.type() == raftpb::CONF_CHANGE_REMOVE_NODE ||
+                             cc.type() == raftpb::CONF_CHANGE_ADD_LEARNER_NODE);
   if (removes_last_voter) return absl::FailedPreconditionError("removed all voters");
   switch (cc.type()) {
     case raftpb::CONF_CHANGE_ADD_NODE:
@@ -82,11 +82,20 @@ absl::Status RestoreTracker(ProgressTracker* tracker, const raftpb::ConfState& c
 std::string DescribeConfChange(const raftpb::ConfChange& cc) {
   const char* op = "?";
   switch (cc.type()) {
-    case raftpb::CONF_CHANGE_ADD_NODE: op = "v"; break;
-    case raftpb::CONF_CHANGE_REMOVE_NODE: op = "r"; break;
-    case raftpb::CONF_CHANGE_UPDATE_NODE: op = "u"; break;
-    case raftpb::CONF_CHANGE_ADD_LEARNER_NODE: op = "l"; break;
-    default: break;
+    case raftpb::CONF_CHANGE_ADD_NODE:
+      op = "v";
+      break;
+    case raftpb::CONF_CHANGE_REMOVE_NODE:
+      op = "r";
+      break;
+    case raftpb::CONF_CHANGE_UPDATE_NODE:
+      op = "u";
+      break;
+    case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
+      op = "l";
+      break;
+    default:
+      break;
   }
   return absl::StrCat(op, cc.node_id());
 }

@@ -31,7 +31,7 @@ class Inflights {
   }
 
  private:
-  size_t start_ = 0;   // ring position of the oldest entry
+  size_t start_ = 0;  // ring position of the oldest entry
   size_t count_ = 0;
   size_t size_;
   std::vector<uint64_t> buffer_;  // grows lazily up to size_

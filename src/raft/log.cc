@@ -23,8 +23,7 @@ absl::StatusOr<std::unique_ptr<RaftLog>> RaftLog::Create(Storage* storage,
   return l;
 }
 
-std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
-                                             uint64_t committed,
+std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term, uint64_t committed,
                                              const std::vector<raftpb::Entry>& ents) {
   if (!MatchTerm(index, log_term)) return std::nullopt;
   uint64_t lastnewi = index + ents.size();
@@ -35,8 +34,7 @@ std::optional<uint64_t> RaftLog::MaybeAppend(uint64_t index, uint64_t log_term,
                                   committed_, ")]"));
     }
     uint64_t offset = index + 1;
-    std::vector<raftpb::Entry> tail(ents.begin() + static_cast<ptrdiff_t>(ci - offset),
-                                    ents.end());
+    std::vector<raftpb::Entry> tail(ents.begin() + static_cast<ptrdiff_t>(ci - offset), ents.end());
     Append(tail);
   }
   CommitTo(std::min(committed, lastnewi));
@@ -47,8 +45,8 @@ uint64_t RaftLog::Append(const std::vector<raftpb::Entry>& ents) {
   if (ents.empty()) return LastIndex();
   uint64_t after = ents[0].index() - 1;
   if (after < committed_) {
-    Panic(logger_, absl::StrCat("after(", after, ") is out of range [committed(", committed_,
-                                ")]"));
+    Panic(logger_,
+          absl::StrCat("after(", after, ") is out of range [committed(", committed_, ")]"));
   }
   unstable_.TruncateAndAppend(ents);
   return LastIndex();
@@ -124,8 +122,8 @@ uint64_t RaftLog::LastIndex() const {
 uint64_t RaftLog::LastTerm() const {
   auto t = Term(LastIndex());
   if (!t.ok()) {
-    Panic(logger_, absl::StrCat("unexpected error when getting the last term: ",
-                                t.status().ToString()));
+    Panic(logger_,
+          absl::StrCat("unexpected error when getting the last term: ", t.status().ToString()));
   }
   return *t;
 }
@@ -143,8 +141,7 @@ absl::StatusOr<uint64_t> RaftLog::Term(uint64_t i) const {
   Panic(logger_, absl::StrCat("storage Term: ", t.status().ToString()));
 }
 
-absl::StatusOr<std::vector<raftpb::Entry>> RaftLog::Entries(uint64_t i,
-                                                            uint64_t max_size) const {
+absl::StatusOr<std::vector<raftpb::Entry>> RaftLog::Entries(uint64_t i, uint64_t max_size) const {
   if (i > LastIndex()) return std::vector<raftpb::Entry>{};
   return Slice(i, LastIndex() + 1, max_size);
 }
@@ -166,8 +163,8 @@ absl::Status RaftLog::CheckOutOfBounds(uint64_t lo, uint64_t hi) const {
   if (lo < fi) return ErrCompacted();
   uint64_t length = LastIndex() + 1 - fi;
   if (hi > fi + length) {
-    Panic(logger_, absl::StrCat("slice[", lo, ",", hi, ") out of bound [", fi, ",",
-                                LastIndex(), "]"));
+    Panic(logger_,
+          absl::StrCat("slice[", lo, ",", hi, ") out of bound [", fi, ",", LastIndex(), "]"));
   }
   return absl::OkStatus();
 }
@@ -184,8 +181,7 @@ absl::StatusOr<std::vector<raftpb::Entry>> RaftLog::Slice(uint64_t lo, uint64_t 
     if (!stored.ok()) {
       if (IsErrCompacted(stored.status())) return stored.status();
       Panic(logger_, absl::StrCat("entries[", lo, ":", stored_hi,
-                                  ") is unavailable from storage: ",
-                                  stored.status().ToString()));
+                                  ") is unavailable from storage: ", stored.status().ToString()));
     }
     ents = std::move(stored).value();
     // Storage already hit the size limit: stop there.
@@ -222,9 +218,10 @@ void RaftLog::CommitTo(uint64_t tocommit) {
   // Never decrease the commit index.
   if (committed_ < tocommit) {
     if (LastIndex() < tocommit) {
-      Panic(logger_, absl::StrCat("tocommit(", tocommit, ") is out of range [lastIndex(",
-                                  LastIndex(), ")]. Was the raft log corrupted, truncated, "
-                                  "or lost?"));
+      Panic(logger_,
+            absl::StrCat("tocommit(", tocommit, ") is out of range [lastIndex(", LastIndex(),
+                         ")]. Was the raft log corrupted, truncated, "
+                         "or lost?"));
     }
     committed_ = tocommit;
   }

@@ -87,7 +87,9 @@ class RaftLog {
 
  private:
   RaftLog(Storage* storage, const log::Logger* logger, uint64_t max_next_ents_size)
-      : storage_(storage), unstable_(logger), logger_(logger),
+      : storage_(storage),
+        unstable_(logger),
+        logger_(logger),
         max_next_ents_size_(max_next_ents_size) {}
   // OK, ErrCompacted, or aborts when [lo, hi) is not a valid range.
   absl::Status CheckOutOfBounds(uint64_t lo, uint64_t hi) const;

@@ -75,8 +75,8 @@ void Unstable::MustCheckOutOfBounds(uint64_t lo, uint64_t hi) const {
   if (lo > hi) Panic(logger_, absl::StrCat("invalid unstable.slice ", lo, " > ", hi));
   uint64_t upper = offset_ + entries_.size();
   if (lo < offset_ || hi > upper) {
-    Panic(logger_, absl::StrCat("unstable.slice[", lo, ",", hi, ") out of bound [", offset_,
-                                ",", upper, "]"));
+    Panic(logger_, absl::StrCat("unstable.slice[", lo, ",", hi, ") out of bound [", offset_, ",",
+                                upper, "]"));
   }
 }
 

@@ -8,9 +8,12 @@ namespace etcd::raft {
 
 const char* ProgressStateName(ProgressState s) {
   switch (s) {
-    case ProgressState::kProbe: return "StateProbe";
-    case ProgressState::kReplicate: return "StateReplicate";
-    case ProgressState::kSnapshot: return "StateSnapshot";
+    case ProgressState::kProbe:
+      return "StateProbe";
+    case ProgressState::kReplicate:
+      return "StateReplicate";
+    case ProgressState::kSnapshot:
+      return "StateSnapshot";
   }
   return "?";
 }
@@ -72,15 +75,19 @@ bool Progress::MaybeDecrTo(uint64_t rejected, uint64_t match_hint) {
 
 bool Progress::IsPaused() const {
   switch (state) {
-    case ProgressState::kProbe: return probe_sent;
-    case ProgressState::kReplicate: return inflights.Full();
-    case ProgressState::kSnapshot: return true;
+    case ProgressState::kProbe:
+      return probe_sent;
+    case ProgressState::kReplicate:
+      return inflights.Full();
+    case ProgressState::kSnapshot:
+      return true;
   }
   return true;
 }
 
 std::string Progress::String() const {
-  std::string s = absl::StrCat(std::string(ProgressStateName(state)), " match=", match, " next=", next);
+  std::string s =
+      absl::StrCat(std::string(ProgressStateName(state)), " match=", match, " next=", next);
   if (is_learner) absl::StrAppend(&s, " learner");
   if (probe_sent) absl::StrAppend(&s, " paused");
   if (pending_snapshot > 0) absl::StrAppend(&s, " pendingSnap=", pending_snapshot);

@@ -7,9 +7,12 @@ namespace etcd::raft {
 
 const char* VoteResultName(VoteResult r) {
   switch (r) {
-    case VoteResult::kPending: return "VotePending";
-    case VoteResult::kLost: return "VoteLost";
-    case VoteResult::kWon: return "VoteWon";
+    case VoteResult::kPending:
+      return "VotePending";
+    case VoteResult::kLost:
+      return "VoteLost";
+    case VoteResult::kWon:
+      return "VoteWon";
   }
   return "?";
 }

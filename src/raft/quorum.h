@@ -24,7 +24,6 @@ uint64_t CommittedIndex(const std::set<uint64_t>& voters,
 
 // The outcome of an election given the votes received so far (true = granted).
 // Votes from non-voters are ignored; an empty set of voters wins by convention.
-VoteResult TallyVoteResult(const std::set<uint64_t>& voters,
-                           const std::map<uint64_t, bool>& votes);
+VoteResult TallyVoteResult(const std::set<uint64_t>& voters, const std::map<uint64_t, bool>& votes);
 
 }  // namespace etcd::raft

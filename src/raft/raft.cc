@@ -41,8 +41,8 @@ Raft::Raft(const Config& c)
 absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& c) {
   if (absl::Status s = c.Validate(); !s.ok()) return s;
   std::unique_ptr<Raft> r(new Raft(c));
-  uint64_t max_next = c.max_committed_size_per_ready == 0 ? kNoLimit
-                                                          : c.max_committed_size_per_ready;
+  uint64_t max_next =
+      c.max_committed_size_per_ready == 0 ? kNoLimit : c.max_committed_size_per_ready;
   auto raft_log = RaftLog::Create(c.storage, c.logger, max_next);
   if (!raft_log.ok()) return raft_log.status();
   r->raft_log_ = std::move(raft_log).value();
@@ -63,9 +63,8 @@ absl::StatusOr<std::unique_ptr<Raft>> Raft::Create(const Config& c) {
                        r->raft_log_->applied(), "; restore the state from the snapshot first"));
     }
     if (c.applied > r->raft_log_->committed()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("applied index ", c.applied, " is beyond the commit index ",
-                       r->raft_log_->committed()));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "applied index ", c.applied, " is beyond the commit index ", r->raft_log_->committed()));
     }
     uint64_t snap_index = r->raft_log_->FirstIndex() - 1;
     // The storage's ConfState is that of its snapshot; conf changes applied after the
@@ -106,9 +105,9 @@ raftpb::HardState Raft::GetHardState() const {
 
 absl::Status Raft::LoadState(const raftpb::HardState& hs) {
   if (hs.commit() < raft_log_->committed() || hs.commit() > raft_log_->LastIndex()) {
-    return absl::DataLossError(absl::StrCat("state.commit ", hs.commit(),
-                                            " is out of range [", raft_log_->committed(), ", ",
-                                            raft_log_->LastIndex(), "]"));
+    return absl::DataLossError(absl::StrCat("state.commit ", hs.commit(), " is out of range [",
+                                            raft_log_->committed(), ", ", raft_log_->LastIndex(),
+                                            "]"));
   }
   raft_log_->CommitTo(hs.commit());
   term_ = hs.term();
@@ -259,12 +258,13 @@ void Raft::Send(Message m) {
       t == raftpb::MSG_PRE_VOTE_RESP) {
     // Vote messages carry the term they are about (for pre-votes: a future term).
     if (m.term() == 0) {
-      Panic(logger_, absl::StrCat("term should be set when sending ", std::string(MessageTypeName(t))));
+      Panic(logger_,
+            absl::StrCat("term should be set when sending ", std::string(MessageTypeName(t))));
     }
   } else {
     if (m.term() != 0) {
-      Panic(logger_, absl::StrCat("term should not be set when sending ", std::string(MessageTypeName(t)),
-                                  " (was ", m.term(), ")"));
+      Panic(logger_, absl::StrCat("term should not be set when sending ",
+                                  std::string(MessageTypeName(t)), " (was ", m.term(), ")"));
     }
     // Proposals and read requests forwarded to the leader are local-term messages.
     if (t != raftpb::MSG_PROP && t != raftpb::MSG_READ_INDEX) m.set_term(term_);
@@ -316,8 +316,10 @@ bool Raft::SendSnapshot(uint64_t to, Progress* pr) {
   auto snap = raft_log_->Snapshot();
   if (!snap.ok()) {
     if (IsErrSnapshotTemporarilyUnavailable(snap.status())) {
-      Log(log::Level::kDebug, "failed to send snapshot because snapshot is temporarily "
-                              "unavailable", {{"to", to}});
+      Log(log::Level::kDebug,
+          "failed to send snapshot because snapshot is temporarily "
+          "unavailable",
+          {{"to", to}});
       return false;
     }
     Panic(logger_, absl::StrCat("snapshot: ", snap.status().ToString()));
@@ -325,8 +327,11 @@ bool Raft::SendSnapshot(uint64_t to, Progress* pr) {
   if (IsEmptySnapshot(*snap)) Panic(logger_, "need non-empty snapshot");
   uint64_t sindex = snap->metadata().index();
   Log(log::Level::kInfo, "sending snapshot",
-      {{"to", to}, {"snapshot_index", sindex}, {"snapshot_term", snap->metadata().term()},
-       {"first_index", raft_log_->FirstIndex()}, {"committed", raft_log_->committed()},
+      {{"to", to},
+       {"snapshot_index", sindex},
+       {"snapshot_term", snap->metadata().term()},
+       {"first_index", raft_log_->FirstIndex()},
+       {"committed", raft_log_->committed()},
        {"progress", pr->String()}});
   pr->BecomeSnapshot(sindex);
   Message m;
@@ -388,8 +393,9 @@ bool Raft::AppendEntry(std::vector<Entry> es) {
     es[i].set_index(li + 1 + i);
   }
   if (!IncreaseUncommittedSize(es)) {
-    Log(log::Level::kWarn, "appending new entries to log would exceed uncommitted entry size "
-                           "limit; dropping proposal");
+    Log(log::Level::kWarn,
+        "appending new entries to log would exceed uncommitted entry size "
+        "limit; dropping proposal");
     return false;
   }
   li = raft_log_->Append(es);
@@ -530,7 +536,8 @@ bool Raft::Restore(const raftpb::Snapshot& s) {
   if (Progress* pr = tracker_.Get(id_)) pr->MaybeUpdate(pr->next - 1);
   OnConfigChanged();
   Log(log::Level::kInfo, "restored snapshot",
-      {{"snapshot_index", md.index()}, {"snapshot_term", md.term()},
+      {{"snapshot_index", md.index()},
+       {"snapshot_term", md.term()},
        {"config", tracker_.config.String()}});
   return true;
 }

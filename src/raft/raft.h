@@ -120,9 +120,7 @@ class Raft {
   // --- raft.cc: roles, timers, replication ---
   void Reset(uint64_t term);
   void ResetRandomizedElectionTimeout();
-  bool PastElectionTimeout() const {
-    return election_elapsed_ >= randomized_election_timeout_;
-  }
+  bool PastElectionTimeout() const { return election_elapsed_ >= randomized_election_timeout_; }
   void TickElection();
   void TickHeartbeat();
   void Send(raftpb::Message m);

@@ -23,8 +23,11 @@ absl::Status Raft::Step(Message m) {
         // We heard from a live leader within the minimum election timeout: ignore the
         // vote without updating our term (Raft §6, disruptive servers).
         Log(log::Level::kInfo, "ignored vote request: lease is not expired",
-            {{"from", m.from()}, {"type", MessageTypeName(m.type())}, {"term", term_},
-             {"msg_term", m.term()}, {"remaining_ticks", election_timeout_ - election_elapsed_}});
+            {{"from", m.from()},
+             {"type", MessageTypeName(m.type())},
+             {"term", term_},
+             {"msg_term", m.term()},
+             {"remaining_ticks", election_timeout_ - election_elapsed_}});
         return absl::OkStatus();
       }
     }
@@ -35,7 +38,9 @@ absl::Status Raft::Step(Message m) {
       // pre-election is won.
     } else {
       Log(log::Level::kInfo, "received a message with higher term",
-          {{"from", m.from()}, {"type", MessageTypeName(m.type())}, {"term", term_},
+          {{"from", m.from()},
+           {"type", MessageTypeName(m.type())},
+           {"term", term_},
            {"msg_term", m.term()}});
       if (m.type() == raftpb::MSG_APP || m.type() == raftpb::MSG_HEARTBEAT ||
           m.type() == raftpb::MSG_SNAP) {
@@ -65,7 +70,9 @@ absl::Status Raft::Step(Message m) {
       Send(std::move(resp));
     } else {
       Log(log::Level::kDebug, "ignored a message with lower term",
-          {{"from", m.from()}, {"type", MessageTypeName(m.type())}, {"term", term_},
+          {{"from", m.from()},
+           {"type", MessageTypeName(m.type())},
+           {"term", term_},
            {"msg_term", m.term()}});
     }
     return absl::OkStatus();
@@ -109,10 +116,13 @@ absl::Status Raft::Step(Message m) {
       break;
   }
   switch (state_) {
-    case StateType::kLeader: return StepLeader(m);
+    case StateType::kLeader:
+      return StepLeader(m);
     case StateType::kCandidate:
-    case StateType::kPreCandidate: return StepCandidate(m);
-    case StateType::kFollower: return StepFollower(m);
+    case StateType::kPreCandidate:
+      return StepCandidate(m);
+    case StateType::kFollower:
+      return StepFollower(m);
   }
   return absl::OkStatus();
 }
@@ -130,8 +140,10 @@ void Raft::Hup(CampaignType t) {
     return;
   }
   if (HasUnappliedConfChanges()) {
-    Log(log::Level::kWarn, "cannot campaign since there are still pending configuration "
-                           "changes to apply", {{"term", term_}});
+    Log(log::Level::kWarn,
+        "cannot campaign since there are still pending configuration "
+        "changes to apply",
+        {{"term", term_}});
     return;
   }
   Log(log::Level::kInfo, "is starting a new election", {{"term", term_}});
@@ -163,8 +175,11 @@ void Raft::Campaign(CampaignType t) {
   for (uint64_t id : tracker_.config.voters) {
     if (id == id_) continue;
     Log(log::Level::kInfo, "sent vote request",
-        {{"type", MessageTypeName(vote_type)}, {"to", id}, {"term", term_},
-         {"log_term", raft_log_->LastTerm()}, {"log_index", raft_log_->LastIndex()}});
+        {{"type", MessageTypeName(vote_type)},
+         {"to", id},
+         {"term", term_},
+         {"log_term", raft_log_->LastTerm()},
+         {"log_index", raft_log_->LastIndex()}});
     Message m;
     m.set_to(id);
     m.set_term(term);
@@ -274,8 +289,9 @@ absl::Status Raft::LeaderPropose(Message& m) {
     // empty entry, and the application sees it as never applied.
     bool already_pending = pending_conf_index_ > raft_log_->applied();
     if (already_pending) {
-      Log(log::Level::kInfo, "propose conf change ignored since pending unapplied "
-                             "configuration",
+      Log(log::Level::kInfo,
+          "propose conf change ignored since pending unapplied "
+          "configuration",
           {{"index", pending_conf_index_}, {"applied", raft_log_->applied()}});
       e = Entry{};
       e.set_type(raftpb::ENTRY_NORMAL);
@@ -349,7 +365,9 @@ void Raft::LeaderAppResp(const Message& m, Progress* pr) {
   pr->recent_active = true;
   if (m.reject()) {
     Log(log::Level::kDebug, "received MsgAppResp rejection",
-        {{"from", m.from()}, {"index", m.index()}, {"hint", m.reject_hint()},
+        {{"from", m.from()},
+         {"index", m.index()},
+         {"hint", m.reject_hint()},
          {"hint_term", m.log_term()}});
     // Fast backtracking: the follower told us its last index (or the last index of
     // a term no newer than the probed one). Skip every index of our log whose term
@@ -387,9 +405,8 @@ void Raft::LeaderAppResp(const Message& m, Progress* pr) {
   if (committed) ReleasePendingReadIndexMessages();
   // A conf change is always announced at once: a member it removes must learn the
   // commit before the leader applies it and stops sending to it.
-  const bool announce = !lazy_commit_broadcast_ ||
-                        (pending_conf_index_ > committed_before &&
-                         pending_conf_index_ <= raft_log_->committed());
+  const bool announce = !lazy_commit_broadcast_ || (pending_conf_index_ > committed_before &&
+                                                    pending_conf_index_ <= raft_log_->committed());
   if (committed && announce) {
     BcastAppend();
   } else if (committed) {
@@ -454,8 +471,10 @@ void Raft::LeaderTransfer(const Message& m, Progress* pr) {
   lead_transferee_ = transferee;
   if (pr->match == raft_log_->LastIndex()) {
     SendTimeoutNow(transferee);
-    Log(log::Level::kInfo, "sent MsgTimeoutNow immediately as the transferee's log is "
-                           "up to date", {{"to", transferee}});
+    Log(log::Level::kInfo,
+        "sent MsgTimeoutNow immediately as the transferee's log is "
+        "up to date",
+        {{"to", transferee}});
   } else {
     SendAppend(transferee);
   }
@@ -467,8 +486,8 @@ void Raft::LeaderTransfer(const Message& m, Progress* pr) {
 absl::Status Raft::StepCandidate(Message& m) {
   // Only answers to our own kind of vote count: a pre-candidate may still receive
   // stale MsgVoteResp from an earlier real election.
-  MessageType my_resp = state_ == StateType::kPreCandidate ? raftpb::MSG_PRE_VOTE_RESP
-                                                           : raftpb::MSG_VOTE_RESP;
+  MessageType my_resp =
+      state_ == StateType::kPreCandidate ? raftpb::MSG_PRE_VOTE_RESP : raftpb::MSG_VOTE_RESP;
   switch (m.type()) {
     case raftpb::MSG_PROP:
       Log(log::Level::kInfo, "no leader; dropping proposal", {{"term", term_}});
@@ -522,8 +541,10 @@ absl::Status Raft::StepFollower(Message& m) {
         return ErrProposalDropped();
       }
       if (disable_proposal_forwarding_) {
-        Log(log::Level::kInfo, "not forwarding to leader because proposal forwarding is "
-                               "disabled; dropping proposal", {{"lead", lead_}, {"term", term_}});
+        Log(log::Level::kInfo,
+            "not forwarding to leader because proposal forwarding is "
+            "disabled; dropping proposal",
+            {{"lead", lead_}, {"term", term_}});
         return ErrProposalDropped();
       }
       m.set_to(lead_);
@@ -546,16 +567,17 @@ absl::Status Raft::StepFollower(Message& m) {
       break;
     case raftpb::MSG_TRANSFER_LEADER:
       if (lead_ == kNone) {
-        Log(log::Level::kInfo, "no leader; dropping leader transfer message",
-            {{"term", term_}});
+        Log(log::Level::kInfo, "no leader; dropping leader transfer message", {{"term", term_}});
         return absl::OkStatus();
       }
       m.set_to(lead_);
       Send(std::move(m));
       break;
     case raftpb::MSG_TIMEOUT_NOW:
-      Log(log::Level::kInfo, "received MsgTimeoutNow; starting an election to transfer "
-                             "leadership", {{"from", m.from()}, {"term", term_}});
+      Log(log::Level::kInfo,
+          "received MsgTimeoutNow; starting an election to transfer "
+          "leadership",
+          {{"from", m.from()}, {"term", term_}});
       // Leadership transfers never use pre-vote: the leader asked for it.
       Hup(CampaignType::kTransfer);
       break;
@@ -603,8 +625,11 @@ void Raft::HandleAppendEntries(const Message& m) {
   uint64_t hint_index = std::min(m.index(), raft_log_->LastIndex());
   auto [hint, hint_term] = raft_log_->FindConflictByTerm(hint_index, m.log_term());
   Log(log::Level::kDebug, "rejected MsgApp",
-      {{"log_term", m.log_term()}, {"index", m.index()}, {"hint_index", hint},
-       {"hint_term", hint_term}, {"from", m.from()}});
+      {{"log_term", m.log_term()},
+       {"index", m.index()},
+       {"hint_index", hint},
+       {"hint_term", hint_term},
+       {"from", m.from()}});
   resp.set_index(m.index());
   resp.set_reject(true);
   resp.set_reject_hint(hint);

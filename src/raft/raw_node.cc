@@ -201,10 +201,14 @@ BasicStatus RawNode::Status() const {
 
 const char* StateTypeName(StateType s) {
   switch (s) {
-    case StateType::kFollower: return "StateFollower";
-    case StateType::kCandidate: return "StateCandidate";
-    case StateType::kLeader: return "StateLeader";
-    case StateType::kPreCandidate: return "StatePreCandidate";
+    case StateType::kFollower:
+      return "StateFollower";
+    case StateType::kCandidate:
+      return "StateCandidate";
+    case StateType::kLeader:
+      return "StateLeader";
+    case StateType::kPreCandidate:
+      return "StatePreCandidate";
   }
   return "?";
 }

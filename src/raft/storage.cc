@@ -40,9 +40,7 @@ absl::Status MemoryStorage::InitialState(raftpb::HardState* hs, raftpb::ConfStat
 }
 
 uint64_t MemoryStorage::FirstIndexLocked() const { return ents_[0].index() + 1; }
-uint64_t MemoryStorage::LastIndexLocked() const {
-  return ents_[0].index() + ents_.size() - 1;
-}
+uint64_t MemoryStorage::LastIndexLocked() const { return ents_[0].index() + ents_.size() - 1; }
 
 absl::StatusOr<std::vector<raftpb::Entry>> MemoryStorage::Entries(uint64_t lo, uint64_t hi,
                                                                   uint64_t max_size) const {
@@ -152,9 +150,8 @@ absl::Status MemoryStorage::Append(const std::vector<raftpb::Entry>& entries) {
   uint64_t start = entries[skip].index();
   uint64_t offset = start - ents_[0].index();
   if (offset > ents_.size()) {
-    return absl::InvalidArgumentError(absl::StrCat("missing log entry [last: ",
-                                                   LastIndexLocked(), ", append at: ", start,
-                                                   "]"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("missing log entry [last: ", LastIndexLocked(), ", append at: ", start, "]"));
   }
   ents_.resize(offset);
   for (size_t j = skip; j < entries.size(); ++j) ents_.push_back(entries[j]);

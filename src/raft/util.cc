@@ -22,9 +22,12 @@ bool IsResponseMsg(MessageType t) {
 
 MessageType VoteRespType(MessageType t) {
   switch (t) {
-    case raftpb::MSG_VOTE: return raftpb::MSG_VOTE_RESP;
-    case raftpb::MSG_PRE_VOTE: return raftpb::MSG_PRE_VOTE_RESP;
-    default: Panic(nullptr, absl::StrCat("not a vote message: ", std::string(MessageTypeName(t))));
+    case raftpb::MSG_VOTE:
+      return raftpb::MSG_VOTE_RESP;
+    case raftpb::MSG_PRE_VOTE:
+      return raftpb::MSG_PRE_VOTE_RESP;
+    default:
+      Panic(nullptr, absl::StrCat("not a vote message: ", std::string(MessageTypeName(t))));
   }
 }
 
@@ -61,26 +64,46 @@ bool HardStateEqual(const raftpb::HardState& a, const raftpb::HardState& b) {
 
 const char* MessageTypeName(MessageType t) {
   switch (t) {
-    case raftpb::MSG_HUP: return "MsgHup";
-    case raftpb::MSG_BEAT: return "MsgBeat";
-    case raftpb::MSG_PROP: return "MsgProp";
-    case raftpb::MSG_APP: return "MsgApp";
-    case raftpb::MSG_APP_RESP: return "MsgAppResp";
-    case raftpb::MSG_VOTE: return "MsgVote";
-    case raftpb::MSG_VOTE_RESP: return "MsgVoteResp";
-    case raftpb::MSG_SNAP: return "MsgSnap";
-    case raftpb::MSG_HEARTBEAT: return "MsgHeartbeat";
-    case raftpb::MSG_HEARTBEAT_RESP: return "MsgHeartbeatResp";
-    case raftpb::MSG_UNREACHABLE: return "MsgUnreachable";
-    case raftpb::MSG_SNAP_STATUS: return "MsgSnapStatus";
-    case raftpb::MSG_CHECK_QUORUM: return "MsgCheckQuorum";
-    case raftpb::MSG_TRANSFER_LEADER: return "MsgTransferLeader";
-    case raftpb::MSG_TIMEOUT_NOW: return "MsgTimeoutNow";
-    case raftpb::MSG_READ_INDEX: return "MsgReadIndex";
-    case raftpb::MSG_READ_INDEX_RESP: return "MsgReadIndexResp";
-    case raftpb::MSG_PRE_VOTE: return "MsgPreVote";
-    case raftpb::MSG_PRE_VOTE_RESP: return "MsgPreVoteResp";
-    default: return "MsgUnknown";
+    case raftpb::MSG_HUP:
+      return "MsgHup";
+    case raftpb::MSG_BEAT:
+      return "MsgBeat";
+    case raftpb::MSG_PROP:
+      return "MsgProp";
+    case raftpb::MSG_APP:
+      return "MsgApp";
+    case raftpb::MSG_APP_RESP:
+      return "MsgAppResp";
+    case raftpb::MSG_VOTE:
+      return "MsgVote";
+    case raftpb::MSG_VOTE_RESP:
+      return "MsgVoteResp";
+    case raftpb::MSG_SNAP:
+      return "MsgSnap";
+    case raftpb::MSG_HEARTBEAT:
+      return "MsgHeartbeat";
+    case raftpb::MSG_HEARTBEAT_RESP:
+      return "MsgHeartbeatResp";
+    case raftpb::MSG_UNREACHABLE:
+      return "MsgUnreachable";
+    case raftpb::MSG_SNAP_STATUS:
+      return "MsgSnapStatus";
+    case raftpb::MSG_CHECK_QUORUM:
+      return "MsgCheckQuorum";
+    case raftpb::MSG_TRANSFER_LEADER:
+      return "MsgTransferLeader";
+    case raftpb::MSG_TIMEOUT_NOW:
+      return "MsgTimeoutNow";
+    case raftpb::MSG_READ_INDEX:
+      return "MsgReadIndex";
+    case raftpb::MSG_READ_INDEX_RESP:
+      return "MsgReadIndexResp";
+    case raftpb::MSG_PRE_VOTE:
+      return "MsgPreVote";
+    case raftpb::MSG_PRE_VOTE_RESP:
+      return "MsgPreVoteResp";
+    default:
+      return "MsgUnknown";
   }
 }
 
@@ -91,11 +114,20 @@ std::string DescribeEntry(const raftpb::Entry& e) {
     if (cc.ParseFromString(e.data())) {
       const char* op = "?";
       switch (cc.type()) {
-        case raftpb::CONF_CHANGE_ADD_NODE: op = "v"; break;
-        case raftpb::CONF_CHANGE_REMOVE_NODE: op = "r"; break;
-        case raftpb::CONF_CHANGE_UPDATE_NODE: op = "u"; break;
-        case raftpb::CONF_CHANGE_ADD_LEARNER_NODE: op = "l"; break;
-        default: break;
+        case raftpb::CONF_CHANGE_ADD_NODE:
+          op = "v";
+          break;
+        case raftpb::CONF_CHANGE_REMOVE_NODE:
+          op = "r";
+          break;
+        case raftpb::CONF_CHANGE_UPDATE_NODE:
+          op = "u";
+          break;
+        case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
+          op = "l";
+          break;
+        default:
+          break;
       }
       absl::StrAppend(&s, " EntryConfChange ", op, cc.node_id());
     } else {

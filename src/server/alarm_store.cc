@@ -8,7 +8,8 @@ namespace {
 std::string AlarmKey(uint64_t member, int type) {
   std::string k(12, '\0');
   for (int i = 0; i < 8; ++i) k[i] = static_cast<char>(member >> (56 - 8 * i));
-  for (int i = 0; i < 4; ++i) k[8 + i] = static_cast<char>(static_cast<uint32_t>(type) >> (24 - 8 * i));
+  for (int i = 0; i < 4; ++i)
+    k[8 + i] = static_cast<char>(static_cast<uint32_t>(type) >> (24 - 8 * i));
   return k;
 }
 
@@ -16,18 +17,16 @@ std::string AlarmKey(uint64_t member, int type) {
 
 absl::Status AlarmStore::Recover(const storage::Backend& backend) {
   std::set<std::pair<uint64_t, int>> alarms;
-  RETURN_IF_ERROR(backend.Scan(storage::Bucket::kAlarm, "", "",
-                               [&](std::string_view key, std::string_view) {
-                                 if (key.size() != 12) return true;
-                                 uint64_t m = 0;
-                                 uint32_t t = 0;
-                                 for (int i = 0; i < 8; ++i)
-                                   m = (m << 8) | static_cast<unsigned char>(key[i]);
-                                 for (int i = 8; i < 12; ++i)
-                                   t = (t << 8) | static_cast<unsigned char>(key[i]);
-                                 alarms.emplace(m, static_cast<int>(t));
-                                 return true;
-                               }));
+  RETURN_IF_ERROR(
+      backend.Scan(storage::Bucket::kAlarm, "", "", [&](std::string_view key, std::string_view) {
+        if (key.size() != 12) return true;
+        uint64_t m = 0;
+        uint32_t t = 0;
+        for (int i = 0; i < 8; ++i) m = (m << 8) | static_cast<unsigned char>(key[i]);
+        for (int i = 8; i < 12; ++i) t = (t << 8) | static_cast<unsigned char>(key[i]);
+        alarms.emplace(m, static_cast<int>(t));
+        return true;
+      }));
   absl::MutexLock lock(&mu_);
   alarms_ = std::move(alarms);
   return absl::OkStatus();

@@ -152,8 +152,7 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
       FailFatal("failed to commit the backend", s);
       return;
     }
-    backend_commit_seconds_.Observe(
-        std::chrono::duration<double>(deps_.clock->Now() - t0).count());
+    backend_commit_seconds_.Observe(std::chrono::duration<double>(deps_.clock->Now() - t0).count());
   }
   kv_->OnCommitted(kv_->Rev());
   if (!events.empty()) watchable_->Notify(kv_->Rev(), std::move(events));
@@ -186,8 +185,8 @@ void EtcdServer::ApplyGroup(std::vector<ApplyTask> tasks) {
 
   // Snapshot: sync the backend up to here, then let the raft loop record the snapshot
   // and compact the log behind it.
-  uint64_t interval = std::min<uint64_t>(std::max<uint64_t>(cfg_.snapshot_count, 1),
-                                         kMaxSnapshotInterval);
+  uint64_t interval =
+      std::min<uint64_t>(std::max<uint64_t>(cfg_.snapshot_count, 1), kMaxSnapshotInterval);
   if (applied_any && last_index >= last_snap_request_ + interval) {
     absl::Status s = backend_->CommitSync(last_index, last_term);
     if (!s.ok()) {
@@ -358,7 +357,8 @@ ApplyResult EtcdServer::ApplyRequest(const serverpb::InternalRaftRequest& r,
   if (r.has_cluster_version()) {
     if (cluster_->Version() != r.cluster_version().version()) {
       cluster_->SetVersion(r.cluster_version().version(), backend_.get());
-      logger().Info("set the cluster version", {{"cluster-version", r.cluster_version().version()}});
+      logger().Info("set the cluster version",
+                    {{"cluster-version", r.cluster_version().version()}});
     }
     return {absl::OkStatus(), nullptr};
   }

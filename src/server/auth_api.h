@@ -20,7 +20,7 @@ class AuthApi {
  public:
   virtual ~AuthApi() = default;
 
-#define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
+#define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                \
   virtual void Method(const RequestContext& ctx, const etcdserverpb::Req& req, \
                       Done<etcdserverpb::Resp> done) = 0;
   ETCD_AUTH_API_METHOD(AuthEnable, AuthEnableRequest, AuthEnableResponse)

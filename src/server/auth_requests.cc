@@ -31,8 +31,8 @@ void SetHeaderRevision(google::protobuf::Message* msg, int64_t rev) {
   if (field == nullptr || field->cpp_type() != google::protobuf::FieldDescriptor::CPPTYPE_MESSAGE) {
     return;
   }
-  auto* h = static_cast<etcdserverpb::ResponseHeader*>(
-      msg->GetReflection()->MutableMessage(msg, field));
+  auto* h =
+      static_cast<etcdserverpb::ResponseHeader*>(msg->GetReflection()->MutableMessage(msg, field));
   h->set_revision(rev);
 }
 
@@ -124,8 +124,8 @@ absl::Status EtcdServer::AuthorizeWatch(const RequestContext& ctx,
   return absl::OkStatus();
 }
 
-void EtcdServer::ProposeAs(const RequestContext& ctx, serverpb::InternalRaftRequest r,
-                           WaitFn fn, bool turn_here) {
+void EtcdServer::ProposeAs(const RequestContext& ctx, serverpb::InternalRaftRequest r, WaitFn fn,
+                           bool turn_here) {
   auto ai = AuthInfoOf(ctx);
   if (!ai.ok()) return fn(ApplyResult{ai.status(), nullptr});
   if (ai->has_value()) {
@@ -162,19 +162,18 @@ void EtcdServer::ProposeAuth(const RequestContext& ctx, serverpb::InternalRaftRe
   ProposeAs(ctx, std::move(r), Complete<Resp>(std::move(done)));
 }
 
-#define ETCD_PROPOSED_AUTH_RPC(Method, Req, Resp, field)                              \
-  void EtcdServer::Method(const RequestContext& ctx, const etcdserverpb::Req& req,   \
-                          Done<etcdserverpb::Resp> done) {                           \
-    serverpb::InternalRaftRequest r;                                                   \
-    *r.mutable_##field() = req;                                                        \
-    ProposeAuth<etcdserverpb::Resp>(ctx, std::move(r), std::move(done));             \
+#define ETCD_PROPOSED_AUTH_RPC(Method, Req, Resp, field)                           \
+  void EtcdServer::Method(const RequestContext& ctx, const etcdserverpb::Req& req, \
+                          Done<etcdserverpb::Resp> done) {                         \
+    serverpb::InternalRaftRequest r;                                               \
+    *r.mutable_##field() = req;                                                    \
+    ProposeAuth<etcdserverpb::Resp>(ctx, std::move(r), std::move(done));           \
   }
 ETCD_PROPOSED_AUTH_RPC(AuthEnable, AuthEnableRequest, AuthEnableResponse, auth_enable)
 ETCD_PROPOSED_AUTH_RPC(AuthDisable, AuthDisableRequest, AuthDisableResponse, auth_disable)
 ETCD_PROPOSED_AUTH_RPC(UserGet, AuthUserGetRequest, AuthUserGetResponse, auth_user_get)
 ETCD_PROPOSED_AUTH_RPC(UserList, AuthUserListRequest, AuthUserListResponse, auth_user_list)
-ETCD_PROPOSED_AUTH_RPC(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse,
-                       auth_user_delete)
+ETCD_PROPOSED_AUTH_RPC(UserDelete, AuthUserDeleteRequest, AuthUserDeleteResponse, auth_user_delete)
 ETCD_PROPOSED_AUTH_RPC(UserGrantRole, AuthUserGrantRoleRequest, AuthUserGrantRoleResponse,
                        auth_user_grant_role)
 ETCD_PROPOSED_AUTH_RPC(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevokeRoleResponse,
@@ -182,8 +181,7 @@ ETCD_PROPOSED_AUTH_RPC(UserRevokeRole, AuthUserRevokeRoleRequest, AuthUserRevoke
 ETCD_PROPOSED_AUTH_RPC(RoleAdd, AuthRoleAddRequest, AuthRoleAddResponse, auth_role_add)
 ETCD_PROPOSED_AUTH_RPC(RoleGet, AuthRoleGetRequest, AuthRoleGetResponse, auth_role_get)
 ETCD_PROPOSED_AUTH_RPC(RoleList, AuthRoleListRequest, AuthRoleListResponse, auth_role_list)
-ETCD_PROPOSED_AUTH_RPC(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse,
-                       auth_role_delete)
+ETCD_PROPOSED_AUTH_RPC(RoleDelete, AuthRoleDeleteRequest, AuthRoleDeleteResponse, auth_role_delete)
 ETCD_PROPOSED_AUTH_RPC(RoleGrantPermission, AuthRoleGrantPermissionRequest,
                        AuthRoleGrantPermissionResponse, auth_role_grant_permission)
 ETCD_PROPOSED_AUTH_RPC(RoleRevokePermission, AuthRoleRevokePermissionRequest,

@@ -4,8 +4,7 @@
 
 namespace etcd::server {
 
-AutoCompactor AutoCompactor::Periodic(Clock::Duration period, Clock::TimePoint now,
-                                      int64_t rev) {
+AutoCompactor AutoCompactor::Periodic(Clock::Duration period, Clock::TimePoint now, int64_t rev) {
   AutoCompactor c;
   if (period <= Clock::Duration::zero()) return c;
   c.mode_ = Mode::kPeriodic;
@@ -31,8 +30,7 @@ AutoCompactor AutoCompactor::Revision(int64_t retention, Clock::TimePoint now) {
   return c;
 }
 
-std::optional<int64_t> AutoCompactor::Poll(Clock::TimePoint now, int64_t current_rev,
-                                           bool leader) {
+std::optional<int64_t> AutoCompactor::Poll(Clock::TimePoint now, int64_t current_rev, bool leader) {
   if (mode_ == Mode::kDisabled || now < next_) return std::nullopt;
   next_ = now + interval_;
   std::optional<int64_t> out;

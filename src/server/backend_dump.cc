@@ -128,7 +128,8 @@ absl::Status LoadBackendDump(storage::Backend* backend, std::string_view dump) {
     }));
     for (const auto& k : keys) backend->Delete(b, k);
   }
-  for (const auto& r : records) backend->Put(static_cast<storage::Bucket>(r.bucket), r.key, r.value);
+  for (const auto& r : records)
+    backend->Put(static_cast<storage::Bucket>(r.bucket), r.key, r.value);
   return backend->CommitSync(info.index, info.term);
 }
 

@@ -62,8 +62,7 @@ void EtcdServer::DrainPeerReports() {
   for (uint64_t id : unreachable) node_->ReportUnreachable(id);
   for (const auto& [id, failed] : snaps) {
     if (failed) {
-      logger().Warn("failed to send a database snapshot",
-                    {{"to", membership::IdToHex(id)}});
+      logger().Warn("failed to send a database snapshot", {{"to", membership::IdToHex(id)}});
     } else {
       logger().Info("sent a database snapshot", {{"to", membership::IdToHex(id)}});
     }
@@ -115,10 +114,10 @@ void EtcdServer::ForwardLeaseRenew(int64_t id, etcdserverpb::LeaseKeepAliveRespo
         if (errors::Is(s, errors::Err::kNotLeader)) {
           return done(errors::Make(errors::Err::kLeaderChanged));
         }
-        const bool etcd_error = absl::StartsWith(s.message(), "etcdserver: ") ||
-                                absl::StartsWith(s.message(), "lease");
-        if (!etcd_error && (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) ||
-                            absl::IsCancelled(s))) {
+        const bool etcd_error =
+            absl::StartsWith(s.message(), "etcdserver: ") || absl::StartsWith(s.message(), "lease");
+        if (!etcd_error &&
+            (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsCancelled(s))) {
           return done(errors::Make(errors::Err::kTimeout));  // leader unreachable
         }
         done(s);
@@ -175,9 +174,8 @@ void EtcdServer::DumpForSnapshots(std::vector<raftpb::Message> msgs) {
                     {{"to", membership::IdToHex(m.to())},
                      {"snapshot-index", index},
                      {"snapshot-bytes", static_cast<uint64_t>(dump->size())},
-                     {"dump-ms", std::chrono::duration<double, std::milli>(
-                                     deps_.clock->Now() - t0)
-                                     .count()}});
+                     {"dump-ms",
+                      std::chrono::duration<double, std::milli>(deps_.clock->Now() - t0).count()}});
       std::vector<raftpb::Message> one;
       one.push_back(std::move(m));
       transport_->Send(std::move(one));
@@ -248,11 +246,11 @@ bool EtcdServer::InstallSnapshotFromLeader(const raftpb::Snapshot& snap) {
   (void)wal_->PurgeOldSegments(cfg_.max_wals);
   (void)snapshotter_->PurgeOld(cfg_.max_snapshots);
   AddTransportPeers();  // the membership may have changed
-  logger().Info("applied snapshot from the leader",
-                {{"snapshot-index", index},
-                 {"revision", kv_->Rev()},
-                 {"took-ms", std::chrono::duration<double, std::milli>(deps_.clock->Now() - t0)
-                                 .count()}});
+  logger().Info(
+      "applied snapshot from the leader",
+      {{"snapshot-index", index},
+       {"revision", kv_->Rev()},
+       {"took-ms", std::chrono::duration<double, std::milli>(deps_.clock->Now() - t0).count()}});
   return true;
 }
 
@@ -354,7 +352,8 @@ absl::Status EtcdServer::InstallPendingSnapshotDb() {
   RETURN_IF_ERROR(LoadBackendDump(backend_.get(), data));
   RETURN_IF_ERROR(ReloadStateMachine());
   logger().Warn("installed a snapshot database received from the leader before a restart",
-                {{"path", path}, {"snapshot-index", static_cast<uint64_t>(best_index)},
+                {{"path", path},
+                 {"snapshot-index", static_cast<uint64_t>(best_index)},
                  {"previous-consistent-index", ci}});
   (void)deps_.env->RemoveFile(path);
   return absl::OkStatus();

@@ -138,10 +138,17 @@ absl::Status EtcdServer::Bootstrap() {
       if (!r.empty()) {
         char unit = r.back();
         double v = std::atof(r.c_str());
-        if (unit == 'h') period = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double, std::ratio<3600>>(v));
-        else if (unit == 'm') period = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double, std::ratio<60>>(v));
-        else if (unit == 's') period = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(v));
-        else period = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double, std::ratio<3600>>(v));
+        if (unit == 'h')
+          period = std::chrono::duration_cast<Clock::Duration>(
+              std::chrono::duration<double, std::ratio<3600>>(v));
+        else if (unit == 'm')
+          period = std::chrono::duration_cast<Clock::Duration>(
+              std::chrono::duration<double, std::ratio<60>>(v));
+        else if (unit == 's')
+          period = std::chrono::duration_cast<Clock::Duration>(std::chrono::duration<double>(v));
+        else
+          period = std::chrono::duration_cast<Clock::Duration>(
+              std::chrono::duration<double, std::ratio<3600>>(v));
       }
     }
     compactor_ = AutoCompactor::Periodic(period, now, kv_->Rev());
@@ -192,10 +199,10 @@ absl::Status EtcdServer::OpenStateMachine() {
   watch_options.rng_seed = rng_.Next();
   watchable_ = std::make_unique<mvcc::WatchableStore>(kv_.get(), deps_.clock, watch_options);
   logger().Debug("opened the state machine", {{"backend-open-ms", backend_ms},
-                                               {"kv-store-open-ms", kv_ms},
-                                               {"lessor-recover-ms", lease_ms},
-                                               {"rest-ms", lap()},
-                                               {"revision", kv_->Rev()}});
+                                              {"kv-store-open-ms", kv_ms},
+                                              {"lessor-recover-ms", lease_ms},
+                                              {"rest-ms", lap()},
+                                              {"revision", kv_->Rev()}});
   return absl::OkStatus();
 }
 
@@ -234,20 +241,20 @@ absl::Status EtcdServer::BootstrapNew() {
   if (cfg_.initial_cluster_state == config::ClusterState::kExisting) {
     return BootstrapJoin(ic);  // member_join.cc
   }
-  ASSIGN_OR_RETURN(cluster_, membership::RaftCluster::FromInitialCluster(
-                                 cfg_.initial_cluster_token, ic));
+  ASSIGN_OR_RETURN(cluster_,
+                   membership::RaftCluster::FromInitialCluster(cfg_.initial_cluster_token, ic));
   auto self = cluster_->FindByName(cfg_.name);
   if (!self.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "couldn't find local name \"", cfg_.name, "\" in the initial cluster configuration"));
+    return absl::InvalidArgumentError(absl::StrCat("couldn't find local name \"", cfg_.name,
+                                                   "\" in the initial cluster configuration"));
   }
   member_id_ = self->id;
   RETURN_IF_ERROR(OpenStateMachine());
   if (backend_->ConsistentIndex() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "member ", membership::IdToHex(member_id_),
-        " has already been bootstrapped (the backend in ", cfg_.DbDir(),
-        " holds data but the WAL directory ", cfg_.WalDir(), " is missing)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("member ", membership::IdToHex(member_id_),
+                     " has already been bootstrapped (the backend in ", cfg_.DbDir(),
+                     " holds data but the WAL directory ", cfg_.WalDir(), " is missing)"));
   }
   wal::WalOptions wopts;
   wopts.no_fsync = cfg_.unsafe_no_fsync;
@@ -296,7 +303,8 @@ absl::Status EtcdServer::RestartFromDisk() {
   }
   if (!usable.empty() && usable.back().index != wal_snaps.back().index) {
     logger().Warn("the backend is behind the newest raft snapshot; replaying more of the WAL",
-                  {{"consistent-index", ci}, {"newest-snapshot", wal_snaps.back().index},
+                  {{"consistent-index", ci},
+                   {"newest-snapshot", wal_snaps.back().index},
                    {"using-snapshot", usable.back().index}});
   }
   raftpb::Snapshot snap;
@@ -310,8 +318,7 @@ absl::Status EtcdServer::RestartFromDisk() {
   wopts.no_fsync = cfg_.unsafe_no_fsync;
   wopts.nonce = rng_.Next();
   ASSIGN_OR_RETURN(wal_, wal::Wal::Open(deps_.env, cfg_.WalDir(),
-                                        {snap.metadata().index(), snap.metadata().term()},
-                                        wopts));
+                                        {snap.metadata().index(), snap.metadata().term()}, wopts));
   auto t_wal = deps_.clock->Now();
   ASSIGN_OR_RETURN(auto rr, wal_->ReadAll());
   double wal_read_ms = ms_since(t_wal);
@@ -338,8 +345,8 @@ absl::Status EtcdServer::RestartFromDisk() {
                                             snap.metadata().index()));
   }
   if (ci > last) {
-    return absl::DataLossError(absl::StrCat("backend consistent index ", ci,
-                                            " is beyond the last WAL entry ", last));
+    return absl::DataLossError(
+        absl::StrCat("backend consistent index ", ci, " is beyond the last WAL entry ", last));
   }
   raftpb::HardState hs = rr.hard_state;
   // Entries up to the consistent index were committed (they were applied); a
@@ -352,18 +359,17 @@ absl::Status EtcdServer::RestartFromDisk() {
   committed_index_ = hs.commit();
   term_ = hs.term();
   last_snap_request_ = std::max<uint64_t>(ci, snap.metadata().index());
-  logger().Info("restarting member",
-                {{"local-member-id", membership::IdToHex(member_id_)},
-                 {"cluster-id", membership::IdToHex(cluster_id)},
-                 {"commit-index", hs.commit()},
-                 {"applied-index", ci},
-                 {"snapshot-index", snap.metadata().index()},
-                 {"wal-entries", static_cast<uint64_t>(rr.entries.size())},
-                 {"repaired-wal-tail", rr.repaired_tail},
-                 {"snapshot-scan-ms", snap_scan_ms},
-                 {"wal-read-ms", wal_read_ms},
-                 {"state-machine-open-ms", state_ms},
-                 {"total-ms", ms_since(t_start)}});
+  logger().Info("restarting member", {{"local-member-id", membership::IdToHex(member_id_)},
+                                      {"cluster-id", membership::IdToHex(cluster_id)},
+                                      {"commit-index", hs.commit()},
+                                      {"applied-index", ci},
+                                      {"snapshot-index", snap.metadata().index()},
+                                      {"wal-entries", static_cast<uint64_t>(rr.entries.size())},
+                                      {"repaired-wal-tail", rr.repaired_tail},
+                                      {"snapshot-scan-ms", snap_scan_ms},
+                                      {"wal-read-ms", wal_read_ms},
+                                      {"state-machine-open-ms", state_ms},
+                                      {"total-ms", ms_since(t_start)}});
   return absl::OkStatus();
 }
 
@@ -593,7 +599,8 @@ void EtcdServer::Propose(serverpb::InternalRaftRequest req, WaitFn fn, bool turn
     fn(ApplyResult{errors::Make(errors::Err::kStopped), nullptr});
     return;
   }
-  // etcd refuses new proposals while the applier lags far behind (maxGapBetweenApplyAndCommitIndex).
+  // etcd refuses new proposals while the applier lags far behind
+  // (maxGapBetweenApplyAndCommitIndex).
   if (committed_index_.load() > applied_index_.load() + 5000) {
     fn(ApplyResult{errors::Make(errors::Err::kTooManyRequests), nullptr});
     return;
@@ -650,8 +657,7 @@ void EtcdServer::ProposeConfChange(raftpb::ConfChange cc, WaitFn fn) {
   in_cv_.Signal();
 }
 
-void EtcdServer::LinearizableRead(Clock::TimePoint deadline,
-                                  std::function<void(absl::Status)> fn) {
+void EtcdServer::LinearizableRead(Clock::TimePoint deadline, std::function<void(absl::Status)> fn) {
   if (stopping_.load()) {
     fn(errors::Make(errors::Err::kStopped));
     return;
@@ -695,8 +701,7 @@ HealthInfo EtcdServer::Health() const {
 }
 
 void EtcdServer::CheckQuorum(int timeout_ms, std::function<void(absl::Status)> done) {
-  LinearizableRead(deps_.clock->Now() + std::chrono::milliseconds(timeout_ms),
-                   std::move(done));
+  LinearizableRead(deps_.clock->Now() + std::chrono::milliseconds(timeout_ms), std::move(done));
 }
 
 int64_t EtcdServer::KeyCount() const {
@@ -722,8 +727,12 @@ std::string EtcdServer::MetricsText() const {
   using metrics::AppendGauge;
   std::string id_hex = membership::IdToHex(member_id_);
   std::string cluster_version = cluster_->Version();
-  AppendGauge(&out, "etcd_cluster_version", "Which version is running. 1 for 'cluster_version' label with current cluster version",
-              1, cluster_version.empty() ? "cluster_version=\"\"" : "cluster_version=\"" + cluster_version.substr(0, cluster_version.rfind('.')) + "\"");
+  AppendGauge(
+      &out, "etcd_cluster_version",
+      "Which version is running. 1 for 'cluster_version' label with current cluster version", 1,
+      cluster_version.empty()
+          ? "cluster_version=\"\""
+          : "cluster_version=\"" + cluster_version.substr(0, cluster_version.rfind('.')) + "\"");
   AppendGauge(&out, "etcd_debugging_mvcc_keys_total", "Total number of keys.",
               static_cast<double>(KeyCount()));
   backend_commit_seconds_.Append(&out, "etcd_disk_backend_commit_duration_seconds",
@@ -741,7 +750,8 @@ std::string EtcdServer::MetricsText() const {
   AppendGauge(&out, "etcd_server_has_leader",
               "Whether or not a leader exists. 1 is existence, 0 is not.",
               lead_.load() != 0 ? 1 : 0);
-  AppendGauge(&out, "etcd_server_id", "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
+  AppendGauge(&out, "etcd_server_id",
+              "Server or member ID in hexadecimal format. 1 for 'server_id' label with current ID.",
               1, "server_id=\"" + id_hex + "\"");
   AppendGauge(&out, "etcd_server_is_leader",
               "Whether or not this member is a leader. 1 if is, 0 otherwise.",
@@ -749,8 +759,8 @@ std::string EtcdServer::MetricsText() const {
   AppendGauge(&out, "etcd_server_is_learner",
               "Whether or not this member is a learner. 1 if is, 0 otherwise.",
               is_learner_.load() ? 1 : 0);
-  AppendCounter(&out, "etcd_server_leader_changes_seen_total",
-                "The number of leader changes seen.", static_cast<double>(leader_changes_.load()));
+  AppendCounter(&out, "etcd_server_leader_changes_seen_total", "The number of leader changes seen.",
+                static_cast<double>(leader_changes_.load()));
   AppendGauge(&out, "etcd_server_proposals_applied_total",
               "The total number of consensus proposals applied.",
               static_cast<double>(applied_index_.load()));
@@ -765,10 +775,12 @@ std::string EtcdServer::MetricsText() const {
               static_cast<double>(std::max<int64_t>(0, proposals_pending_.load())));
   AppendGauge(&out, "etcd_server_quota_backend_bytes",
               "Current backend storage quota size in bytes.", static_cast<double>(quota_bytes_));
-  AppendCounter(&out, "etcd_server_slow_apply_total", "The total number of slow apply requests (likely overloaded from slow disk).",
+  AppendCounter(&out, "etcd_server_slow_apply_total",
+                "The total number of slow apply requests (likely overloaded from slow disk).",
                 static_cast<double>(slow_applies_.load()));
-  AppendGauge(&out, "etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.",
-              1, "server_version=\"" ETCD_VERSION "\"");
+  AppendGauge(&out, "etcd_server_version",
+              "Which version is running. 1 for 'server_version' label with current version.", 1,
+              "server_version=\"" ETCD_VERSION "\"");
   return out;
 }
 

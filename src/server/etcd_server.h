@@ -39,16 +39,17 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "auth/auth_store.h"
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/log.h"
 #include "common/rng.h"
 #include "common/status.h"
 #include "config/server_config.h"
-#include "auth/auth_store.h"
 #include "lease/lessor.h"
 #include "membership/cluster.h"
 #include "mvcc/kv_store.h"
+#include "peerpb/peer.pb.h"
 #include "raft/raw_node.h"
 #include "raft/storage.h"
 #include "server/alarm_store.h"
@@ -62,7 +63,6 @@
 #include "server/server_api.h"
 #include "server/transport.h"
 #include "server/wait.h"
-#include "peerpb/peer.pb.h"
 #include "serverpb/internal.pb.h"
 #include "storage/backend.h"
 #include "v2store/store.h"
@@ -74,10 +74,10 @@ namespace etcd::server {
 
 // What the composition root (or a test) injects.
 struct ServerDeps {
-  Env* env = nullptr;            // files (Env::Default() or a MemEnv); required
-  Clock* clock = nullptr;        // required
-  uint64_t seed = 0;             // seeds the Rng (election jitter, lease IDs, WAL nonce)
-  Transport* transport = nullptr;  // null: NoopTransport
+  Env* env = nullptr;                   // files (Env::Default() or a MemEnv); required
+  Clock* clock = nullptr;               // required
+  uint64_t seed = 0;                    // seeds the Rng (election jitter, lease IDs, WAL nonce)
+  Transport* transport = nullptr;       // null: NoopTransport
   const log::Logger* logger = nullptr;  // null: log::Default()
   // --initial-cluster-state existing: asks the peers at the given URLs for the member
   // list (etcd's GetClusterFromRemotePeers). Null: the peer gRPC Members call
@@ -183,8 +183,7 @@ class EtcdServer final : public ServerApi, public AuthApi {
                    Done<etcdserverpb::LeaseRevokeResponse> done) override;
   void LeaseRenew(const RequestContext& ctx, const etcdserverpb::LeaseKeepAliveRequest& req,
                   Done<etcdserverpb::LeaseKeepAliveResponse> done) override;
-  void LeaseTimeToLive(const RequestContext& ctx,
-                       const etcdserverpb::LeaseTimeToLiveRequest& req,
+  void LeaseTimeToLive(const RequestContext& ctx, const etcdserverpb::LeaseTimeToLiveRequest& req,
                        Done<etcdserverpb::LeaseTimeToLiveResponse> done) override;
   void LeaseLeases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                    Done<etcdserverpb::LeaseLeasesResponse> done) override;
@@ -213,15 +212,14 @@ class EtcdServer final : public ServerApi, public AuthApi {
   void MoveLeader(const RequestContext& ctx, const etcdserverpb::MoveLeaderRequest& req,
                   Done<etcdserverpb::MoveLeaderResponse> done) override;
   // snapshot_source.cc: a BackendImageReader over a backend read view.
-  absl::StatusOr<std::unique_ptr<SnapshotReader>> OpenSnapshot(
-      const RequestContext& ctx) override;
+  absl::StatusOr<std::unique_ptr<SnapshotReader>> OpenSnapshot(const RequestContext& ctx) override;
 
   mvcc::WatchableStore* Watchable() override { return watchable_.get(); }
 
   // --- Auth (auth_requests.cc) ---
   AuthApi* Auth() override { return this; }
-#define ETCD_AUTH_API_METHOD(Method, Req, Resp)                                  \
-  void Method(const RequestContext& ctx, const etcdserverpb::Req& req,          \
+#define ETCD_AUTH_API_METHOD(Method, Req, Resp)                        \
+  void Method(const RequestContext& ctx, const etcdserverpb::Req& req, \
               Done<etcdserverpb::Resp> done) override;
   ETCD_AUTH_API_METHOD(AuthEnable, AuthEnableRequest, AuthEnableResponse)
   ETCD_AUTH_API_METHOD(AuthDisable, AuthDisableRequest, AuthDisableResponse)
@@ -569,7 +567,7 @@ class EtcdServer final : public ServerApi, public AuthApi {
   bool apply_stop_ ABSL_GUARDED_BY(apply_mu_) = false;
   // Applier only (whoever holds apply_run_mu_; Stop() after the applier is joined).
   uint64_t applied_term_ = 0;
-  raftpb::ConfState conf_state_;  // as of the applied index
+  raftpb::ConfState conf_state_;    // as of the applied index
   uint64_t last_snap_request_ = 0;  // index of the last snapshot requested
   struct PhysicalCompaction {
     int64_t rev;

@@ -81,8 +81,7 @@ bool SortLess(RangeRequest::SortTarget target, const KeyValue& a, const KeyValue
   }
 }
 
-absl::StatusOr<etcdserverpb::RangeResponse> DoRange(const Reader& reader,
-                                                    const RangeRequest& req) {
+absl::StatusOr<etcdserverpb::RangeResponse> DoRange(const Reader& reader, const RangeRequest& req) {
   const bool filtered = req.min_mod_revision() != 0 || req.max_mod_revision() != 0 ||
                         req.min_create_revision() != 0 || req.max_create_revision() != 0;
   RangeRequest::SortOrder order = req.sort_order();
@@ -103,10 +102,8 @@ absl::StatusOr<etcdserverpb::RangeResponse> DoRange(const Reader& reader,
     std::erase_if(kvs, [&req](const KeyValue& kv) {
       return (req.max_mod_revision() != 0 && kv.mod_revision() > req.max_mod_revision()) ||
              (req.min_mod_revision() != 0 && kv.mod_revision() < req.min_mod_revision()) ||
-             (req.max_create_revision() != 0 &&
-              kv.create_revision() > req.max_create_revision()) ||
-             (req.min_create_revision() != 0 &&
-              kv.create_revision() < req.min_create_revision());
+             (req.max_create_revision() != 0 && kv.create_revision() > req.max_create_revision()) ||
+             (req.min_create_revision() != 0 && kv.create_revision() < req.min_create_revision());
     });
   }
   const RangeRequest::SortTarget target = req.sort_target();
@@ -397,8 +394,7 @@ absl::Status CheckReadOnlyRanges(const Reader& reader, const mvcc::KvStore& kv,
       if (rev > reader.Rev()) return errors::Make(Err::kFutureRev);
       if (rev < kv.FirstRev()) return errors::Make(Err::kCompacted);
     } else if (op.request_case() == RequestOp::kRequestTxn) {
-      RETURN_IF_ERROR(
-          CheckReadOnlyRanges(reader, kv, op.request_txn(), path.nested[nested++]));
+      RETURN_IF_ERROR(CheckReadOnlyRanges(reader, kv, op.request_txn(), path.nested[nested++]));
     }
   }
   return absl::OkStatus();

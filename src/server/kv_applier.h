@@ -41,15 +41,13 @@ class KvApplier {
   KvApplier(mvcc::KvStore* kv, LeaseHooks* hooks) : kv_(kv), hooks_(hooks) {}
 
   // --- any thread (committed data) ---
-  absl::StatusOr<etcdserverpb::RangeResponse> Range(
-      const etcdserverpb::RangeRequest& req) const;
+  absl::StatusOr<etcdserverpb::RangeResponse> Range(const etcdserverpb::RangeRequest& req) const;
   // True when `req` (nested txns included) contains no Put/DeleteRange: etcd serves such
   // txns without Raft (after a linearizable read barrier unless all ranges are
   // serializable).
   static bool IsReadOnly(const etcdserverpb::TxnRequest& req);
   // A read-only txn on committed data, every read at one revision.
-  absl::StatusOr<etcdserverpb::TxnResponse> ReadOnlyTxn(
-      const etcdserverpb::TxnRequest& req) const;
+  absl::StatusOr<etcdserverpb::TxnResponse> ReadOnlyTxn(const etcdserverpb::TxnRequest& req) const;
 
   // --- applier thread; events of the request are appended to *events ---
   absl::StatusOr<etcdserverpb::PutResponse> Put(const etcdserverpb::PutRequest& req,
@@ -65,8 +63,7 @@ class KvApplier {
       const etcdserverpb::CompactionRequest& req);
   // Deletes exactly these keys (the missing ones are skipped) in ONE revision, in key
   // order: lease revoke/expiry. Detach is called for each deleted key that had a lease.
-  absl::Status DeleteKeys(const std::vector<std::string>& keys,
-                          std::vector<mvccpb::Event>* events);
+  absl::Status DeleteKeys(const std::vector<std::string>& keys, std::vector<mvccpb::Event>* events);
 
  private:
   mvcc::KvStore* const kv_;

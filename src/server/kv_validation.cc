@@ -49,9 +49,7 @@ absl::Status ValidateTxnOps(const etcdserverpb::TxnRequest& req, int64_t max_txn
 // delete covers no put: etcd's interval check behaves the same.)
 class DeleteSet {
  public:
-  void Add(const std::string& key, const std::string& end) {
-    ranges_.emplace_back(key, end);
-  }
+  void Add(const std::string& key, const std::string& end) { ranges_.emplace_back(key, end); }
   void Merge(const DeleteSet& other) {
     ranges_.insert(ranges_.end(), other.ranges_.begin(), other.ranges_.end());
   }
@@ -137,8 +135,6 @@ absl::Status ValidateTxn(const etcdserverpb::TxnRequest& req, int64_t max_txn_op
   return CheckBranch(req.failure(), &puts, &dels);
 }
 
-absl::Status ValidateCompaction(const etcdserverpb::CompactionRequest&) {
-  return absl::OkStatus();
-}
+absl::Status ValidateCompaction(const etcdserverpb::CompactionRequest&) { return absl::OkStatus(); }
 
 }  // namespace etcd::server

@@ -20,11 +20,10 @@ constexpr std::chrono::milliseconds kFetchTimeoutPerUrl{2000};
 std::string GoClusterText(const peerpb::MembersResponse& r) {
   std::vector<std::string> ms;
   for (const auto& m : r.members()) {
-    ms.push_back(absl::StrCat("&{ID:", membership::IdToHex(m.id()),
-                              " RaftAttributes:{PeerURLs:[", absl::StrJoin(m.peer_urls(), " "),
-                              "] IsLearner:", m.is_learner() ? "true" : "false",
-                              "} Attributes:{Name:", m.name(), " ClientURLs:[",
-                              absl::StrJoin(m.client_urls(), " "), "]}}"));
+    ms.push_back(absl::StrCat("&{ID:", membership::IdToHex(m.id()), " RaftAttributes:{PeerURLs:[",
+                              absl::StrJoin(m.peer_urls(), " "), "] IsLearner:",
+                              m.is_learner() ? "true" : "false", "} Attributes:{Name:", m.name(),
+                              " ClientURLs:[", absl::StrJoin(m.client_urls(), " "), "]}}"));
   }
   return absl::StrCat("{ClusterID:", membership::IdToHex(r.cluster_id()), " Members:[",
                       absl::StrJoin(ms, " "), "] RemovedMemberIDs:[]}");
@@ -40,9 +39,8 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
 std::string RejoinHint(const config::ServerConfig& cfg) {
   std::vector<std::string> urls;
   for (const auto& u : cfg.initial_advertise_peer_urls) urls.push_back(u.ToString());
-  return absl::StrCat("remove the data dir ", cfg.data_dir,
-                      ", run \"etcdctl member add ", cfg.name, " --peer-urls=",
-                      absl::StrJoin(urls, ","),
+  return absl::StrCat("remove the data dir ", cfg.data_dir, ", run \"etcdctl member add ", cfg.name,
+                      " --peer-urls=", absl::StrJoin(urls, ","),
                       "\" against the running cluster, then start this member with "
                       "--initial-cluster-state existing and the --initial-cluster it prints");
 }
@@ -51,12 +49,12 @@ absl::Status EtcdServer::BootstrapJoin(
     const std::vector<std::pair<std::string, std::vector<std::string>>>& ic) {
   // The local view: --initial-cluster with IDs derived as for a new cluster; each member
   // must match a member of the running cluster by peer URLs and takes its ID.
-  ASSIGN_OR_RETURN(auto local, membership::RaftCluster::FromInitialCluster(
-                                   cfg_.initial_cluster_token, ic));
+  ASSIGN_OR_RETURN(auto local,
+                   membership::RaftCluster::FromInitialCluster(cfg_.initial_cluster_token, ic));
   auto self = local->FindByName(cfg_.name);
   if (!self.has_value()) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "couldn't find local name \"", cfg_.name, "\" in the initial cluster configuration"));
+    return absl::InvalidArgumentError(absl::StrCat("couldn't find local name \"", cfg_.name,
+                                                   "\" in the initial cluster configuration"));
   }
   std::vector<std::string> remote_urls;
   for (const auto& m : local->Members()) {
@@ -86,9 +84,8 @@ absl::Status EtcdServer::BootstrapJoin(
     fetched = transport::FetchMembers(remote_urls, hello, kFetchTimeoutPerUrl);
   }
   if (!fetched.ok()) {
-    logger().Warn("could not get cluster response",
-                  {{"peer-urls", absl::StrJoin(remote_urls, ",")},
-                   {"error", fetched.status().ToString()}});
+    logger().Warn("could not get cluster response", {{"peer-urls", absl::StrJoin(remote_urls, ",")},
+                                                     {"error", fetched.status().ToString()}});
     return absl::UnavailableError(absl::StrCat(
         "cannot fetch cluster info from peer urls: could not retrieve cluster information "
         "from the given URLs (asked ",
@@ -118,11 +115,12 @@ absl::Status EtcdServer::BootstrapJoin(
       }
     }
     if (!found) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "error validating peerURLs ", GoClusterText(existing),
-          ": PeerURLs: no match found for existing member (", membership::IdToHex(em.id()),
-          ", [", absl::StrJoin(eurls, " "), "]), last resolver error (<nil>) (no member of "
-          "--initial-cluster has exactly these peer URLs)"));
+      return absl::FailedPreconditionError(
+          absl::StrCat("error validating peerURLs ", GoClusterText(existing),
+                       ": PeerURLs: no match found for existing member (",
+                       membership::IdToHex(em.id()), ", [", absl::StrJoin(eurls, " "),
+                       "]), last resolver error (<nil>) (no member of "
+                       "--initial-cluster has exactly these peer URLs)"));
     }
   }
   auto it = ids_by_name.find(cfg_.name);
@@ -137,13 +135,15 @@ absl::Status EtcdServer::BootstrapJoin(
     // data dir has been lost since (etcd 3.4 panics later in raft instead).
     if (em.id() == member_id_ && em.client_urls_size() > 0) {
       return absl::FailedPreconditionError(absl::StrCat(
-          "member ", membership::IdToHex(member_id_), " has already been bootstrapped: the "
-          "running cluster ", membership::IdToHex(existing.cluster_id()), " knows \"",
-          em.name(), "\" as a started member (client URLs ",
-          absl::StrJoin(em.client_urls(), ","), "), but its data dir ", cfg_.data_dir,
+          "member ", membership::IdToHex(member_id_),
+          " has already been bootstrapped: the "
+          "running cluster ",
+          membership::IdToHex(existing.cluster_id()), " knows \"", em.name(),
+          "\" as a started member (client URLs ", absl::StrJoin(em.client_urls(), ","),
+          "), but its data dir ", cfg_.data_dir,
           " holds no WAL (the data was lost or the wrong --data-dir is given). If the data "
-          "is lost: run \"etcdctl member remove ", membership::IdToHex(member_id_),
-          "\", then ", RejoinHint(cfg_)));
+          "is lost: run \"etcdctl member remove ",
+          membership::IdToHex(member_id_), "\", then ", RejoinHint(cfg_)));
     }
   }
   join_peers_.clear();
@@ -158,17 +158,17 @@ absl::Status EtcdServer::BootstrapJoin(
 
   RETURN_IF_ERROR(OpenStateMachine());
   if (backend_->ConsistentIndex() > 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "member ", membership::IdToHex(member_id_),
-        " has already been bootstrapped (the backend in ", cfg_.DbDir(),
-        " holds data but the WAL directory ", cfg_.WalDir(), " is missing)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("member ", membership::IdToHex(member_id_),
+                     " has already been bootstrapped (the backend in ", cfg_.DbDir(),
+                     " holds data but the WAL directory ", cfg_.WalDir(), " is missing)"));
   }
   wal::WalOptions wopts;
   wopts.no_fsync = cfg_.unsafe_no_fsync;
   wopts.nonce = rng_.Next();
-  ASSIGN_OR_RETURN(wal_, wal::Wal::Create(deps_.env, cfg_.WalDir(),
-                                          EncodeWalMetadata(member_id_, existing.cluster_id()),
-                                          wopts));
+  ASSIGN_OR_RETURN(wal_,
+                   wal::Wal::Create(deps_.env, cfg_.WalDir(),
+                                    EncodeWalMetadata(member_id_, existing.cluster_id()), wopts));
   raft_storage_ = std::make_unique<raft::MemoryStorage>();
   ASSIGN_OR_RETURN(node_, NewRawNode(0));
   std::vector<std::string> names;

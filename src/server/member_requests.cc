@@ -73,9 +73,9 @@ void EtcdServer::MemberAdd(const RequestContext& ctx, const etcdserverpb::Member
   if (auto s = AuthorizeAdmin(ctx); !s.ok()) return done(s);  // root only (auth)
   std::vector<std::string> urls(req.peerurls().begin(), req.peerurls().end());
   // etcd mixes the current time into the ID of a runtime addition (no cluster token).
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    deps_.clock->WallNow().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(deps_.clock->WallNow().time_since_epoch())
+          .count();
   membership::Member m = membership::NewMember("", urls, "", now, req.islearner());
   if (auto s = MayAddMember(View(), cfg_.strict_reconfig_check, m.is_learner); !s.ok()) {
     logger().Warn("rejecting member add request",
@@ -204,8 +204,7 @@ void EtcdServer::PromoteMemberOnLeader(uint64_t learner_id, Transport::PromoteDo
   });
 }
 
-void EtcdServer::MoveLeader(const RequestContext& ctx,
-                            const etcdserverpb::MoveLeaderRequest& req,
+void EtcdServer::MoveLeader(const RequestContext& ctx, const etcdserverpb::MoveLeaderRequest& req,
                             Done<etcdserverpb::MoveLeaderResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (!is_leader_.load()) return done(errors::Make(errors::Err::kNotLeader));

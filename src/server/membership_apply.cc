@@ -176,8 +176,8 @@ void EtcdServer::TransferLeadershipOnStop() {
     result->done.Notify();
   });
   if (!result->done.WaitForNotificationWithTimeout(absl::FromChrono(request_timeout_))) {
-    logger().Warn("leadership transfer failed", {{"local-member-id", membership::IdToHex(member_id_)},
-                                                 {"error", "timed out"}});
+    logger().Warn("leadership transfer failed",
+                  {{"local-member-id", membership::IdToHex(member_id_)}, {"error", "timed out"}});
     return;
   }
   if (!result->status.ok()) {

@@ -65,8 +65,8 @@ void AppendGauge(std::string* out, std::string_view name, std::string_view help,
   AppendSimple(out, "gauge", name, help, value, labels);
 }
 
-void AppendCounter(std::string* out, std::string_view name, std::string_view help,
-                   double value, std::string_view labels) {
+void AppendCounter(std::string* out, std::string_view name, std::string_view help, double value,
+                   std::string_view labels) {
   AppendSimple(out, "counter", name, help, value, labels);
 }
 

@@ -22,8 +22,8 @@ std::string FormatValue(double v);
 // between the braces (e.g. `server_id="8e9e05c52164694d"`) or empty.
 void AppendGauge(std::string* out, std::string_view name, std::string_view help, double value,
                  std::string_view labels = "");
-void AppendCounter(std::string* out, std::string_view name, std::string_view help,
-                   double value, std::string_view labels = "");
+void AppendCounter(std::string* out, std::string_view name, std::string_view help, double value,
+                   std::string_view labels = "");
 
 // Prometheus' ExponentialBuckets(start, factor, count).
 std::vector<double> ExponentialBuckets(double start, double factor, int count);

@@ -10,11 +10,16 @@ namespace {
 
 std::string KindName(transport::PeerEvent::Kind k) {
   switch (k) {
-    case transport::PeerEvent::Kind::kActive: return "active";
-    case transport::PeerEvent::Kind::kInactive: return "inactive";
-    case transport::PeerEvent::Kind::kRefused: return "refused";
-    case transport::PeerEvent::Kind::kRejected: return "rejected";
-    case transport::PeerEvent::Kind::kSnapshotFailed: return "snapshot-failed";
+    case transport::PeerEvent::Kind::kActive:
+      return "active";
+    case transport::PeerEvent::Kind::kInactive:
+      return "inactive";
+    case transport::PeerEvent::Kind::kRefused:
+      return "refused";
+    case transport::PeerEvent::Kind::kRejected:
+      return "rejected";
+    case transport::PeerEvent::Kind::kSnapshotFailed:
+      return "snapshot-failed";
   }
   return "unknown";
 }
@@ -35,7 +40,8 @@ absl::Status PeerTransport::Start(EtcdServer* member, const config::ServerConfig
       self.has_value() && !self->peer_urls.empty()) {
     o.advertise_peer_urls = self->peer_urls;
   } else {
-    for (const auto& u : cfg.initial_advertise_peer_urls) o.advertise_peer_urls.push_back(u.ToString());
+    for (const auto& u : cfg.initial_advertise_peer_urls)
+      o.advertise_peer_urls.push_back(u.ToString());
   }
   for (const auto& u : cfg.listen_peer_urls) {
     if (u.scheme == "unix" || u.scheme == "unixs") continue;
@@ -46,8 +52,8 @@ absl::Status PeerTransport::Start(EtcdServer* member, const config::ServerConfig
   o.server_credentials = server_creds_;
   o.channel_credentials = channel_creds_;
   o.check_tls_caller = check_caller_;
-  o.rng_seed = member->MemberId() ^ static_cast<uint64_t>(
-                                        clock_->WallNow().time_since_epoch().count());
+  o.rng_seed =
+      member->MemberId() ^ static_cast<uint64_t>(clock_->WallNow().time_since_epoch().count());
   member_ = member;
   transport_ = std::make_unique<transport::Transport>(std::move(o), clock_);
   absl::Status s = transport_->Start(this);
@@ -76,7 +82,8 @@ void PeerTransport::Stop() {
 }
 
 void PeerTransport::SetTls(
-    std::shared_ptr<grpc::ServerCredentials> server, std::shared_ptr<grpc::ChannelCredentials> channel,
+    std::shared_ptr<grpc::ServerCredentials> server,
+    std::shared_ptr<grpc::ChannelCredentials> channel,
     std::function<absl::Status(const std::string&, const std::string&)> check_caller) {
   server_creds_ = std::move(server);
   channel_creds_ = std::move(channel);
@@ -119,8 +126,8 @@ void PeerTransport::AddPeer(uint64_t id, const std::vector<std::string>& peer_ur
   absl::Status s = transport_->AddPeer(id, peer_urls);
   if (absl::IsAlreadyExists(s)) s = transport_->UpdatePeer(id, peer_urls);
   if (!s.ok()) {
-    logger_->Warn("failed to add a peer", {{"remote-peer-id", membership::IdToHex(id)},
-                                           {"error", s.ToString()}});
+    logger_->Warn("failed to add a peer",
+                  {{"remote-peer-id", membership::IdToHex(id)}, {"error", s.ToString()}});
   }
 }
 
@@ -129,8 +136,8 @@ void PeerTransport::UpdatePeer(uint64_t id, const std::vector<std::string>& peer
   absl::Status s = transport_->UpdatePeer(id, peer_urls);
   if (absl::IsNotFound(s)) s = transport_->AddPeer(id, peer_urls);
   if (!s.ok()) {
-    logger_->Warn("failed to update a peer", {{"remote-peer-id", membership::IdToHex(id)},
-                                              {"error", s.ToString()}});
+    logger_->Warn("failed to update a peer",
+                  {{"remote-peer-id", membership::IdToHex(id)}, {"error", s.ToString()}});
   }
 }
 
@@ -177,8 +184,8 @@ absl::StatusOr<int64_t> PeerTransport::LeaseRenew(int64_t id, absl::Time deadlin
 
 void PeerTransport::OnPeerEvent(const transport::PeerEvent& e) {
   std::vector<log::Field> f = {{"local-member-id", membership::IdToHex(member_->MemberId())},
-                   {"remote-peer-id", membership::IdToHex(e.peer_id)},
-                   {"event", KindName(e.kind)}};
+                               {"remote-peer-id", membership::IdToHex(e.peer_id)},
+                               {"event", KindName(e.kind)}};
   if (!e.status.ok()) f.emplace_back("error", std::string(e.status.message()));
   switch (e.kind) {
     case transport::PeerEvent::Kind::kActive:

@@ -46,9 +46,10 @@ class PeerTransport final : public Transport, private transport::RaftHandler {
   // with `channel` (tls::MakePeerCredentials). Call before Start; without it https://
   // peer URLs are refused.
   // `check_caller`: transport::TransportOptions::check_tls_caller (may be null).
-  void SetTls(std::shared_ptr<grpc::ServerCredentials> server,
-              std::shared_ptr<grpc::ChannelCredentials> channel,
-              std::function<absl::Status(const std::string&, const std::string&)> check_caller = {});
+  void SetTls(
+      std::shared_ptr<grpc::ServerCredentials> server,
+      std::shared_ptr<grpc::ChannelCredentials> channel,
+      std::function<absl::Status(const std::string&, const std::string&)> check_caller = {});
   // The underlying transport (stats, tests); null before Start.
   transport::Transport* transport() { return transport_.get(); }
 
@@ -84,8 +85,8 @@ class PeerTransport final : public Transport, private transport::RaftHandler {
 
   const Clock* const clock_;
   const log::Logger* const logger_;
-  EtcdServer* member_ = nullptr;                      // set by Start
-  std::unique_ptr<transport::Transport> transport_;  // set by Start
+  EtcdServer* member_ = nullptr;                             // set by Start
+  std::unique_ptr<transport::Transport> transport_;          // set by Start
   std::shared_ptr<grpc::ServerCredentials> server_creds_;    // set by SetTls
   std::shared_ptr<grpc::ChannelCredentials> channel_creds_;  // set by SetTls
   std::function<absl::Status(const std::string&, const std::string&)> check_caller_;

@@ -6,7 +6,6 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
-
 #include "etcdserverpb/rpc.grpc.pb.h"
 
 namespace etcd::server {
@@ -47,9 +46,8 @@ struct Call {
 
 }  // namespace
 
-void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls,
-                                  uint64_t learner_id, const std::string& token,
-                                  std::chrono::milliseconds timeout,
+void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls, uint64_t learner_id,
+                                  const std::string& token, std::chrono::milliseconds timeout,
                                   Transport::PromoteDone done) {
   std::string target;
   for (const auto& u : client_urls) {
@@ -57,8 +55,9 @@ void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls,
     if (!target.empty()) break;
   }
   if (target.empty()) {
-    done(absl::UnavailableError("cannot forward member promote to the leader: no http:// or "
-                                "unix:// client URL published by the leader"));
+    done(
+        absl::UnavailableError("cannot forward member promote to the leader: no http:// or "
+                               "unix:// client URL published by the leader"));
     return;
   }
   auto call = std::make_shared<Call>();
@@ -67,25 +66,23 @@ void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls,
   if (!token.empty()) call->ctx.AddMetadata("token", token);
   call->req.set_id(learner_id);
   call->done = std::move(done);
-  stub->async()->MemberPromote(
-      &call->ctx, &call->req, &call->resp, [call](grpc::Status s) {
-        if (!s.ok()) {
-          call->done(absl::Status(static_cast<absl::StatusCode>(s.error_code()),
-                                  s.error_message()));
-          return;
-        }
-        std::vector<serverpb::Member> members;
-        for (const auto& m : call->resp.members()) {
-          serverpb::Member pb;
-          pb.set_id(m.id());
-          pb.set_name(m.name());
-          for (const auto& u : m.peerurls()) pb.add_peer_urls(u);
-          for (const auto& u : m.clienturls()) pb.add_client_urls(u);
-          pb.set_is_learner(m.islearner());
-          members.push_back(std::move(pb));
-        }
-        call->done(std::move(members));
-      });
+  stub->async()->MemberPromote(&call->ctx, &call->req, &call->resp, [call](grpc::Status s) {
+    if (!s.ok()) {
+      call->done(absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message()));
+      return;
+    }
+    std::vector<serverpb::Member> members;
+    for (const auto& m : call->resp.members()) {
+      serverpb::Member pb;
+      pb.set_id(m.id());
+      pb.set_name(m.name());
+      for (const auto& u : m.peerurls()) pb.add_peer_urls(u);
+      for (const auto& u : m.clienturls()) pb.add_client_urls(u);
+      pb.set_is_learner(m.islearner());
+      members.push_back(std::move(pb));
+    }
+    call->done(std::move(members));
+  });
 }
 
 }  // namespace etcd::server

@@ -18,9 +18,8 @@ namespace etcd::server {
 // Tries the first usable URL (http:// or unix://; https needs the client TLS settings,
 // which this path does not have: UNAVAILABLE). `token` is passed on as the "token"
 // metadata when not empty.
-void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls,
-                                  uint64_t learner_id, const std::string& token,
-                                  std::chrono::milliseconds timeout,
+void ForwardPromoteOverClientUrls(const std::vector<std::string>& client_urls, uint64_t learner_id,
+                                  const std::string& token, std::chrono::milliseconds timeout,
                                   Transport::PromoteDone done);
 
 }  // namespace etcd::server

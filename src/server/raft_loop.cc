@@ -46,14 +46,14 @@ void EtcdServer::RaftLoop() {
       // Until there is work, the next tick, or a pending commit index is due.
       while (!in_wake_ && !raft_stop_) {
         Clock::Duration left = wake_at_ - deps_.clock->Now();
-        left = std::clamp<Clock::Duration>(left, Clock::Duration(0),
-                                           std::chrono::duration_cast<Clock::Duration>(
-                                               cfg_.heartbeat_interval));
+        left = std::clamp<Clock::Duration>(
+            left, Clock::Duration(0),
+            std::chrono::duration_cast<Clock::Duration>(cfg_.heartbeat_interval));
         if (left <= Clock::Duration(0)) break;
         bool flush_wait = false;
         if (commit_flush_armed_) {
-          const auto flush_left = commit_flush_armed_at_ + kCommitFlushDelay -
-                                  std::chrono::steady_clock::now();
+          const auto flush_left =
+              commit_flush_armed_at_ + kCommitFlushDelay - std::chrono::steady_clock::now();
           if (flush_left <= std::chrono::steady_clock::duration(0)) {
             commit_flush_due_ = true;
             break;
@@ -423,14 +423,12 @@ void EtcdServer::HandleReady() {
     if (rd.soft_state->lead != old_lead) {
       if (rd.soft_state->lead != 0) {
         leader_changes_.fetch_add(1);
-        logger().Info("raft leader elected",
-                      {{"local-member-id", membership::IdToHex(member_id_)},
-                       {"leader", membership::IdToHex(rd.soft_state->lead)},
-                       {"term", rd.hard_state.term()}});
+        logger().Info("raft leader elected", {{"local-member-id", membership::IdToHex(member_id_)},
+                                              {"leader", membership::IdToHex(rd.soft_state->lead)},
+                                              {"term", rd.hard_state.term()}});
       } else {
-        logger().Info("raft lost its leader",
-                      {{"local-member-id", membership::IdToHex(member_id_)},
-                       {"previous-leader", membership::IdToHex(old_lead)}});
+        logger().Info("raft lost its leader", {{"local-member-id", membership::IdToHex(member_id_)},
+                                               {"previous-leader", membership::IdToHex(old_lead)}});
       }
       // A read in flight may have been dropped with the old leader.
       if (!read_ctx_.empty()) read_sent_ = Clock::TimePoint{};
@@ -455,8 +453,8 @@ void EtcdServer::HandleReady() {
   const bool send_early = is_leader_.load() && !rd.has_snapshot;
   if (send_early && !rd.messages.empty()) SendMessages(rd.messages);  // cluster_peer.cc
   auto t0 = deps_.clock->Now();
-  absl::Status s = wal_->Save(rd.hard_state_changed ? rd.hard_state : raftpb::HardState(),
-                              rd.entries);
+  absl::Status s =
+      wal_->Save(rd.hard_state_changed ? rd.hard_state : raftpb::HardState(), rd.entries);
   if (!s.ok()) {
     FailFatal("failed to save raft entries to the WAL", s);
     return;
@@ -549,7 +547,8 @@ EtcdServer::ConfDecision EtcdServer::DecideConfChange(const raftpb::Entry& e) {
       cluster_->RemoveMember(cc.node_id(), nullptr);
       break;
     case raftpb::CONF_CHANGE_UPDATE_NODE:
-      if (d.member.has_value()) cluster_->UpdatePeerUrls(cc.node_id(), d.member->peer_urls, nullptr);
+      if (d.member.has_value())
+        cluster_->UpdatePeerUrls(cc.node_id(), d.member->peer_urls, nullptr);
       break;
     default:
       break;
@@ -581,8 +580,8 @@ void EtcdServer::TakeSnapshot(uint64_t index, const raftpb::ConfState& cs) {
   snapshot_save_seconds_.Observe(SecondsSince(*deps_.clock, t0));
   // Keep some entries behind the snapshot for slow followers.
   // (never more than --snapshot-count of them, so a small count really compacts).
-  const uint64_t keep = std::min<uint64_t>(kSnapshotCatchUpEntries,
-                                           std::max<uint64_t>(cfg_.snapshot_count, 1));
+  const uint64_t keep =
+      std::min<uint64_t>(kSnapshotCatchUpEntries, std::max<uint64_t>(cfg_.snapshot_count, 1));
   if (index > keep) {
     uint64_t compact_to = index - keep;
     auto first = raft_storage_->FirstIndex();

@@ -16,9 +16,9 @@ class RequestIdGenerator {
  public:
   RequestIdGenerator(uint64_t member_id, std::chrono::system_clock::time_point now)
       : prefix_((member_id & 0xffff) << 48),
-        suffix_((static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                           now.time_since_epoch())
-                                           .count())
+        suffix_((static_cast<uint64_t>(
+                     std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch())
+                         .count())
                  << 8) &
                 kSuffixMask) {}
 

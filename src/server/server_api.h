@@ -38,7 +38,7 @@ using Done = std::function<void(absl::StatusOr<T>)>;
 
 // Caller identity and request metadata extracted by the api layer.
 struct RequestContext {
-  std::string token;        // "token" gRPC metadata / Authorization header
+  std::string token;  // "token" gRPC metadata / Authorization header
   // Common name of the client's verified TLS certificate (empty without one). With
   // --client-cert-auth and no token it is the user name (docs/security.md).
   std::string cert_common_name;
@@ -86,8 +86,7 @@ class ServerApi {
                      Done<etcdserverpb::RangeResponse> done) = 0;
   virtual void Put(const RequestContext& ctx, const etcdserverpb::PutRequest& req,
                    Done<etcdserverpb::PutResponse> done) = 0;
-  virtual void DeleteRange(const RequestContext& ctx,
-                           const etcdserverpb::DeleteRangeRequest& req,
+  virtual void DeleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
                            Done<etcdserverpb::DeleteRangeResponse> done) = 0;
   virtual void Txn(const RequestContext& ctx, const etcdserverpb::TxnRequest& req,
                    Done<etcdserverpb::TxnResponse> done) = 0;
@@ -97,18 +96,15 @@ class ServerApi {
   // --- Lease ---
   virtual void LeaseGrant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                           Done<etcdserverpb::LeaseGrantResponse> done) = 0;
-  virtual void LeaseRevoke(const RequestContext& ctx,
-                           const etcdserverpb::LeaseRevokeRequest& req,
+  virtual void LeaseRevoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
                            Done<etcdserverpb::LeaseRevokeResponse> done) = 0;
   // One keep-alive: the response's TTL is 0 when the lease is unknown or expired.
-  virtual void LeaseRenew(const RequestContext& ctx,
-                          const etcdserverpb::LeaseKeepAliveRequest& req,
+  virtual void LeaseRenew(const RequestContext& ctx, const etcdserverpb::LeaseKeepAliveRequest& req,
                           Done<etcdserverpb::LeaseKeepAliveResponse> done) = 0;
   virtual void LeaseTimeToLive(const RequestContext& ctx,
                                const etcdserverpb::LeaseTimeToLiveRequest& req,
                                Done<etcdserverpb::LeaseTimeToLiveResponse> done) = 0;
-  virtual void LeaseLeases(const RequestContext& ctx,
-                           const etcdserverpb::LeaseLeasesRequest& req,
+  virtual void LeaseLeases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                            Done<etcdserverpb::LeaseLeasesResponse> done) = 0;
 
   // --- Cluster ---
@@ -116,11 +112,9 @@ class ServerApi {
                           Done<etcdserverpb::MemberListResponse> done) = 0;
   virtual void MemberAdd(const RequestContext& ctx, const etcdserverpb::MemberAddRequest& req,
                          Done<etcdserverpb::MemberAddResponse> done) = 0;
-  virtual void MemberRemove(const RequestContext& ctx,
-                            const etcdserverpb::MemberRemoveRequest& req,
+  virtual void MemberRemove(const RequestContext& ctx, const etcdserverpb::MemberRemoveRequest& req,
                             Done<etcdserverpb::MemberRemoveResponse> done) = 0;
-  virtual void MemberUpdate(const RequestContext& ctx,
-                            const etcdserverpb::MemberUpdateRequest& req,
+  virtual void MemberUpdate(const RequestContext& ctx, const etcdserverpb::MemberUpdateRequest& req,
                             Done<etcdserverpb::MemberUpdateResponse> done) = 0;
   virtual void MemberPromote(const RequestContext& ctx,
                              const etcdserverpb::MemberPromoteRequest& req,

@@ -61,8 +61,7 @@ void EtcdServer::Put(const RequestContext& ctx, const etcdserverpb::PutRequest& 
             /*turn_here=*/true);
 }
 
-void EtcdServer::DeleteRange(const RequestContext& ctx,
-                             const etcdserverpb::DeleteRangeRequest& req,
+void EtcdServer::DeleteRange(const RequestContext& ctx, const etcdserverpb::DeleteRangeRequest& req,
                              Done<etcdserverpb::DeleteRangeResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (auto s = ValidateDeleteRange(req); !s.ok()) return done(s);
@@ -115,8 +114,7 @@ void EtcdServer::Compact(const RequestContext& ctx, const etcdserverpb::Compacti
 
 // ---------------- Lease ----------------
 
-void EtcdServer::LeaseGrant(const RequestContext& ctx,
-                            const etcdserverpb::LeaseGrantRequest& req,
+void EtcdServer::LeaseGrant(const RequestContext& ctx, const etcdserverpb::LeaseGrantRequest& req,
                             Done<etcdserverpb::LeaseGrantResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   if (req.ttl() > lease::kMaxLeaseTTL) return done(errors::Make(errors::Err::kLeaseTTLTooLarge));
@@ -130,8 +128,7 @@ void EtcdServer::LeaseGrant(const RequestContext& ctx,
   ProposeAs(ctx, std::move(r), Complete<etcdserverpb::LeaseGrantResponse>(std::move(done)));
 }
 
-void EtcdServer::LeaseRevoke(const RequestContext& ctx,
-                             const etcdserverpb::LeaseRevokeRequest& req,
+void EtcdServer::LeaseRevoke(const RequestContext& ctx, const etcdserverpb::LeaseRevokeRequest& req,
                              Done<etcdserverpb::LeaseRevokeResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   serverpb::InternalRaftRequest r;
@@ -195,8 +192,7 @@ void EtcdServer::LeaseTimeToLive(const RequestContext& ctx,
   done(std::move(resp));
 }
 
-void EtcdServer::LeaseLeases(const RequestContext& ctx,
-                             const etcdserverpb::LeaseLeasesRequest& req,
+void EtcdServer::LeaseLeases(const RequestContext& ctx, const etcdserverpb::LeaseLeasesRequest& req,
                              Done<etcdserverpb::LeaseLeasesResponse> done) {
   if (auto s = CheckCommon(ctx); !s.ok()) return done(s);
   etcdserverpb::LeaseLeasesResponse resp;

@@ -80,8 +80,8 @@ ApplyResult EtcdServer::ApplyV2(const serverpb::V2Request& q) {
     }
     changed = o.ok();
     if (o.ok()) {
-      bool created = o.event.action == "create" ||
-                     (o.event.action == "set" && !o.event.prev_node.has_value());
+      bool created =
+          o.event.action == "create" || (o.event.action == "set" && !o.event.prev_node.has_value());
       resp->set_http_status(created ? 201 : 200);
       if (q.no_value_on_success()) {
         v2store::Event bare;

@@ -32,11 +32,11 @@ absl::StatusOr<std::unique_ptr<BackendImageReader>> BackendImageReader::Open(
   }
   uint64_t records = 0;
   for (char b : AllBuckets()) {
-    RETURN_IF_ERROR(r->view_->Scan(static_cast<Bucket>(b), "", "",
-                                   [&](std::string_view k, std::string_view v) {
-                                     records += RecordBytes(k.size(), v.size());
-                                     return true;
-                                   }));
+    RETURN_IF_ERROR(
+        r->view_->Scan(static_cast<Bucket>(b), "", "", [&](std::string_view k, std::string_view v) {
+          records += RecordBytes(k.size(), v.size());
+          return true;
+        }));
   }
   r->image_bytes_ = snapshot::ImageBytes(records);
   r->enc_ = std::make_unique<ImageEncoder>(r->meta_);
@@ -49,18 +49,17 @@ absl::Status BackendImageReader::Fill() {
     bool stopped = false;
     std::string last;
     const bool skip_first = resume_exclusive_;
-    RETURN_IF_ERROR(view_->Scan(
-        static_cast<Bucket>(buckets[bucket_idx_]), resume_key_, "",
-        [&](std::string_view k, std::string_view v) {
-          if (skip_first && k == resume_key_) return true;
-          enc_->AddRecord(buckets[bucket_idx_], k, v);
-          if (enc_->buffer()->size() >= batch_bytes_) {
-            last.assign(k);
-            stopped = true;
-            return false;
-          }
-          return true;
-        }));
+    RETURN_IF_ERROR(view_->Scan(static_cast<Bucket>(buckets[bucket_idx_]), resume_key_, "",
+                                [&](std::string_view k, std::string_view v) {
+                                  if (skip_first && k == resume_key_) return true;
+                                  enc_->AddRecord(buckets[bucket_idx_], k, v);
+                                  if (enc_->buffer()->size() >= batch_bytes_) {
+                                    last.assign(k);
+                                    stopped = true;
+                                    return false;
+                                  }
+                                  return true;
+                                }));
     if (stopped) {
       resume_key_ = std::move(last);
       resume_exclusive_ = true;
@@ -75,8 +74,7 @@ absl::Status BackendImageReader::Fill() {
     image_done_ = true;
     if (enc_->produced() != image_bytes_) {
       return absl::InternalError(absl::StrCat("snapshot: the read view changed between passes (",
-                                              image_bytes_, " then ", enc_->produced(),
-                                              " bytes)"));
+                                              image_bytes_, " then ", enc_->produced(), " bytes)"));
     }
   }
   return absl::OkStatus();

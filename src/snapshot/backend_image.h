@@ -48,11 +48,11 @@ class BackendImageReader {
   uint64_t image_bytes_ = 0;
   std::unique_ptr<ImageEncoder> enc_;
   Sha256Hasher sha_;
-  size_t bucket_idx_ = 0;        // next bucket to scan
-  std::string resume_key_;       // scan the current bucket from here
+  size_t bucket_idx_ = 0;          // next bucket to scan
+  std::string resume_key_;         // scan the current bucket from here
   bool resume_exclusive_ = false;  // resume_key_ itself was already emitted
   bool image_done_ = false;
-  std::string sha_tail_;         // the SHA-256, once the image is out
+  std::string sha_tail_;  // the SHA-256, once the image is out
   bool sha_computed_ = false;
 };
 

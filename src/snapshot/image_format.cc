@@ -140,9 +140,8 @@ absl::StatusOr<ImageSummary> ParseImage(std::string_view image, const RecordFn& 
   }
   uint32_t version = GetFixed32(image.data() + 8);
   if (version != kImageVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("unsupported snapshot image version ", version, " (this build reads ",
-                     kImageVersion, ")"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "unsupported snapshot image version ", version, " (this build reads ", kImageVersion, ")"));
   }
   if (GetFixed32(image.data() + 12) != 0) return Corrupt(12, "reserved header field is not 0");
   sum.meta.consistent_index = GetFixed64(image.data() + 16);
@@ -160,8 +159,8 @@ absl::StatusOr<ImageSummary> ParseImage(std::string_view image, const RecordFn& 
       uint32_t got = crc32c::Value(image.data(), pos);
       if (want != got) return Corrupt(pos, "CRC mismatch");
       if (count != sum.records) {
-        return Corrupt(rec_start, absl::StrCat("end record counts ", count, " records, found ",
-                                               sum.records));
+        return Corrupt(rec_start,
+                       absl::StrCat("end record counts ", count, " records, found ", sum.records));
       }
       pos += 4;
       for (size_t i = pos; i < image.size(); ++i) {
@@ -197,8 +196,8 @@ absl::StatusOr<SplitFile> SplitSavedFile(std::string_view file) {
   } else if (file.size() % kImageAlign == 0) {
     out.image = file;
   } else {
-    return Corrupt(file.size(), absl::StrCat("file size ", file.size(),
-                                             " is neither n*512 nor n*512+32 bytes"));
+    return Corrupt(file.size(),
+                   absl::StrCat("file size ", file.size(), " is neither n*512 nor n*512+32 bytes"));
   }
   return out;
 }

@@ -75,8 +75,8 @@ struct ImageSummary {
 };
 
 // Called for each record in order; return a non-OK status to stop.
-using RecordFn = std::function<absl::Status(char bucket, std::string_view key,
-                                            std::string_view value)>;
+using RecordFn =
+    std::function<absl::Status(char bucket, std::string_view key, std::string_view value)>;
 
 // Parses and checks `image` (without its SHA-256): magic, version, record framing, end
 // record, count, CRC, padding. Corruption is DataLoss with a reason; `fn` may be null.

@@ -24,8 +24,7 @@ absl::StatusOr<ImageStatus> StatusOfFile(std::string_view file) {
   int last_bucket = -1;
   uint32_t crc = 0;
   const char key_bucket = static_cast<char>(storage::Bucket::kKey);
-  auto parsed = ParseImage(split->image, [&](char bucket, std::string_view k,
-                                             std::string_view v) {
+  auto parsed = ParseImage(split->image, [&](char bucket, std::string_view k, std::string_view v) {
     if (static_cast<int>(static_cast<uint8_t>(bucket)) != last_bucket) {
       last_bucket = static_cast<uint8_t>(bucket);
       crc = crc32c::Extend(crc, &bucket, 1);

@@ -18,10 +18,10 @@ namespace etcd::snapshot {
 
 struct ImageStatus {
   uint32_t hash = 0;
-  int64_t revision = 0;     // newest mvcc revision in the key bucket
-  int64_t total_keys = 0;   // records in every bucket, as etcd counts bbolt keys
-  int64_t total_size = 0;   // image bytes (without the trailing SHA-256)
-  std::string version;      // storage version ("3.5.0"), as etcdutl 3.5 prints it
+  int64_t revision = 0;    // newest mvcc revision in the key bucket
+  int64_t total_keys = 0;  // records in every bucket, as etcd counts bbolt keys
+  int64_t total_size = 0;  // image bytes (without the trailing SHA-256)
+  std::string version;     // storage version ("3.5.0"), as etcdutl 3.5 prints it
 };
 
 // The text etcd prints when a snapshot's content fails its checks.

@@ -273,8 +273,7 @@ absl::Status LevelDbBackend::Scan(Bucket bucket, std::string_view from, std::str
       if (db_ok && std::string_view(ov->first) == ToView(it->key())) it->Next();
       const auto& entry = *ov;
       ++ov;
-      if (entry.second.has_value() &&
-          !fn(std::string_view(entry.first).substr(1), *entry.second)) {
+      if (entry.second.has_value() && !fn(std::string_view(entry.first).substr(1), *entry.second)) {
         break;
       }
       continue;

@@ -46,9 +46,8 @@ absl::Status FromLevelDb(const leveldb::Status& s);
 
 class LevelDbBackend final : public Backend {
  public:
-  static absl::StatusOr<std::unique_ptr<LevelDbBackend>> OpenDb(Env* env,
-                                                               const std::string& dir,
-                                                               const BackendOptions& options);
+  static absl::StatusOr<std::unique_ptr<LevelDbBackend>> OpenDb(Env* env, const std::string& dir,
+                                                                const BackendOptions& options);
   ~LevelDbBackend() override;
 
   void Put(Bucket bucket, std::string_view key, std::string_view value) override;
@@ -98,18 +97,18 @@ class LevelDbBackend final : public Backend {
    private:
     static constexpr size_t kBlock = 64 << 10;
     std::vector<std::unique_ptr<char[]>> blocks_;
-    std::vector<std::unique_ptr<char[]>> large_;   // one per copy bigger than kBlock / 4
-    size_t current_ = 0;                           // the block being filled
-    size_t used_ = 0;                              // bytes used in it
+    std::vector<std::unique_ptr<char[]>> large_;  // one per copy bigger than kBlock / 4
+    size_t current_ = 0;                          // the block being filled
+    size_t used_ = 0;                             // bytes used in it
   };
 
   // Applier thread only. Pending writes: bucket byte + key -> value (nullopt: delete).
   // Keys and values point into arena_ or owned_ until the commit that writes them.
   std::map<std::string_view, std::optional<std::string_view>, std::less<>> pending_;
   ByteArena arena_;
-  std::deque<std::string> owned_;  // PutOwned values (a deque never moves its elements)
+  std::deque<std::string> owned_;             // PutOwned values (a deque never moves its elements)
   std::optional<leveldb::WriteBatch> batch_;  // Commit's batch, kept for its buffer
-  mutable std::string scratch_;  // GetWith's read buffer
+  mutable std::string scratch_;               // GetWith's read buffer
   std::atomic<uint64_t> consistent_index_{0};
   std::atomic<uint64_t> consistent_term_{0};
 };

@@ -21,12 +21,28 @@ namespace {
 // Field names the sink sets itself or that journald gives a meaning to.
 const std::set<std::string, std::less<>>& ReservedNames() {
   static const auto* names = new std::set<std::string, std::less<>>{
-      "MESSAGE",        "MESSAGE_ID",       "PRIORITY",        "SYSLOG_IDENTIFIER",
-      "SYSLOG_FACILITY", "SYSLOG_PID",      "SYSLOG_TIMESTAMP", "SYSLOG_RAW",
-      "CODE_FILE",      "CODE_LINE",        "CODE_FUNC",       "ERRNO",
-      "TID",            "DOCUMENTATION",    "INVOCATION_ID",   "USER_INVOCATION_ID",
-      "UNIT",           "USER_UNIT",        "OBJECT_PID",      "ETCD_NAME",
-      "ETCD_MEMBER_ID", "ETCD_CLUSTER_ID",
+      "MESSAGE",
+      "MESSAGE_ID",
+      "PRIORITY",
+      "SYSLOG_IDENTIFIER",
+      "SYSLOG_FACILITY",
+      "SYSLOG_PID",
+      "SYSLOG_TIMESTAMP",
+      "SYSLOG_RAW",
+      "CODE_FILE",
+      "CODE_LINE",
+      "CODE_FUNC",
+      "ERRNO",
+      "TID",
+      "DOCUMENTATION",
+      "INVOCATION_ID",
+      "USER_INVOCATION_ID",
+      "UNIT",
+      "USER_UNIT",
+      "OBJECT_PID",
+      "ETCD_NAME",
+      "ETCD_MEMBER_ID",
+      "ETCD_CLUSTER_ID",
   };
   return *names;
 }
@@ -157,7 +173,8 @@ bool ParseNative(std::string_view d, std::vector<std::string>* fields) {
     d.remove_prefix(nl + 1);
     if (d.size() < 8) return false;
     uint64_t len = 0;
-    for (int i = 0; i < 8; ++i) len |= static_cast<uint64_t>(static_cast<unsigned char>(d[i])) << (8 * i);
+    for (int i = 0; i < 8; ++i)
+      len |= static_cast<uint64_t>(static_cast<unsigned char>(d[i])) << (8 * i);
     d.remove_prefix(8);
     if (d.size() < len + 1 || d[len] != '\n') return false;
     fields->push_back(std::string(line).append("=").append(d.substr(0, len)));
@@ -188,11 +205,16 @@ std::string JournalFieldName(std::string_view key) {
 
 int JournalPriority(log::Level level) {
   switch (level) {
-    case log::Level::kDebug: return 7;
-    case log::Level::kInfo: return 6;
-    case log::Level::kWarn: return 4;
-    case log::Level::kError: return 3;
-    case log::Level::kFatal: return 2;
+    case log::Level::kDebug:
+      return 7;
+    case log::Level::kInfo:
+      return 6;
+    case log::Level::kWarn:
+      return 4;
+    case log::Level::kError:
+      return 3;
+    case log::Level::kFatal:
+      return 2;
   }
   return 6;
 }
@@ -210,7 +232,8 @@ void JournalSink::SetIdentity(std::string name, std::string member_id, std::stri
 std::vector<std::string> JournalSink::Fields(const log::Record& record) const {
   std::vector<std::string> out;
   std::string message(record.message);
-  for (const log::Field& f : record.fields) absl::StrAppend(&message, " ", f.key, "=", LogfmtValue(f));
+  for (const log::Field& f : record.fields)
+    absl::StrAppend(&message, " ", f.key, "=", LogfmtValue(f));
   out.push_back(absl::StrCat("MESSAGE=", message));
   out.push_back(absl::StrCat("PRIORITY=", JournalPriority(record.level)));
   out.push_back(absl::StrCat("SYSLOG_IDENTIFIER=", identifier_));

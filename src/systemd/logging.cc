@@ -50,8 +50,8 @@ absl::StatusOr<Logging> SetUpLogging(const LoggingOptions& options) {
     return it == options.env.end() ? std::string() : it->second;
   };
   const std::string override_socket = env(kJournalSocketOverride);
-  const bool stderr_is_journal =
-      !env("JOURNAL_STREAM").empty() && JournalStreamMatches(env("JOURNAL_STREAM"), options.stderr_fd);
+  const bool stderr_is_journal = !env("JOURNAL_STREAM").empty() &&
+                                 JournalStreamMatches(env("JOURNAL_STREAM"), options.stderr_fd);
 
   std::vector<std::shared_ptr<log::Sink>> sinks;
   bool want_journal = false;
@@ -88,9 +88,9 @@ absl::StatusOr<Logging> SetUpLogging(const LoggingOptions& options) {
       struct stat st {};
       if (::stat(options.journal_socket.c_str(), &st) != 0) {
         // etcd's text for the same situation.
-        return absl::FailedPreconditionError(
-            absl::StrCat("can't find journal (dial unixgram ", options.journal_socket,
-                         ": connect: ", GoErrno(errno), ")"));
+        return absl::FailedPreconditionError(absl::StrCat("can't find journal (dial unixgram ",
+                                                          options.journal_socket,
+                                                          ": connect: ", GoErrno(errno), ")"));
       }
       writer = NewSdJournalWriter();
     }

@@ -30,7 +30,7 @@ namespace etcd::systemd {
 inline constexpr char kJournalSocketOverride[] = "ETCDCPP_JOURNAL_SOCKET";
 
 struct LoggingOptions {
-  std::string logger = "capnslog";          // "zap" or "capnslog"
+  std::string logger = "capnslog";  // "zap" or "capnslog"
   std::vector<std::string> outputs{"default"};
   std::string level = "info";
   // The process environment (JOURNAL_STREAM, ETCDCPP_JOURNAL_SOCKET are looked at).

@@ -67,13 +67,17 @@ PeerCount Notifier::ProbePeers() const {
 std::string Notifier::StatusFor(Phase phase, const PeerCount& peers) const {
   switch (phase) {
     case Phase::kInit:
-    case Phase::kStarting: return "starting";
-    case Phase::kReplayingWal: return "replaying WAL";
+    case Phase::kStarting:
+      return "starting";
+    case Phase::kReplayingWal:
+      return "replaying WAL";
     case Phase::kWaitingForQuorum:
       return absl::StrCat("waiting for quorum: ", peers.reachable, "/", peers.total,
                           " peers reachable");
-    case Phase::kServing: return "serving";
-    case Phase::kStopping: return "stopping";
+    case Phase::kServing:
+      return "serving";
+    case Phase::kStopping:
+      return "stopping";
   }
   return "starting";
 }
@@ -150,8 +154,8 @@ void Notifier::Tick() {
       } else if (now >= next_keepalive_ || status != status_) {
         status_ = status;
         next_keepalive_ = now + opts_.keepalive;
-        msgs.push_back(absl::StrCat("STATUS=", status_, "\nEXTEND_TIMEOUT_USEC=",
-                                    opts_.extend_timeout.count()));
+        msgs.push_back(absl::StrCat("STATUS=", status_,
+                                    "\nEXTEND_TIMEOUT_USEC=", opts_.extend_timeout.count()));
       }
     } else if (status != status_) {
       status_ = status;

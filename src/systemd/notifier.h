@@ -84,11 +84,11 @@ class Notifier {
   void SetHealthProbe(std::function<bool()> probe);
 
   // Start-up phases, in order (each may be skipped).
-  void Starting();                      // STATUS=starting
-  void ReplayingWal();                  // STATUS=replaying WAL
+  void Starting();                        // STATUS=starting
+  void ReplayingWal();                    // STATUS=replaying WAL
   void WaitingForQuorum(bool ready_now);  // STATUS=waiting for quorum: k/n peers reachable
-  void Serving();                       // READY=1 (once) + STATUS=serving
-  void Stopping();                      // STOPPING=1 + STATUS=stopping
+  void Serving();                         // READY=1 (once) + STATUS=serving
+  void Stopping();                        // STOPPING=1 + STATUS=stopping
 
   // Periodic work at clock->Now(): keep-alives, READY after the grace, STATUS refresh,
   // watchdog.

@@ -32,7 +32,8 @@ absl::Status WriteFile(const std::string& path, const std::string& data, mode_t 
   const std::string tmp = path + ".tmp";
   int fd = open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0) {
-    return absl::FailedPreconditionError(absl::StrCat("auto-tls: open ", tmp, ": ", strerror(errno)));
+    return absl::FailedPreconditionError(
+        absl::StrCat("auto-tls: open ", tmp, ": ", strerror(errno)));
   }
   fchmod(fd, mode);
   size_t off = 0;
@@ -42,7 +43,8 @@ absl::Status WriteFile(const std::string& path, const std::string& data, mode_t 
     if (n < 0) {
       int e = errno;
       close(fd);
-      return absl::FailedPreconditionError(absl::StrCat("auto-tls: write ", tmp, ": ", strerror(e)));
+      return absl::FailedPreconditionError(
+          absl::StrCat("auto-tls: write ", tmp, ": ", strerror(e)));
     }
     off += static_cast<size_t>(n);
   }

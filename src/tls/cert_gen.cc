@@ -78,17 +78,16 @@ absl::StatusOr<KeyCert> GenerateCertificate(const CertSpec& spec, const KeyCert*
   }
   if (!spec.common_name.empty()) {
     X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
-                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()),
-                               -1, -1, 0);
+                               reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1,
+                               -1, 0);
   }
-  X509_set_issuer_name(cert.get(),
-                       issuer_cert ? X509_get_subject_name(issuer_cert.get()) : name);
+  X509_set_issuer_name(cert.get(), issuer_cert ? X509_get_subject_name(issuer_cert.get()) : name);
 
   X509* signer = issuer_cert ? issuer_cert.get() : cert.get();
   if (spec.is_ca) {
     RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_basic_constraints, "critical,CA:TRUE"));
-    RETURN_IF_ERROR(AddExt(cert.get(), signer, NID_key_usage,
-                           "critical,digitalSignature,keyCertSign,cRLSign"));
+    RETURN_IF_ERROR(
+        AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyCertSign,cRLSign"));
   } else {
     RETURN_IF_ERROR(
         AddExt(cert.get(), signer, NID_key_usage, "critical,digitalSignature,keyEncipherment"));

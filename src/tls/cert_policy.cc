@@ -28,7 +28,8 @@ bool IsIp(const std::string& host) {
 
 // The IP and DNS SANs of `cert`, in order, IPs as text.
 void Sans(X509* cert, std::vector<std::string>* ips, std::vector<std::string>* dns) {
-  auto* names = static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
+  auto* names =
+      static_cast<GENERAL_NAMES*>(X509_get_ext_d2i(cert, NID_subject_alt_name, nullptr, nullptr));
   if (names == nullptr) return;
   for (int i = 0; i < sk_GENERAL_NAME_num(names); ++i) {
     const GENERAL_NAME* n = sk_GENERAL_NAME_value(names, i);
@@ -41,7 +42,8 @@ void Sans(X509* cert, std::vector<std::string>* ips, std::vector<std::string>* d
       char buf[INET6_ADDRSTRLEN] = {};
       int family = ASN1_STRING_length(o) == 4 ? AF_INET : AF_INET6;
       if (ASN1_STRING_length(o) != 4 && ASN1_STRING_length(o) != 16) continue;
-      if (inet_ntop(family, ASN1_STRING_get0_data(o), buf, sizeof buf) != nullptr) ips->push_back(buf);
+      if (inet_ntop(family, ASN1_STRING_get0_data(o), buf, sizeof buf) != nullptr)
+        ips->push_back(buf);
     }
   }
   GENERAL_NAMES_free(names);
@@ -71,15 +73,16 @@ Resolver SystemResolver() {
     hints.ai_socktype = SOCK_STREAM;
     addrinfo* res = nullptr;
     if (int rc = getaddrinfo(host.c_str(), nullptr, &hints, &res); rc != 0) {
-      return absl::NotFoundError(absl::StrCat("lookup ", host, ": ",
-                                              rc == EAI_NONAME ? "no such host" : gai_strerror(rc)));
+      return absl::NotFoundError(absl::StrCat(
+          "lookup ", host, ": ", rc == EAI_NONAME ? "no such host" : gai_strerror(rc)));
     }
     std::vector<std::string> out;
     for (addrinfo* a = res; a != nullptr; a = a->ai_next) {
       char buf[INET6_ADDRSTRLEN] = {};
-      const void* addr = a->ai_family == AF_INET
-                             ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
-                             : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
+      const void* addr =
+          a->ai_family == AF_INET
+              ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(a->ai_addr)->sin_addr)
+              : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(a->ai_addr)->sin6_addr);
       if (inet_ntop(a->ai_family, addr, buf, sizeof buf) != nullptr) out.push_back(buf);
     }
     freeaddrinfo(res);
@@ -98,8 +101,8 @@ absl::Status CheckRemoteSan(X509* leaf, const std::string& remote_ip, const Reso
       if (CanonicalIp(ip) == remote) return absl::OkStatus();
     }
     if (dns.empty()) {
-      return absl::PermissionDeniedError(absl::StrCat("x509: certificate is valid for ",
-                                                      absl::StrJoin(ips, ", "), ", not ", remote_ip));
+      return absl::PermissionDeniedError(absl::StrCat(
+          "x509: certificate is valid for ", absl::StrJoin(ips, ", "), ", not ", remote_ip));
     }
   }
   std::string lookup_error;
@@ -113,9 +116,9 @@ absl::Status CheckRemoteSan(X509* leaf, const std::string& remote_ip, const Reso
       if (CanonicalIp(a) == remote) return absl::OkStatus();
     }
   }
-  return absl::PermissionDeniedError(absl::StrCat(
-      "tls: \"", remote_ip, "\" does not match any of DNSNames ", GoQuoted(dns),
-      lookup_error.empty() ? "" : absl::StrCat(" (", lookup_error, ")")));
+  return absl::PermissionDeniedError(
+      absl::StrCat("tls: \"", remote_ip, "\" does not match any of DNSNames ", GoQuoted(dns),
+                   lookup_error.empty() ? "" : absl::StrCat(" (", lookup_error, ")")));
 }
 
 std::shared_ptr<X509_CRL> ShareCrl(X509CrlPtr crl) {
@@ -133,8 +136,8 @@ absl::Status CertPolicy::CheckRevoked(X509* cert) const {
   X509_REVOKED* revoked = nullptr;
   if (X509_CRL_get0_by_serial(crl.get(), &revoked,
                               const_cast<ASN1_INTEGER*>(X509_get0_serialNumber(cert))) == 1) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        "certificate revoked (serial ", SerialHex(cert), ", CN \"", CommonName(cert), "\")"));
+    return absl::PermissionDeniedError(absl::StrCat("certificate revoked (serial ", SerialHex(cert),
+                                                    ", CN \"", CommonName(cert), "\")"));
   }
   return absl::OkStatus();
 }
@@ -144,8 +147,9 @@ absl::Status CertPolicy::CheckLeaf(X509* leaf) const {
   if (!allowed_cn.empty()) {
     std::string cn = CommonName(leaf);
     if (cn != allowed_cn) {
-      return absl::PermissionDeniedError(absl::StrCat("CommonName authentication failed (certificate CN \"",
-                                                      cn, "\", allowed \"", allowed_cn, "\")"));
+      return absl::PermissionDeniedError(
+          absl::StrCat("CommonName authentication failed (certificate CN \"", cn, "\", allowed \"",
+                       allowed_cn, "\")"));
     }
   }
   if (!allowed_hostname.empty() && !CoversHost(leaf, allowed_hostname)) {

@@ -17,8 +17,8 @@
 namespace etcd::tls {
 
 struct CertPolicy {
-  std::string allowed_cn;        // empty: any CN
-  std::string allowed_hostname;  // empty: any; else a DNS name or IP the cert must cover
+  std::string allowed_cn;         // empty: any CN
+  std::string allowed_hostname;   // empty: any; else a DNS name or IP the cert must cover
   std::shared_ptr<X509_CRL> crl;  // null: no CRL
 
   bool empty() const { return allowed_cn.empty() && allowed_hostname.empty() && crl == nullptr; }

@@ -49,8 +49,8 @@ absl::StatusOr<Credentials> ParseCredentials(const TlsOptions& o, const FileCont
     return absl::FailedPreconditionError(absl::StrCat(o.Flag(field), " ", Quoted(path), ": ", why));
   };
   if (o.cert_file.empty() != o.key_file.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        o.Flag("cert-file"), " and ", o.Flag("key-file"), " must be given together"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(o.Flag("cert-file"), " and ", o.Flag("key-file"), " must be given together"));
   }
   if (!o.cert_file.empty()) {
     auto chain = ParseCertificates(f.cert);

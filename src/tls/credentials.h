@@ -2,7 +2,8 @@
 // the trusted CA bundle and the CRL, through the Env seam (MemEnv in tests). Every
 // error names the flag and the file, e.g.
 //   --cert-file "/etc/etcd/server.pem": open /etc/etcd/server.pem: no such file or directory
-//   --key-file "/k.pem" does not match the certificate in --cert-file "/c.pem" (key values mismatch)
+//   --key-file "/k.pem" does not match the certificate in --cert-file "/c.pem" (key values
+//   mismatch)
 //
 // Thread safety: free functions; the returned values are owned by the caller.
 #pragma once
@@ -38,8 +39,7 @@ absl::StatusOr<FileContents> ReadFiles(Env* env, const TlsOptions& options);
 
 // Parses and cross-checks: a certificate and a key are both present and match, the CA
 // file holds at least one certificate, the CRL parses.
-absl::StatusOr<Credentials> ParseCredentials(const TlsOptions& options,
-                                             const FileContents& files);
+absl::StatusOr<Credentials> ParseCredentials(const TlsOptions& options, const FileContents& files);
 
 // ReadFiles + ParseCredentials.
 absl::StatusOr<Credentials> LoadCredentials(Env* env, const TlsOptions& options);

@@ -43,11 +43,13 @@ std::string Presented(grpc::experimental::TlsCustomVerificationCheckRequest* req
 class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifier {
  public:
   PeerVerifier(Env* env, TlsOptions options, bool client_side, PeerRefusalHook hook)
-      : env_(env), options_(std::move(options)), client_side_(client_side), hook_(std::move(hook)) {}
+      : env_(env),
+        options_(std::move(options)),
+        client_side_(client_side),
+        hook_(std::move(hook)) {}
 
   bool Verify(grpc::experimental::TlsCustomVerificationCheckRequest* request,
-              std::function<void(grpc::Status)> /*callback*/,
-              grpc::Status* sync_status) override {
+              std::function<void(grpc::Status)> /*callback*/, grpc::Status* sync_status) override {
     absl::Status s = Check(request);
     if (s.ok()) {
       *sync_status = grpc::Status::OK;
@@ -76,7 +78,8 @@ class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifie
       if (!client_side_ && !options_.client_cert_auth) return absl::OkStatus();
       return absl::PermissionDeniedError("no certificate presented");
     }
-    ASSIGN_OR_RETURN(auto leaf, ParseCertificates(std::string_view(leaf_pem.data(), leaf_pem.size())));
+    ASSIGN_OR_RETURN(auto leaf,
+                     ParseCertificates(std::string_view(leaf_pem.data(), leaf_pem.size())));
     if (leaf.empty()) return absl::PermissionDeniedError("no certificate presented");
     ASSIGN_OR_RETURN(auto chain,
                      ParseCertificates(std::string_view(chain_pem.data(), chain_pem.size())));
@@ -86,11 +89,11 @@ class PeerVerifier final : public grpc::experimental::ExternalCertificateVerifie
     RETURN_IF_ERROR(policy.CheckLeaf(leaf[0].get()));
     std::vector<X509Ptr>& chain_leaf = leaf;
     if (client_side_ && !options_.auto_tls) {
-      std::string host = TargetHost(std::string(request->target_name().data(),
-                                                request->target_name().size()));
+      std::string host =
+          TargetHost(std::string(request->target_name().data(), request->target_name().size()));
       if (!host.empty() && !CoversHost(chain_leaf[0].get(), host)) {
-        return absl::PermissionDeniedError(absl::StrCat(
-            "x509: certificate is not valid for ", host, " (the peer URL's host)"));
+        return absl::PermissionDeniedError(
+            absl::StrCat("x509: certificate is not valid for ", host, " (the peer URL's host)"));
       }
     }
     return absl::OkStatus();
@@ -221,7 +224,8 @@ absl::StatusOr<PeerCredentials> MakePeerCredentials(Env* env, const TlsOptions& 
         for (const char* prefix : {"ipv4:", "ipv6:"}) {
           if (where.rfind(prefix, 0) == 0) where = Unescape(where.substr(5));
         }
-        if (hook) hook(absl::StrCat("incoming peer connection from ", where), std::string(s.message()));
+        if (hook)
+          hook(absl::StrCat("incoming peer connection from ", where), std::string(s.message()));
       }
       return s;
     };

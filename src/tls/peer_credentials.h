@@ -43,8 +43,9 @@ struct PeerCredentials {
 std::string GrpcPeerHost(const std::string& grpc_peer);
 
 // Called when the verifier refuses a certificate: `who` is "dialing 127.0.0.1:2380",
-// "incoming peer connection" or "incoming peer connection from 127.0.0.1:40000", `reason` e.g. "CommonName authentication failed
-// (certificate CN \"bad\", allowed \"m1\")". May be called from gRPC threads.
+// "incoming peer connection" or "incoming peer connection from 127.0.0.1:40000", `reason` e.g.
+// "CommonName authentication failed (certificate CN \"bad\", allowed \"m1\")". May be called from
+// gRPC threads.
 using PeerRefusalHook = std::function<void(const std::string& who, const std::string& reason)>;
 
 // Checks the files first (errors name the flag and the file), then builds both sides.

@@ -32,8 +32,8 @@ int FailureSinkIndex() {
 
 int VerifyCallback(int preverify_ok, X509_STORE_CTX* store) {
   if (preverify_ok != 1) return preverify_ok;
-  SSL* ssl = static_cast<SSL*>(
-      X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  SSL* ssl =
+      static_cast<SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
   if (ssl == nullptr) return 1;
   auto* data = static_cast<CtxData*>(SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), CtxDataIndex()));
   if (data == nullptr || data->policy.empty()) return 1;
@@ -72,30 +72,28 @@ int SelectAlpn(SSL* /*ssl*/, const unsigned char** out, unsigned char* outlen,
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<SSL_CTX>> BuildServerContext(const TlsOptions& o,
-                                                            Credentials c) {
+absl::StatusOr<std::shared_ptr<SSL_CTX>> BuildServerContext(const TlsOptions& o, Credentials c) {
   if (c.chain.empty() || c.key == nullptr) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("TLS key/cert (", o.Flag("cert-file"), ", ", o.Flag("key-file"),
-                     ") must be provided"));
+    return absl::FailedPreconditionError(absl::StrCat("TLS key/cert (", o.Flag("cert-file"), ", ",
+                                                      o.Flag("key-file"), ") must be provided"));
   }
   ERR_clear_error();
   std::shared_ptr<SSL_CTX> ctx(SSL_CTX_new(TLS_server_method()), SSL_CTX_free);
   if (ctx == nullptr) return absl::InternalError(absl::StrCat("SSL_CTX_new: ", TakeOpenSslError()));
   RETURN_IF_ERROR(ApplyCipherSuites(ctx.get(), o.cipher_suites));
   SSL_CTX_set_options(ctx.get(), SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE |
-                                  SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_mode(ctx.get(), SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER |
+                                  SSL_MODE_RELEASE_BUFFERS);
   if (SSL_CTX_use_certificate(ctx.get(), c.chain[0].get()) != 1) {
-    return absl::FailedPreconditionError(absl::StrCat(o.Flag("cert-file"), " \"", o.cert_file,
-                                                      "\": ", TakeOpenSslError()));
+    return absl::FailedPreconditionError(
+        absl::StrCat(o.Flag("cert-file"), " \"", o.cert_file, "\": ", TakeOpenSslError()));
   }
   for (size_t i = 1; i < c.chain.size(); ++i) SSL_CTX_add1_chain_cert(ctx.get(), c.chain[i].get());
   if (SSL_CTX_use_PrivateKey(ctx.get(), c.key.get()) != 1 ||
       SSL_CTX_check_private_key(ctx.get()) != 1) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        o.Flag("key-file"), " \"", o.key_file, "\" does not match the certificate in ",
-        o.Flag("cert-file"), " \"", o.cert_file, "\" (", TakeOpenSslError(), ")"));
+    return absl::FailedPreconditionError(
+        absl::StrCat(o.Flag("key-file"), " \"", o.key_file, "\" does not match the certificate in ",
+                     o.Flag("cert-file"), " \"", o.cert_file, "\" (", TakeOpenSslError(), ")"));
   }
   auto* data = new CtxData();
   data->policy.allowed_cn = o.allowed_cn;
@@ -171,9 +169,10 @@ ServerTlsContext::Current ServerTlsContext::Get() {
     std::string text(error.message());
     if (text != last_error_) {
       last_error_ = text;
-      out.reload_error = absl::Status(error.code(), "certificate files changed but cannot be "
-                                                    "loaded; still serving the previous ones: " +
-                                                        text);
+      out.reload_error = absl::Status(error.code(),
+                                      "certificate files changed but cannot be "
+                                      "loaded; still serving the previous ones: " +
+                                          text);
     }
   }
   out.ctx = ctx_;

@@ -49,8 +49,7 @@ std::string ClusterMismatchMessage(uint64_t local_id, const std::vector<std::str
                                    uint64_t remote_cluster) {
   return absl::StrCat("cluster ID mismatch: local member ", Describe(local_id, local_urls),
                       " is in cluster ", HexId(local_cluster), ", remote member ",
-                      Describe(remote_id, remote_urls), " claims cluster ",
-                      HexId(remote_cluster));
+                      Describe(remote_id, remote_urls), " claims cluster ", HexId(remote_cluster));
 }
 
 absl::Status CheckCaller(const LocalIdentity& local, const peerpb::HandshakeRequest& hello,
@@ -58,22 +57,21 @@ absl::Status CheckCaller(const LocalIdentity& local, const peerpb::HandshakeRequ
   std::vector<std::string> remote_urls = Urls(hello.peer_urls());
   bool unknown_ok = allow_unknown_cluster && hello.cluster_id() == 0;
   if (hello.cluster_id() != local.cluster_id && !unknown_ok) {
-    return absl::FailedPreconditionError(
-        ClusterMismatchMessage(local.member_id, local.peer_urls, local.cluster_id,
-                               hello.member_id(), remote_urls, hello.cluster_id()));
+    return absl::FailedPreconditionError(ClusterMismatchMessage(local.member_id, local.peer_urls,
+                                                                local.cluster_id, hello.member_id(),
+                                                                remote_urls, hello.cluster_id()));
   }
   if (hello.to() != 0 && hello.to() != local.member_id) {
     return absl::FailedPreconditionError(absl::StrCat(
         "member ID mismatch: local member ", Describe(local.member_id, local.peer_urls),
         " of cluster ", HexId(local.cluster_id), " was called by member ",
-        Describe(hello.member_id(), remote_urls), " meaning to reach member ",
-        HexId(hello.to())));
+        Describe(hello.member_id(), remote_urls), " meaning to reach member ", HexId(hello.to())));
   }
   if (caller_removed) {
-    return absl::PermissionDeniedError(absl::StrCat(
-        kRemovedPrefix, ": member ", Describe(hello.member_id(), remote_urls),
-        " was removed from cluster ", HexId(local.cluster_id), "; refused by member ",
-        Describe(local.member_id, local.peer_urls)));
+    return absl::PermissionDeniedError(
+        absl::StrCat(kRemovedPrefix, ": member ", Describe(hello.member_id(), remote_urls),
+                     " was removed from cluster ", HexId(local.cluster_id), "; refused by member ",
+                     Describe(local.member_id, local.peer_urls)));
   }
   return absl::OkStatus();
 }
@@ -88,10 +86,9 @@ absl::Status CheckCallee(const LocalIdentity& local, uint64_t expected_id, const
   }
   if (response.member_id() != expected_id) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "member ID mismatch: local member ", Describe(local.member_id, local.peer_urls),
-        " dialed ", url, " to reach member ", HexId(expected_id), " but reached member ",
-        Describe(response.member_id(), remote_urls), " of cluster ",
-        HexId(response.cluster_id())));
+        "member ID mismatch: local member ", Describe(local.member_id, local.peer_urls), " dialed ",
+        url, " to reach member ", HexId(expected_id), " but reached member ",
+        Describe(response.member_id(), remote_urls), " of cluster ", HexId(response.cluster_id())));
   }
   return absl::OkStatus();
 }

@@ -3,6 +3,9 @@
 // Thread safety: a plain value, copied into the Transport at construction.
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/security/server_credentials.h>
+
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -10,9 +13,6 @@
 #include <memory>
 #include <string>
 #include <vector>
-
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/status.h"
 

@@ -7,8 +7,8 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
 #include <chrono>
+#include <cstring>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -358,8 +358,7 @@ absl::Status Peer::Pump(
   }
 }
 
-void Peer::ReadPongs(
-    grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream) {
+void Peer::ReadPongs(grpc::ClientReaderWriter<peerpb::PeerEnvelope, peerpb::PeerEnvelope>* stream) {
   peerpb::PeerEnvelope env;
   while (stream->Read(&env)) {
     if (!env.has_pong()) continue;
@@ -384,7 +383,8 @@ absl::Status Peer::RunPipe(const PeerUrl& target, const std::string& url,
     if (!WriteAll(fd, first.data(), first.size())) {
       int err = errno;
       close(fd);
-      return Annotate(absl::UnavailableError(absl::StrCat("write: ", std::strerror(err))), id_, url);
+      return Annotate(absl::UnavailableError(absl::StrCat("write: ", std::strerror(err))), id_,
+                      url);
     }
   }
   SetNonBlocking(fd, true);
@@ -407,7 +407,8 @@ absl::Status Peer::RunPipe(const PeerUrl& target, const std::string& url,
     out_msgs_ = 0;
     // What queued while connecting goes first, in order.
     while (!queue_.empty()) {
-      std::vector<raftpb::Message> batch = queue_.PopBatch(opt.max_batch_messages, opt.max_batch_bytes);
+      std::vector<raftpb::Message> batch =
+          queue_.PopBatch(opt.max_batch_messages, opt.max_batch_bytes);
       AppendToPipeLocked(batch.data(), batch.size());
     }
     FlushPipeLocked();
@@ -466,8 +467,8 @@ void Peer::AppendToPipeLocked(raftpb::Message* msgs, size_t n) {
 
 void Peer::FlushPipeLocked() {
   while (pipe_fd_ >= 0 && pipe_errno_ == 0 && out_off_ < out_.size()) {
-    ssize_t w = send(pipe_fd_, out_.data() + out_off_, out_.size() - out_off_,
-                     MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t w =
+        send(pipe_fd_, out_.data() + out_off_, out_.size() - out_off_, MSG_DONTWAIT | MSG_NOSIGNAL);
     if (w < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK) {
@@ -510,8 +511,9 @@ absl::Status Peer::PumpPipe(int fd, const std::string& url) {
       for (;;) {
         if (stopping_) return absl::CancelledError("peer transport stopped");
         if (pipe_errno_ != 0) {
-          return Annotate(absl::UnavailableError(absl::StrCat(
-                              "write: ", std::strerror(pipe_errno_))), id_, url);
+          return Annotate(
+              absl::UnavailableError(absl::StrCat("write: ", std::strerror(pipe_errno_))), id_,
+              url);
         }
         if (reader_done_) {
           return Annotate(absl::UnavailableError("the remote closed the stream"), id_, url);

@@ -142,9 +142,9 @@ class Peer {
   // Raft pipe state; pipe_fd_ >= 0 while a pipe connection is up (non-blocking socket,
   // written only under mu_).
   struct OutFrame {
-    size_t left;   // bytes of this frame not yet written
-    size_t size;   // frame size
-    size_t msgs;   // raft messages in it (0: a ping)
+    size_t left;  // bytes of this frame not yet written
+    size_t size;  // frame size
+    size_t msgs;  // raft messages in it (0: a ping)
   };
   int pipe_fd_ ABSL_GUARDED_BY(mu_) = -1;
   std::string out_ ABSL_GUARDED_BY(mu_);  // encoded frames; [out_off_, size) unwritten

@@ -74,9 +74,11 @@ absl::Status PeerService::CheckTlsCaller(const grpc::ServerContext* ctx) const {
   if (!tls_check_) return absl::OkStatus();
   std::shared_ptr<const grpc::AuthContext> auth = ctx->auth_context();
   if (auth == nullptr) return absl::OkStatus();
-  std::vector<grpc::string_ref> type = auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
+  std::vector<grpc::string_ref> type =
+      auth->FindPropertyValues(GRPC_TRANSPORT_SECURITY_TYPE_PROPERTY_NAME);
   const std::string security = type.empty() ? "" : std::string(type[0].data(), type[0].size());
-  if (security != GRPC_SSL_TRANSPORT_SECURITY_TYPE && security != GRPC_TLS_TRANSPORT_SECURITY_TYPE) {
+  if (security != GRPC_SSL_TRANSPORT_SECURITY_TYPE &&
+      security != GRPC_TLS_TRANSPORT_SECURITY_TYPE) {
     return absl::OkStatus();  // a plain (http://) listen URL
   }
   std::string pem;
@@ -155,9 +157,8 @@ absl::Status PeerService::DeliverBatch(const LocalIdentity& local,
   for (const raftpb::Message& m : batch->messages()) {
     if (m.to() != local.member_id || m.from() != from) {
       absl::Status bad = absl::InvalidArgumentError(absl::StrCat(
-          "peer stream from member ", HexId(from), " carried a message from ",
-          HexId(m.from()), " to ", HexId(m.to()), "; this is member ",
-          HexId(local.member_id)));
+          "peer stream from member ", HexId(from), " carried a message from ", HexId(m.from()),
+          " to ", HexId(m.to()), "; this is member ", HexId(local.member_id)));
       Reject(from, hello, bad);
       return bad;
     }
@@ -200,10 +201,10 @@ grpc::Status PeerService::Snapshot(grpc::ServerContext* ctx,
   raftpb::Message msg = std::move(*chunk.mutable_message());
   const uint64_t total = chunk.total_size();
   if (msg.type() != raftpb::MSG_SNAP || msg.to() != local->member_id || msg.from() != from) {
-    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                        absl::StrCat("snapshot stream from member ", HexId(from),
-                                     " must carry a MSG_SNAP from it to member ",
-                                     HexId(local->member_id)));
+    return grpc::Status(
+        grpc::StatusCode::INVALID_ARGUMENT,
+        absl::StrCat("snapshot stream from member ", HexId(from),
+                     " must carry a MSG_SNAP from it to member ", HexId(local->member_id)));
   }
   if (total > max_snapshot_bytes_) {
     return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -214,22 +215,21 @@ grpc::Status PeerService::Snapshot(grpc::ServerContext* ctx,
   data.reserve(std::min(total, kMaxReserve));
   do {
     if (chunk.offset() != data.size()) {
-      return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("snapshot chunk at offset ", chunk.offset(),
-                                       ", expected ", data.size()));
+      return grpc::Status(
+          grpc::StatusCode::INVALID_ARGUMENT,
+          absl::StrCat("snapshot chunk at offset ", chunk.offset(), ", expected ", data.size()));
     }
     if (data.size() + chunk.data().size() > total) {
       return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                          absl::StrCat("snapshot payload exceeds its declared ", total,
-                                       " bytes"));
+                          absl::StrCat("snapshot payload exceeds its declared ", total, " bytes"));
     }
     data.append(chunk.data());
     chunk.Clear();
   } while (reader->Read(&chunk));
   if (data.size() != total) {
-    return grpc::Status(grpc::StatusCode::DATA_LOSS,
-                        absl::StrCat("snapshot truncated: received ", data.size(), " of ",
-                                     total, " bytes"));
+    return grpc::Status(
+        grpc::StatusCode::DATA_LOSS,
+        absl::StrCat("snapshot truncated: received ", data.size(), " of ", total, " bytes"));
   }
   // Removal may have happened during a long transfer.
   if (handler_->IsRemoved(from)) {
@@ -260,8 +260,7 @@ grpc::Status PeerService::Members(grpc::ServerContext* ctx, const peerpb::Member
   return grpc::Status::OK;
 }
 
-grpc::Status PeerService::LeaseRenew(grpc::ServerContext* ctx,
-                                     const peerpb::LeaseRenewRequest* req,
+grpc::Status PeerService::LeaseRenew(grpc::ServerContext* ctx, const peerpb::LeaseRenewRequest* req,
                                      peerpb::LeaseRenewResponse* resp) {
   absl::StatusOr<LocalIdentity> local = Identity();
   if (!local.ok()) return ToGrpcStatus(local.status());

@@ -68,7 +68,7 @@ class PeerStatus {
  private:
   PeerStats stats_;
   bool reported_down_ = false;  // this outage was reported
-  std::string last_refusal_;     // text of the last refusal reported; "" after Activate
+  std::string last_refusal_;    // text of the last refusal reported; "" after Activate
 };
 
 }  // namespace etcd::transport

@@ -171,8 +171,7 @@ void PipeServer::Serve(Conn* conn) {
 
 void PipeServer::ServePipe(int fd) {
   char magic[kPipeMagic.size()];
-  if (!ReadFull(fd, magic, sizeof magic) ||
-      std::string_view(magic, sizeof magic) != kPipeMagic) {
+  if (!ReadFull(fd, magic, sizeof magic) || std::string_view(magic, sizeof magic) != kPipeMagic) {
     return;
   }
   FrameReader reader(max_frame_bytes_);

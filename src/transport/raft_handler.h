@@ -29,10 +29,10 @@ namespace etcd::transport {
 // retry.
 struct PeerEvent {
   enum class Kind {
-    kActive,    // our stream to `peer_id` is up (status OK)
-    kInactive,  // our stream to `peer_id` went down or cannot be set up (status says why)
-    kRefused,   // `peer_id` refused our call (cluster ID mismatch, wrong member, ...)
-    kRejected,  // we refused a call from `peer_id` (status is what we answered)
+    kActive,          // our stream to `peer_id` is up (status OK)
+    kInactive,        // our stream to `peer_id` went down or cannot be set up (status says why)
+    kRefused,         // `peer_id` refused our call (cluster ID mismatch, wrong member, ...)
+    kRejected,        // we refused a call from `peer_id` (status is what we answered)
     kSnapshotFailed,  // a snapshot to `peer_id` failed (status says why)
   };
   Kind kind = Kind::kInactive;

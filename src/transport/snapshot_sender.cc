@@ -77,8 +77,8 @@ absl::Status StreamSnapshot(peerpb::Peer::StubInterface* stub, grpc::ClientConte
   absl::Status finished = FromGrpcStatus(writer->Finish());
   if (!finished.ok()) return finished;
   if (write_failed || ack.received_bytes() != total) {
-    return absl::DataLossError(absl::StrCat("snapshot receiver acknowledged ",
-                                            ack.received_bytes(), " of ", total, " bytes"));
+    return absl::DataLossError(absl::StrCat("snapshot receiver acknowledged ", ack.received_bytes(),
+                                            " of ", total, " bytes"));
   }
   return absl::OkStatus();
 }

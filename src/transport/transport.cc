@@ -251,10 +251,10 @@ void Transport::SendSnapshot(raftpb::Message msg, std::unique_ptr<SnapshotSource
       job->ctx.set_deadline(std::chrono::system_clock::now() + options_.snapshot_timeout);
       SnapshotJob* raw = job.get();
       snapshots_.push_back(std::move(job));
-      raw->thread = std::thread([this, raw, peer, m = std::move(msg),
-                                 src = std::move(source)]() mutable {
-        RunSnapshot(raw, std::move(peer), std::move(m), std::move(src));
-      });
+      raw->thread =
+          std::thread([this, raw, peer, m = std::move(msg), src = std::move(source)]() mutable {
+            RunSnapshot(raw, std::move(peer), std::move(m), std::move(src));
+          });
       return;
     }
   }
@@ -375,15 +375,14 @@ void Transport::LeaseRenewAsync(uint64_t leader_id, int64_t lease_id,
   *call->req.mutable_hello() = env_.local.Hello(leader_id);
   call->req.set_id(lease_id);
   call->done = std::move(done);
-  call->stub->async()->LeaseRenew(&call->ctx, &call->req, &call->resp,
-                                  [call](grpc::Status s) {
-                                    std::unique_ptr<Call> owned(call);
-                                    if (s.ok()) {
-                                      owned->done(owned->resp.ttl());
-                                    } else {
-                                      owned->done(FromGrpcStatus(s));
-                                    }
-                                  });
+  call->stub->async()->LeaseRenew(&call->ctx, &call->req, &call->resp, [call](grpc::Status s) {
+    std::unique_ptr<Call> owned(call);
+    if (s.ok()) {
+      owned->done(owned->resp.ttl());
+    } else {
+      owned->done(FromGrpcStatus(s));
+    }
+  });
 }
 
 absl::StatusOr<int64_t> Transport::LeaseRenew(uint64_t leader_id, int64_t lease_id,
@@ -405,8 +404,8 @@ absl::StatusOr<int64_t> Transport::LeaseRenew(uint64_t leader_id, int64_t lease_
   return resp.ttl();
 }
 
-absl::StatusOr<peerpb::MembersResponse> Transport::FetchMembers(
-    uint64_t id, std::chrono::milliseconds timeout) {
+absl::StatusOr<peerpb::MembersResponse> Transport::FetchMembers(uint64_t id,
+                                                                std::chrono::milliseconds timeout) {
   std::shared_ptr<Peer> peer = FindPeer(id);
   if (peer == nullptr) return absl::NotFoundError(absl::StrCat("unknown peer ", HexId(id)));
   return transport::FetchMembers(peer->urls(), env_.local.Hello(id), timeout,

@@ -46,8 +46,8 @@
 #include "transport/options.h"
 #include "transport/peer.h"
 #include "transport/peer_service.h"
-#include "transport/pipe_server.h"
 #include "transport/peer_status.h"
+#include "transport/pipe_server.h"
 #include "transport/raft_handler.h"
 #include "transport/snapshot_sender.h"
 

@@ -1,7 +1,6 @@
 #include "v2store/store.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 #include "absl/strings/match.h"
@@ -106,7 +105,9 @@ uint64_t Store::Index() const {
   return index_;
 }
 
-V2Error Store::Err(int code, const std::string& cause) const { return V2Error{code, cause, index_}; }
+V2Error Store::Err(int code, const std::string& cause) const {
+  return V2Error{code, cause, index_};
+}
 
 Store::Node* Store::Find(const std::string& path) const {
   Node* n = root_.get();
@@ -293,8 +294,8 @@ std::string CompareFailCause(const std::optional<std::string>& prev_value, uint6
                              const std::string& value, uint64_t index, bool value_ok,
                              bool index_ok) {
   if (!value_ok && !index_ok) {
-    return absl::StrCat("[", prev_value.value_or(""), " != ", value, "] [", prev_index, " != ",
-                        index, "]");
+    return absl::StrCat("[", prev_value.value_or(""), " != ", value, "] [", prev_index,
+                        " != ", index, "]");
   }
   if (!value_ok) return absl::StrCat("[", prev_value.value_or(""), " != ", value, "]");
   return absl::StrCat("[", prev_index, " != ", index, "]");
@@ -302,8 +303,8 @@ std::string CompareFailCause(const std::optional<std::string>& prev_value, uint6
 }  // namespace
 
 Store::Node* Store::CompareTarget(const std::string& path,
-                                  const std::optional<std::string>& prev_value,
-                                  uint64_t prev_index, Outcome* o) {
+                                  const std::optional<std::string>& prev_value, uint64_t prev_index,
+                                  Outcome* o) {
   Node* n = Find(path);
   if (n == nullptr) {
     o->error = Err(kKeyNotFound, path);

@@ -58,7 +58,8 @@ absl::Status SyncDir(Env* env, const std::string& dir) {
 absl::Status ReadWholeFile(Env* env, const std::string& path, std::string* out) {
   out->clear();
   // MemEnv reports a missing file as IOError; callers want NotFound.
-  if (!env->FileExists(path)) return absl::NotFoundError(absl::StrCat("open ", path, ": no such file"));
+  if (!env->FileExists(path))
+    return absl::NotFoundError(absl::StrCat("open ", path, ": no such file"));
   uint64_t size = 0;
   leveldb::Status s = env->GetFileSize(path, &size);
   if (!s.ok()) return FromLevelDb(s, absl::StrCat("stat ", path));

@@ -83,8 +83,7 @@ uint32_t SaltOf(const SegmentHeader& h) {
   return crc32c::Value(payload);
 }
 
-uint32_t AppendRecord(std::string* dst, uint32_t seed, RecordType type,
-                      std::string_view payload) {
+uint32_t AppendRecord(std::string* dst, uint32_t seed, RecordType type, std::string_view payload) {
   size_t start = BeginRecord(dst, type, payload.size());
   dst->append(payload.data(), payload.size());
   return Seal(dst, start, seed);
@@ -116,8 +115,7 @@ uint32_t AppendHardStateRecord(std::string* dst, uint32_t seed, const raftpb::Ha
   return Seal(dst, start, seed);
 }
 
-uint32_t AppendSnapshotRecord(std::string* dst, uint32_t seed, uint64_t index,
-                              uint64_t term) {
+uint32_t AppendSnapshotRecord(std::string* dst, uint32_t seed, uint64_t index, uint64_t term) {
   size_t start = BeginRecord(dst, RecordType::kSnapshot, kSnapshotMarkerSize);
   PutFixed64(dst, index);
   PutFixed64(dst, term);
@@ -138,8 +136,7 @@ const char* Describe(ParseResult r) {
   return "unknown";
 }
 
-ParseResult ParseRecord(std::string_view data, size_t offset, uint32_t seed,
-                        RecordView* out) {
+ParseResult ParseRecord(std::string_view data, size_t offset, uint32_t seed, RecordView* out) {
   if (offset > data.size() || data.size() - offset < kRecordHeaderSize) {
     return ParseResult::kTruncated;
   }
@@ -192,9 +189,9 @@ absl::StatusOr<SegmentHeader> DecodeSegmentHeader(std::string_view payload) {
   }
   uint32_t version = DecodeFixed32(payload.data() + 4);
   if (version != kFormatVersion) {
-    return absl::FailedPreconditionError(absl::StrFormat(
-        "wal: unsupported WAL format version %d (this build reads version %d)", version,
-        kFormatVersion));
+    return absl::FailedPreconditionError(
+        absl::StrFormat("wal: unsupported WAL format version %d (this build reads version %d)",
+                        version, kFormatVersion));
   }
   if (payload.size() != kSegmentHeaderPayloadSize) {
     return absl::DataLossError("wal: segment header has the wrong size");

@@ -40,8 +40,8 @@ inline constexpr uint32_t kMaxRecordPayload = 1u << 30;
 inline constexpr uint32_t kSegmentMagic = 0x4C415745u;  // "EWAL" on disk
 inline constexpr uint32_t kFormatVersion = 1;
 inline constexpr size_t kSegmentHeaderPayloadSize = 40;
-inline constexpr size_t kEntryFixedSize = 17;  // term u64, index u64, type u8, then data
-inline constexpr size_t kHardStateSize = 24;   // term, vote, commit
+inline constexpr size_t kEntryFixedSize = 17;      // term u64, index u64, type u8, then data
+inline constexpr size_t kHardStateSize = 24;       // term, vote, commit
 inline constexpr size_t kSnapshotMarkerSize = 16;  // index, term
 
 struct SegmentHeader {
@@ -58,14 +58,12 @@ uint32_t FoldDigest(uint32_t digest, uint32_t record_crc);
 
 // ---- encoding: each call appends one framed record to *dst and returns its unmasked
 // CRC. Nothing else is allocated beyond *dst's growth.
-uint32_t AppendRecord(std::string* dst, uint32_t seed, RecordType type,
-                      std::string_view payload);
+uint32_t AppendRecord(std::string* dst, uint32_t seed, RecordType type, std::string_view payload);
 uint32_t AppendSegmentHeaderRecord(std::string* dst, const SegmentHeader& h);
 // REQUIRES: e.type() fits in a byte (raftpb's values do).
 uint32_t AppendEntryRecord(std::string* dst, uint32_t seed, const raftpb::Entry& e);
 uint32_t AppendHardStateRecord(std::string* dst, uint32_t seed, const raftpb::HardState& hs);
-uint32_t AppendSnapshotRecord(std::string* dst, uint32_t seed, uint64_t index,
-                              uint64_t term);
+uint32_t AppendSnapshotRecord(std::string* dst, uint32_t seed, uint64_t index, uint64_t term);
 
 // ---- decoding
 enum class ParseResult {

@@ -29,9 +29,8 @@ size_t FindValidRecord(std::string_view data, size_t from, uint32_t salt) {
   for (size_t p = from; p + kRecordHeaderSize <= data.size(); ++p) {
     // Cheap rejections first: type and padding (most garbage fails here).
     auto type = static_cast<uint8_t>(data[p + 8]);
-    if (type <= static_cast<uint8_t>(RecordType::kSegmentHeader) ||
-        !IsKnownRecordType(type) || data[p + 9] != 0 || data[p + 10] != 0 ||
-        data[p + 11] != 0) {
+    if (type <= static_cast<uint8_t>(RecordType::kSegmentHeader) || !IsKnownRecordType(type) ||
+        data[p + 9] != 0 || data[p + 10] != 0 || data[p + 11] != 0) {
       continue;
     }
     if (ParseRecord(data, p, salt, &rec) == ParseResult::kOk) return p;
@@ -107,9 +106,9 @@ absl::StatusOr<SegmentScan> ScanSegment(std::string_view data, const std::string
       }
       size_t next = FindValidRecord(data, pos + 1, scan.salt);
       if (next != std::string_view::npos) {
-        return Corrupt(path, pos,
-                       absl::StrFormat("%s, but a valid record follows at offset %d",
-                                       Describe(r), next));
+        return Corrupt(
+            path, pos,
+            absl::StrFormat("%s, but a valid record follows at offset %d", Describe(r), next));
       }
       scan.torn = true;
       scan.torn_reason = absl::StrFormat("%s at offset %d", Describe(r), pos);

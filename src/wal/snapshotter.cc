@@ -47,8 +47,8 @@ absl::StatusOr<raftpb::Snapshot> Snapshotter::Decode(std::string_view data) {
   }
   uint64_t len = DecodeFixed64(data.data() + 8);
   if (len != data.size() - kSnapHeaderSize) {
-    return absl::DataLossError(absl::StrFormat("length %d does not match the file size %d",
-                                               len, data.size()));
+    return absl::DataLossError(
+        absl::StrFormat("length %d does not match the file size %d", len, data.size()));
   }
   if (DecodeFixed32(data.data() + 20) != 0) return absl::DataLossError("bad reserved field");
   std::string_view payload = data.substr(kSnapHeaderSize);

@@ -59,9 +59,8 @@ bool Wal::Exists(Env* env, const std::string& dir) {
   std::vector<std::string> children;
   if (!env->GetChildren(dir, &children).ok()) return false;
   uint64_t a, b;
-  return std::any_of(children.begin(), children.end(), [&](const std::string& n) {
-    return ParseSegmentFileName(n, &a, &b);
-  });
+  return std::any_of(children.begin(), children.end(),
+                     [&](const std::string& n) { return ParseSegmentFileName(n, &a, &b); });
 }
 
 absl::StatusOr<std::vector<Wal::Segment>> Wal::ListSegments(Env* env, const std::string& dir) {
@@ -80,9 +79,9 @@ absl::StatusOr<std::vector<Wal::Segment>> Wal::ListSegments(Env* env, const std:
             [](const Segment& a, const Segment& b) { return a.seq < b.seq; });
   for (size_t i = 1; i < segs.size(); ++i) {
     if (segs[i].seq == segs[i - 1].seq) {
-      return absl::DataLossError(absl::StrFormat(
-          "wal: two segments with sequence %d in %s: %s and %s", segs[i].seq, dir,
-          segs[i - 1].name, segs[i].name));
+      return absl::DataLossError(
+          absl::StrFormat("wal: two segments with sequence %d in %s: %s and %s", segs[i].seq, dir,
+                          segs[i - 1].name, segs[i].name));
     }
   }
   return segs;
@@ -92,9 +91,8 @@ absl::Status Wal::CheckSequence(const std::vector<Segment>& segs, size_t from,
                                 const std::string& dir) {
   for (size_t i = from + 1; i < segs.size(); ++i) {
     if (segs[i].seq != segs[i - 1].seq + 1) {
-      return absl::DataLossError(absl::StrFormat(
-          "wal: missing segment in %s: %s is followed by %s", dir, segs[i - 1].name,
-          segs[i].name));
+      return absl::DataLossError(absl::StrFormat("wal: missing segment in %s: %s is followed by %s",
+                                                 dir, segs[i - 1].name, segs[i].name));
     }
   }
   return absl::OkStatus();
@@ -124,10 +122,9 @@ absl::Status Wal::RemoveTempFiles() {
   return absl::OkStatus();
 }
 
-absl::Status Wal::OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt,
-                           uint32_t digest, uint64_t size) {
-  ASSIGN_OR_RETURN(tail_, TailFile::Open(env_, PathOf(segments_[seg]), size,
-                                         options_.preallocate,
+absl::Status Wal::OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt, uint32_t digest,
+                           uint64_t size) {
+  ASSIGN_OR_RETURN(tail_, TailFile::Open(env_, PathOf(segments_[seg]), size, options_.preallocate,
                                          options_.direct_io && !options_.no_fsync));
   tail_header_ = header;
   tail_salt_ = salt;
@@ -140,8 +137,7 @@ absl::Status Wal::OpenTail(size_t seg, const SegmentHeader& header, uint32_t sal
 // ---------------------------------------------------------------- create / open
 
 absl::StatusOr<std::unique_ptr<Wal>> Wal::Create(Env* env, const std::string& dir,
-                                                 std::string metadata,
-                                                 const WalOptions& options) {
+                                                 std::string metadata, const WalOptions& options) {
   if (options.segment_bytes == 0) {
     return absl::InvalidArgumentError("wal: segment_bytes must be positive");
   }
@@ -179,8 +175,8 @@ absl::StatusOr<std::unique_ptr<Wal>> Wal::Create(Env* env, const std::string& di
   return w;
 }
 
-absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(Env* env, const std::string& dir,
-                                               WalSnapshot from, const WalOptions& options) {
+absl::StatusOr<std::unique_ptr<Wal>> Wal::Open(Env* env, const std::string& dir, WalSnapshot from,
+                                               const WalOptions& options) {
   if (options.segment_bytes == 0) {
     return absl::InvalidArgumentError("wal: segment_bytes must be positive");
   }
@@ -227,8 +223,7 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
 
   auto visit = [&](const RecordView& rec, uint64_t offset) -> absl::Status {
     auto bad = [&](std::string_view what) {
-      return absl::DataLossError(
-          absl::StrFormat("wal: %s in %s at offset %d", what, path, offset));
+      return absl::DataLossError(absl::StrFormat("wal: %s in %s at offset %d", what, path, offset));
     };
     switch (rec.type) {
       case RecordType::kMetadata:
@@ -264,8 +259,8 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
         if (index == from_.index && from_.index != 0) {
           if (term != from_.term) {
             return absl::FailedPreconditionError(absl::StrFormat(
-                "wal: snapshot mismatch: snapshot %d has term %d in the WAL, %d expected",
-                index, term, from_.term));
+                "wal: snapshot mismatch: snapshot %d has term %d in the WAL, %d expected", index,
+                term, from_.term));
           }
           matched = true;
         }
@@ -304,8 +299,8 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
 
     if (!is_last) {
       tail = TailInfo{i, scan->header, scan->salt, scan->digest, data.size()};
-      SegmentHeader next{segments_[i + 1].seq, segments_[i + 1].first_index,
-                         scan->header.nonce, scan->digest};
+      SegmentHeader next{segments_[i + 1].seq, segments_[i + 1].first_index, scan->header.nonce,
+                         scan->digest};
       expected_salt = SaltOf(next);
       continue;
     }
@@ -314,8 +309,8 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
       // nothing in it is usable, the previous segment becomes the tail again.
       if (!tail.has_value()) {
         return fail(absl::DataLossError(absl::StrFormat(
-            "wal: corrupt segment %s at offset 0: %s, and no earlier segment to fall back on",
-            path, scan->torn_reason)));
+            "wal: corrupt segment %s at offset 0: %s, and no earlier segment to fall back on", path,
+            scan->torn_reason)));
       }
       leveldb::Status rs = env_->RemoveFile(path);
       if (!rs.ok()) return fail(FromLevelDb(rs, absl::StrCat("wal: remove ", path)));
@@ -329,11 +324,10 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
     }
     // The zeros after the records of a preallocated segment are its normal end; the
     // tail file writes over them. Any other torn tail is cut off for good.
-    const bool keep_zeros = scan->zero_tail && options_.preallocate &&
-                            env_ == leveldb::Env::Default();
+    const bool keep_zeros =
+        scan->zero_tail && options_.preallocate && env_ == leveldb::Env::Default();
     if (scan->torn && !keep_zeros) {
-      s = WriteFileAtomically(env_, dir_, seg.name,
-                              std::string_view(data.data(), scan->valid_end),
+      s = WriteFileAtomically(env_, dir_, seg.name, std::string_view(data.data(), scan->valid_end),
                               options_.no_fsync);
       if (!s.ok()) return fail(s);
       res.repaired_tail = true;
@@ -352,14 +346,14 @@ absl::StatusOr<Wal::ReadResult> Wal::ReadAll() {
   if (!s.ok()) return fail(s);
   metadata_ = res.metadata;
   last_hs_ = res.hard_state;
-  last_index_ = std::max({from_.index, max_marker,
-                          res.entries.empty() ? 0 : res.entries.back().index()});
+  last_index_ =
+      std::max({from_.index, max_marker, res.entries.empty() ? 0 : res.entries.back().index()});
   state_ = State::kWritable;
   return res;
 }
 
 absl::StatusOr<std::vector<WalSnapshot>> Wal::ValidSnapshotEntries(Env* env,
-                                                                    const std::string& dir) {
+                                                                   const std::string& dir) {
   ASSIGN_OR_RETURN(std::vector<Segment> segs, ListSegments(env, dir));
   if (segs.empty()) {
     return absl::NotFoundError(absl::StrCat("wal: file not found: no segments in ", dir));
@@ -399,8 +393,8 @@ absl::StatusOr<std::vector<WalSnapshot>> Wal::ValidSnapshotEntries(Env* env,
     ScanOptions opts{segs[i].seq, segs[i].first_index, is_last, expected_salt};
     ASSIGN_OR_RETURN(SegmentScan scan, ScanSegment(data, path, opts, visit));
     if (!is_last) {
-      expected_salt = SaltOf(SegmentHeader{segs[i + 1].seq, segs[i + 1].first_index,
-                                           scan.header.nonce, scan.digest});
+      expected_salt = SaltOf(
+          SegmentHeader{segs[i + 1].seq, segs[i + 1].first_index, scan.header.nonce, scan.digest});
     }
   }
   std::vector<WalSnapshot> valid;
@@ -468,8 +462,7 @@ absl::Status Wal::Save(const raftpb::HardState& hs, absl::Span<const raftpb::Ent
   if (!ents.empty()) {
     if (ents.front().index() > last_index_ + 1) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "wal: entry %d would leave a gap after index %d", ents.front().index(),
-          last_index_));
+          "wal: entry %d would leave a gap after index %d", ents.front().index(), last_index_));
     }
     for (size_t i = 0; i < ents.size(); ++i) {
       if (i > 0 && ents[i].index() != ents[i - 1].index() + 1) {
@@ -509,8 +502,8 @@ absl::Status Wal::SaveSnapshot(const WalSnapshot& snap) {
   if (!broken_.ok()) return broken_;
   if (state_ != State::kWritable) return NotOpenForWriting();
   buf_.clear();
-  uint32_t digest = FoldDigest(tail_digest_,
-                               AppendSnapshotRecord(&buf_, tail_salt_, snap.index, snap.term));
+  uint32_t digest =
+      FoldDigest(tail_digest_, AppendSnapshotRecord(&buf_, tail_salt_, snap.index, snap.term));
   RETURN_IF_ERROR(WriteTail(buf_, /*sync=*/true));
   tail_digest_ = digest;
   tail_size_ += buf_.size();

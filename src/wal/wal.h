@@ -97,8 +97,8 @@ class Wal {
   // (so its snapshot is known to be committed), oldest first, starting with {0, 0} if
   // the first segment still exists. Reads the newest run of consecutive segments.
   // Read-only: a torn tail is ignored, not repaired.
-  static absl::StatusOr<std::vector<WalSnapshot>> ValidSnapshotEntries(
-      Env* env, const std::string& dir);
+  static absl::StatusOr<std::vector<WalSnapshot>> ValidSnapshotEntries(Env* env,
+                                                                       const std::string& dir);
 
   // Closes files without syncing (a crash-like stop); prefer Close().
   ~Wal();
@@ -156,8 +156,8 @@ class Wal {
 
   absl::Status LockDir();
   absl::Status RemoveTempFiles();
-  absl::Status OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt,
-                        uint32_t digest, uint64_t size);
+  absl::Status OpenTail(size_t seg, const SegmentHeader& header, uint32_t salt, uint32_t digest,
+                        uint64_t size);
   absl::Status WriteTail(const std::string& data, bool sync);
   absl::Status SyncTail();
   absl::Status Cut();

@@ -88,7 +88,8 @@ void AppendEventEntry(const mvccpb::Event& ev, bool keep_prev, std::string* out)
   }
   *p++ = kTagEventKv;
   p = PutVarint(kv, p);
-  p = reinterpret_cast<char*>(ev.kv().SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(p)));
+  p = reinterpret_cast<char*>(
+      ev.kv().SerializeWithCachedSizesToArray(reinterpret_cast<uint8_t*>(p)));
   if (prev) {
     *p++ = kTagEventPrevKv;
     p = PutVarint(pkv, p);

@@ -15,8 +15,8 @@ size_t EventFieldSize(const mvccpb::Event& ev) {
 
 }  // namespace
 
-std::vector<etcdserverpb::WatchResponse> FragmentWatchResponse(
-    etcdserverpb::WatchResponse resp, size_t threshold) {
+std::vector<etcdserverpb::WatchResponse> FragmentWatchResponse(etcdserverpb::WatchResponse resp,
+                                                               size_t threshold) {
   std::vector<etcdserverpb::WatchResponse> out;
   if (resp.events_size() < 2 || resp.ByteSizeLong() < threshold) {
     out.push_back(std::move(resp));

@@ -16,7 +16,7 @@
 
 namespace etcd::mvcc {
 
-std::vector<etcdserverpb::WatchResponse> FragmentWatchResponse(
-    etcdserverpb::WatchResponse resp, size_t threshold);
+std::vector<etcdserverpb::WatchResponse> FragmentWatchResponse(etcdserverpb::WatchResponse resp,
+                                                               size_t threshold);
 
 }  // namespace etcd::mvcc

@@ -1,14 +1,14 @@
 #include "watch/watch_service.h"
 
-#include <string>
-#include <unordered_set>
-#include <utility>
-
 #include <grpc/slice.h>
 #include <grpcpp/alarm.h>
 #include <grpcpp/support/byte_buffer.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <grpcpp/support/slice.h>
+
+#include <string>
+#include <unordered_set>
+#include <utility>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -59,8 +59,7 @@ struct WatchService::Registry : std::enable_shared_from_this<WatchService::Regis
 class WatchService::Reactor final
     : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer> {
  public:
-  Reactor(server::ServerApi* api, std::shared_ptr<Registry> registry,
-          server::RequestContext ctx)
+  Reactor(server::ServerApi* api, std::shared_ptr<Registry> registry, server::RequestContext ctx)
       : api_(api),
         registry_(std::move(registry)),
         ctx_(std::move(ctx)),
@@ -189,10 +188,10 @@ class WatchService::Reactor final
   const server::RequestContext ctx_;
   const bool require_leader_;
   std::unique_ptr<mvcc::WatchStream> stream_;  // set in Begin, before any callback
-  grpc::ByteBuffer in_buf_;      // owned by the read in flight
-  WatchRequest in_;              // parsed from in_buf_ in OnReadDone
-  mvcc::EncodedResponse next_;   // the response being written (guarded by writing_)
-  grpc::ByteBuffer out_;         // owned by the write in flight
+  grpc::ByteBuffer in_buf_;                    // owned by the read in flight
+  WatchRequest in_;                            // parsed from in_buf_ in OnReadDone
+  mvcc::EncodedResponse next_;                 // the response being written (guarded by writing_)
+  grpc::ByteBuffer out_;                       // owned by the write in flight
 
   absl::Mutex mu_;
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
@@ -207,10 +206,9 @@ void WatchService::Registry::ArmLocked() {
   fired = std::move(alarm);  // the alarm that fired last time (never the running one)
   alarm = std::make_unique<grpc::Alarm>();
   std::weak_ptr<Registry> weak = weak_from_this();
-  alarm->Set(std::chrono::system_clock::now() + options.leader_check_interval,
-             [weak](bool ok) {
-               if (auto self = weak.lock()) self->OnAlarm(ok);
-             });
+  alarm->Set(std::chrono::system_clock::now() + options.leader_check_interval, [weak](bool ok) {
+    if (auto self = weak.lock()) self->OnAlarm(ok);
+  });
 }
 
 void WatchService::Registry::OnAlarm(bool ok) {

@@ -309,19 +309,18 @@ bool WatchableStore::PushLocked(StreamState* s, etcdserverpb::WatchResponse resp
   return true;
 }
 
-bool WatchableStore::EnqueueLocked(StreamState* s, etcdserverpb::WatchResponse resp,
-                                   bool fragment, bool force, Watcher* w) {
+bool WatchableStore::EnqueueLocked(StreamState* s, etcdserverpb::WatchResponse resp, bool fragment,
+                                   bool force, Watcher* w) {
   s->qmu.AssertHeld();
   size_t size = resp.ByteSizeLong();
   if (s->queue_closed) return true;  // nobody will read it: drop silently
   // With coalescing a stream holds at most one open event response per watcher, so
   // the count limit grows with the stream's watchers (the byte limit still holds).
-  const size_t max_responses =
-      options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
-                               : options_.max_pending_responses;
+  const size_t max_responses = options_.coalesce_events
+                                   ? std::max(options_.max_pending_responses, s->watchers.size())
+                                   : options_.max_pending_responses;
   if (!force && !s->queue.empty() &&
-      (s->queue.size() >= max_responses ||
-       s->queued_bytes + size > options_.max_pending_bytes)) {
+      (s->queue.size() >= max_responses || s->queued_bytes + size > options_.max_pending_bytes)) {
     s->starved = true;
     return false;
   }
@@ -375,9 +374,9 @@ bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
   // A new round of writes starts with this wake: how many responses did the last take?
   const uint64_t last_round = s->popped - s->round_mark;
   if (was_empty) s->round_mark = s->popped;
-  const size_t max_responses =
-      options_.coalesce_events ? std::max(options_.max_pending_responses, s->watchers.size())
-                               : options_.max_pending_responses;
+  const size_t max_responses = options_.coalesce_events
+                                   ? std::max(options_.max_pending_responses, s->watchers.size())
+                                   : options_.max_pending_responses;
   for (size_t k = 0; k < n; ++k) {
     Watcher* w = ws[k];
     const std::vector<uint32_t>& which = w->scratch;
@@ -412,8 +411,8 @@ bool WatchableStore::DeliverLocked(StreamState* s, Watcher* const* ws, size_t n,
     }
 
     const size_t size = add + 1 + wire::VarintSize(static_cast<uint64_t>(w->id));
-    if (!s->queue.empty() && (s->queue.size() >= max_responses ||
-                              s->queued_bytes + size > options_.max_pending_bytes)) {
+    if (!s->queue.empty() &&
+        (s->queue.size() >= max_responses || s->queued_bytes + size > options_.max_pending_bytes)) {
       // Slow consumer: never wait for it. It catches up from history later.
       s->starved = true;
       MakeUnsyncedLocked(w, EventRev(events[which.front()]));

@@ -91,11 +91,11 @@ struct WatchOptions {
 
 // Numbers for /metrics (etcd's etcd_debugging_mvcc_* watch series).
 struct WatchStats {
-  size_t streams = 0;           // etcd_debugging_mvcc_watch_stream_total
-  size_t watchers = 0;          // etcd_debugging_mvcc_watcher_total
-  size_t slow_watchers = 0;     // etcd_debugging_mvcc_slow_watcher_total (unsynced)
-  uint64_t events_sent = 0;     // etcd_debugging_mvcc_events_total (queued to streams)
-  size_t pending_responses = 0; // responses waiting in send buffers
+  size_t streams = 0;            // etcd_debugging_mvcc_watch_stream_total
+  size_t watchers = 0;           // etcd_debugging_mvcc_watcher_total
+  size_t slow_watchers = 0;      // etcd_debugging_mvcc_slow_watcher_total (unsynced)
+  uint64_t events_sent = 0;      // etcd_debugging_mvcc_events_total (queued to streams)
+  size_t pending_responses = 0;  // responses waiting in send buffers
 };
 
 class WatchableStore;
@@ -220,14 +220,12 @@ class WatchableStore {
   void MakeUnsyncedLocked(Watcher* w, int64_t min_rev) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void MakeSyncedLocked(Watcher* w) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues {watch_id:-1} if the stream asked for progress and is fully synced.
-  void MaybeAnswerProgressLocked(watch_internal::StreamState* s)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void MaybeAnswerProgressLocked(watch_internal::StreamState* s) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Queues `resp` (split into fragments when `fragment`); with `force` the buffer limit
   // does not apply. Returns false (queues nothing) when the buffer is full. `w`: the
   // watcher an event response is for (it may coalesce later events), else null.
-  bool PushLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp,
-                  bool fragment, bool force, Watcher* w = nullptr)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  bool PushLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp, bool fragment,
+                  bool force, Watcher* w = nullptr) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // PushLocked's work, with the stream's queue mutex held by the caller; does not mark
   // the stream for waking.
   bool EnqueueLocked(watch_internal::StreamState* s, etcdserverpb::WatchResponse resp,
@@ -263,15 +261,12 @@ class WatchableStore {
     return WakesOrStopping() || paced_queue_.size() != paced_seen_;
   }
   // Queues the compacted cancel for `w` and removes it.
-  void CancelCompactedLocked(Watcher* w, int64_t compact_rev)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  void CancelCompactedLocked(Watcher* w, int64_t compact_rev) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void AdvanceProgressDeadlineLocked(watch_internal::StreamState* s, Clock::TimePoint now)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void SignalSyncer();
   void SyncLoop();
-  bool WorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_) {
-    return work_ || stopping_;
-  }
+  bool WorkOrStopping() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(work_mu_) { return work_ || stopping_; }
 
   const EventHistory* const history_;
   Clock* const clock_;
@@ -306,7 +301,7 @@ class WatchableStore {
   // Paced wakes, each due at its stream's paced_at.
   std::vector<StreamPtr> paced_queue_ ABSL_GUARDED_BY(wake_mu_);
   bool notifier_kick_ ABSL_GUARDED_BY(wake_mu_) = false;  // a stream closes: run its wake
-  size_t paced_seen_ ABSL_GUARDED_BY(wake_mu_) = 0;  // paced_queue_.size() when last looked
+  size_t paced_seen_ ABSL_GUARDED_BY(wake_mu_) = 0;       // paced_queue_.size() when last looked
   bool notifier_running_ ABSL_GUARDED_BY(wake_mu_) = false;
   bool notifier_stopping_ ABSL_GUARDED_BY(wake_mu_) = false;
   std::thread notifier_;

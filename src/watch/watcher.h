@@ -39,18 +39,21 @@ struct KeyRange {
   bool Empty() const { return kind == Kind::kRange && key >= end; }
   bool Contains(std::string_view k) const {
     switch (kind) {
-      case Kind::kSingle: return k == key;
-      case Kind::kRange: return k >= key && k < end;
-      case Kind::kFromKey: return k >= key;
+      case Kind::kSingle:
+        return k == key;
+      case Kind::kRange:
+        return k >= key && k < end;
+      case Kind::kFromKey:
+        return k >= key;
     }
     return false;
   }
 };
 
 struct Watcher {
-  int64_t id = 0;          // watch_id, unique within its stream
-  uint64_t seq = 0;        // store-wide unique, for deterministic ordering
-  uint64_t stream_seq = 0; // its stream's seq: Notify delivers stream by stream
+  int64_t id = 0;           // watch_id, unique within its stream
+  uint64_t seq = 0;         // store-wide unique, for deterministic ordering
+  uint64_t stream_seq = 0;  // its stream's seq: Notify delivers stream by stream
   KeyRange range;
   bool no_put = false;     // filter NOPUT
   bool no_delete = false;  // filter NODELETE
@@ -62,9 +65,9 @@ struct Watcher {
   // effective value is max(min_rev, store rev + 1); events below it are skipped.
   int64_t min_rev = 0;
   bool synced = false;
-  bool canceled = false;      // removed from its stream; a syncer batch may still hold it
+  bool canceled = false;         // removed from its stream; a syncer batch may still hold it
   bool sent_since_tick = false;  // an event response was queued since the last progress tick
-  uint64_t unsynced_key = 0;  // position in the store's unsynced queue (when !synced)
+  uint64_t unsynced_key = 0;     // position in the store's unsynced queue (when !synced)
   // Coalescing: the position (stream-wide count of responses queued before it) of this
   // watcher's newest event response, valid while open_epoch equals the stream's epoch
   // and the response is still queued (0: none).
@@ -72,7 +75,7 @@ struct Watcher {
   uint64_t open_epoch = 0;
 
   watch_internal::StreamState* stream = nullptr;  // owner; outlives the watcher's use
-  std::vector<uint32_t> scratch;  // Notify: indexes of this round's events for it
+  std::vector<uint32_t> scratch;                  // Notify: indexes of this round's events for it
 
   // True when `ev` passes the filters (not the range or the revision).
   bool Wants(const mvccpb::Event& ev) const {

@@ -145,8 +145,7 @@ void WatcherIndex::Remove(Watcher* w) {
   root_ = Merge(std::move(l), std::move(r));
 }
 
-void WatcherIndex::Query(const Node* n, std::string_view key,
-                         absl::FunctionRef<void(Watcher*)> f) {
+void WatcherIndex::Query(const Node* n, std::string_view key, absl::FunctionRef<void(Watcher*)> f) {
   // Every interval in this subtree ends at or before `key`: nothing here can match.
   while (n != nullptr && (n->max_inf || key < *n->max_end)) {
     Query(n->left.get(), key, f);
@@ -156,8 +155,7 @@ void WatcherIndex::Query(const Node* n, std::string_view key,
   }
 }
 
-void WatcherIndex::ForEachMatch(std::string_view key,
-                                absl::FunctionRef<void(Watcher*)> f) const {
+void WatcherIndex::ForEachMatch(std::string_view key, absl::FunctionRef<void(Watcher*)> f) const {
   auto it = single_.find(std::string(key));
   if (it != single_.end()) {
     for (Watcher* w : it->second) f(w);

@@ -19,8 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 
 std::shared_ptr<grpc::Channel> Channel() {
-  static auto ch = grpc::CreateChannel(std::getenv("ETCD_ENDPOINT"),
-                                       grpc::InsecureChannelCredentials());
+  static auto ch =
+      grpc::CreateChannel(std::getenv("ETCD_ENDPOINT"), grpc::InsecureChannelCredentials());
   return ch;
 }
 
@@ -53,7 +53,6 @@ int64_t CountPrefix(const std::string& prefix) {
   EXPECT_TRUE(kv->Range(&ctx, req, &resp).ok());
   return resp.count();
 }
-
 
 }  // namespace
 namespace {

@@ -145,8 +145,7 @@ leveldb::Status FaultEnv::WriteAll(const std::string& path, const std::string& d
   return s.ok() ? c : s;
 }
 
-leveldb::Status FaultEnv::OpenFile(const std::string& f, bool append,
-                                   leveldb::WritableFile** r) {
+leveldb::Status FaultEnv::OpenFile(const std::string& f, bool append, leveldb::WritableFile** r) {
   *r = nullptr;
   bool existed = BaseFileExists(f);
   uint64_t existing_size = 0;
@@ -155,8 +154,8 @@ leveldb::Status FaultEnv::OpenFile(const std::string& f, bool append,
   // A missing file is created with NewWritableFile even in append mode: the same
   // result, and it sidesteps leveldb 1.23's MemEnv, whose NewAppendableFile leaves a
   // null entry in its file table for a missing file (a later read or remove crashes).
-  leveldb::Status s = append && existed ? target()->NewAppendableFile(f, &raw)
-                                        : target()->NewWritableFile(f, &raw);
+  leveldb::Status s =
+      append && existed ? target()->NewAppendableFile(f, &raw) : target()->NewWritableFile(f, &raw);
   if (!s.ok()) return s;
   std::unique_ptr<leveldb::WritableFile> base(raw);
   absl::MutexLock l(&mu_);

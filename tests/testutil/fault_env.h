@@ -97,9 +97,9 @@ class FaultEnv : public leveldb::EnvWrapper {
   struct DirOp {
     enum class Kind { kCreate, kRename, kRemove };
     Kind kind;
-    std::string dir;   // the directory whose sync makes this durable
-    std::string path;  // created / removed file, or the rename target
-    std::string from;  // rename source
+    std::string dir;       // the directory whose sync makes this durable
+    std::string path;      // created / removed file, or the rename target
+    std::string from;      // rename source
     bool had_old = false;  // rename replaced / remove deleted an existing file
     std::string old_content;
     std::shared_ptr<FileState> old_state;

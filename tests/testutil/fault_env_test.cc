@@ -18,8 +18,7 @@ class FaultEnvTest : public ::testing::Test {
 
   std::unique_ptr<leveldb::WritableFile> Open(const std::string& path, bool append = false) {
     leveldb::WritableFile* f = nullptr;
-    leveldb::Status s =
-        append ? env_.NewAppendableFile(path, &f) : env_.NewWritableFile(path, &f);
+    leveldb::Status s = append ? env_.NewAppendableFile(path, &f) : env_.NewWritableFile(path, &f);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return std::unique_ptr<leveldb::WritableFile>(f);
   }
@@ -59,8 +58,8 @@ TEST_F(FaultEnvTest, HandlesFromBeforeTheCrashAreDead) {
 }
 
 TEST_F(FaultEnvTest, TornTailKinds) {
-  for (auto kind : {TornTail::Kind::kKeepPrefix, TornTail::Kind::kZeros,
-                    TornTail::Kind::kGarbage}) {
+  for (auto kind :
+       {TornTail::Kind::kKeepPrefix, TornTail::Kind::kZeros, TornTail::Kind::kGarbage}) {
     auto f = Open("/d/t");
     ASSERT_TRUE(f->Append("AAAA").ok());
     ASSERT_TRUE(f->Sync().ok());

@@ -1,11 +1,11 @@
 #include "tools/benchmark/cq_driver.h"
 
-#include <climits>
-#include <algorithm>
-
 #include <grpc/byte_buffer.h>
 #include <grpc/grpc_security.h>
 #include <grpc/support/alloc.h>
+
+#include <algorithm>
+#include <climits>
 
 #include "client/status.h"
 
@@ -45,8 +45,7 @@ void CqClosedLoop::CoreCall::Start(grpc_channel* channel, void* method, const st
                                    const google::protobuf::MessageLite& req,
                                    grpc::CompletionQueue* cq) {
   call_ = grpc_channel_create_registered_call(channel, nullptr, GRPC_PROPAGATE_DEFAULTS, cq->cq(),
-                                              method, gpr_inf_future(GPR_CLOCK_REALTIME),
-                                              nullptr);
+                                              method, gpr_inf_future(GPR_CLOCK_REALTIME), nullptr);
   const size_t size = req.ByteSizeLong();
   grpc_slice slice = grpc_slice_malloc(size);
   req.SerializeWithCachedSizesToArray(GRPC_SLICE_START_PTR(slice));
@@ -146,8 +145,8 @@ void CqClosedLoop::RunSlots(bool mutating, const char* path) {
     report_->Finish();
     return;
   }
-  const size_t nthreads = std::min(
-      options_.threads > 0 ? options_.threads : DefaultThreads(), slots_.size());
+  const size_t nthreads =
+      std::min(options_.threads > 0 ? options_.threads : DefaultThreads(), slots_.size());
   for (size_t t = 0; t < nthreads; ++t) workers_.push_back(std::make_unique<Worker>());
   for (size_t c = 0; c < slots_.size(); ++c) {
     Slot* s = slots_[c].get();
@@ -156,9 +155,8 @@ void CqClosedLoop::RunSlots(bool mutating, const char* path) {
     s->thread = c % nthreads;
   }
   if (options_.rate > 0) {
-    pacer_.Start(
-        [this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < options_.total; },
-        [this](Slot* slot, int64_t seq) { Issue(slot, seq); });
+    pacer_.Start([this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < options_.total; },
+                 [this](Slot* slot, int64_t seq) { Issue(slot, seq); });
   }
   // Every client's first request (as ClosedLoop: in client order, each client gets
   // one), then the threads serve the completions.

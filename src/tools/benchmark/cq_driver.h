@@ -31,6 +31,9 @@
 // hooks do.
 #pragma once
 
+#include <grpc/grpc.h>
+#include <grpcpp/grpcpp.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -41,9 +44,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <grpc/grpc.h>
-#include <grpcpp/grpcpp.h>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -263,8 +263,8 @@ class CqClosedLoop::UnarySlot final : public Slot {
 
 template <typename Req, typename Resp>
 void CqClosedLoop::Run(const CqCall<Req, Resp>& call) {
-  const int64_t n = std::min<int64_t>(
-      static_cast<int64_t>(std::max<size_t>(options_.clients, 1)), options_.total);
+  const int64_t n = std::min<int64_t>(static_cast<int64_t>(std::max<size_t>(options_.clients, 1)),
+                                      options_.total);
   for (int64_t c = 0; c < n; ++c) slots_.push_back(std::make_unique<UnarySlot<Req, Resp>>(&call));
   RunSlots(call.mutating, call.path);
 }

@@ -30,9 +30,8 @@ void ClosedLoop::Run(IssueFn issue) {
     return;
   }
   if (rate_ > 0) {
-    pacer_.Start(
-        [this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < total_; },
-        [this](size_t client, int64_t seq) { IssueOne(client, seq); });
+    pacer_.Start([this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < total_; },
+                 [this](size_t client, int64_t seq) { IssueOne(client, seq); });
   }
   for (size_t c = 0; c < clients_ && static_cast<int64_t>(c) < total_; ++c) Next(c);
   {
@@ -71,8 +70,7 @@ void ClosedLoop::Next(size_t client) {
 
 void ClosedLoop::IssueOne(size_t client, int64_t seq) {
   const auto start = std::chrono::steady_clock::now();
-  issue_(client, seq,
-         [this, client, start](const absl::Status& s) { Complete(client, start, s); });
+  issue_(client, seq, [this, client, start](const absl::Status& s) { Complete(client, start, s); });
 }
 
 void ClosedLoop::Complete(size_t client, std::chrono::steady_clock::time_point start,

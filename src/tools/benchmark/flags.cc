@@ -18,7 +18,7 @@ struct Flag {
   Kind kind;
   void* target;
   std::string help;
-  std::string def;  // default, as shown in help
+  std::string def;        // default, as shown in help
   bool list_set = false;  // a string list: the first occurrence replaces the default
 };
 
@@ -65,25 +65,26 @@ absl::Status Set(Flag& f, std::string_view value) {
       int64_t v = 0;
       auto res = std::from_chars(value.data(), value.data() + value.size(), v);
       if (res.ec == std::errc::result_out_of_range) {
-        return InvalidValue(f, value, "strconv.ParseInt: parsing \"" + std::string(value) +
-                                          "\": value out of range");
+        return InvalidValue(
+            f, value,
+            "strconv.ParseInt: parsing \"" + std::string(value) + "\": value out of range");
       }
       if (res.ec != std::errc() || res.ptr != value.data() + value.size() || value.empty()) {
-        return InvalidValue(f, value, "strconv.ParseInt: parsing \"" + std::string(value) +
-                                          "\": invalid syntax");
+        return InvalidValue(
+            f, value, "strconv.ParseInt: parsing \"" + std::string(value) + "\": invalid syntax");
       }
       *static_cast<int64_t*>(f.target) = v;
       return absl::OkStatus();
     }
     case Kind::kBool: {
       static const std::map<std::string, bool, std::less<>> kValues = {
-          {"1", true}, {"t", true}, {"T", true}, {"true", true}, {"TRUE", true},
-          {"True", true}, {"0", false}, {"f", false}, {"F", false}, {"false", false},
-          {"FALSE", false}, {"False", false}};
+          {"1", true},    {"t", true},      {"T", true},      {"true", true},
+          {"TRUE", true}, {"True", true},   {"0", false},     {"f", false},
+          {"F", false},   {"false", false}, {"FALSE", false}, {"False", false}};
       auto it = kValues.find(value);
       if (it == kValues.end()) {
-        return InvalidValue(f, value, "strconv.ParseBool: parsing \"" + std::string(value) +
-                                          "\": invalid syntax");
+        return InvalidValue(
+            f, value, "strconv.ParseBool: parsing \"" + std::string(value) + "\": invalid syntax");
       }
       *static_cast<bool*>(f.target) = it->second;
       return absl::OkStatus();
@@ -227,11 +228,20 @@ std::string FlagLines(const FlagSet& fs) {
   for (const auto& f : fs.flags()) {
     std::string left = "      --" + f.name;
     switch (f.kind) {
-      case Kind::kInt: left += " int"; break;
-      case Kind::kString: left += " string"; break;
-      case Kind::kStringList: left += " strings"; break;
-      case Kind::kDuration: left += " duration"; break;
-      case Kind::kBool: break;
+      case Kind::kInt:
+        left += " int";
+        break;
+      case Kind::kString:
+        left += " string";
+        break;
+      case Kind::kStringList:
+        left += " strings";
+        break;
+      case Kind::kDuration:
+        left += " duration";
+        break;
+      case Kind::kBool:
+        break;
     }
     if (left.size() < 38) left += std::string(38 - left.size(), ' ');
     out += left + " " + f.help;
@@ -261,8 +271,8 @@ absl::StatusOr<std::chrono::nanoseconds> ParseGoDuration(std::string_view text) 
   if (s == "0") return std::chrono::nanoseconds(0);
   if (s.empty()) return absl::InvalidArgumentError("time: invalid duration \"" + orig + "\"");
   static const std::pair<const char*, double> kUnits[] = {
-      {"ns", 1}, {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3}, {"ms", 1e6},
-      {"s", 1e9}, {"m", 60e9}, {"h", 3600e9}};
+      {"ns", 1},   {"us", 1e3}, {"\xC2\xB5s", 1e3}, {"\xCE\xBCs", 1e3},
+      {"ms", 1e6}, {"s", 1e9},  {"m", 60e9},        {"h", 3600e9}};
   double total = 0;
   while (!s.empty()) {
     size_t i = 0;
@@ -360,9 +370,10 @@ absl::StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& arg
     cl.range.key = positional[0];
     if (positional.size() == 2) cl.range.end = positional[1];
     if (cl.range.consistency != "l" && cl.range.consistency != "s") {
-      return absl::InvalidArgumentError("--consistency must be l (linearizable) or s "
-                                        "(serializable), got \"" +
-                                        cl.range.consistency + "\"");
+      return absl::InvalidArgumentError(
+          "--consistency must be l (linearizable) or s "
+          "(serializable), got \"" +
+          cl.range.consistency + "\"");
     }
   }
   if (!cl.global.engine.empty() && cl.global.engine != "h2" && cl.global.engine != "cq") {
@@ -386,8 +397,10 @@ absl::StatusOr<bool> UseH2Engine(const GlobalOptions& g) {
   }
   if (why.empty()) return true;
   if (g.engine == "h2") {
-    return absl::InvalidArgumentError("--engine h2 supports plaintext endpoints without "
-                                      "--user only; use --engine cq with " + why);
+    return absl::InvalidArgumentError(
+        "--engine h2 supports plaintext endpoints without "
+        "--user only; use --engine cq with " +
+        why);
   }
   return false;
 }
@@ -399,10 +412,11 @@ std::string Usage(std::string_view command) {
   const CommandSpec* spec = FindCommand(command);
   std::string out;
   if (spec == nullptr) {
-    out += "benchmark is a low-level benchmark tool for etcd3.\n"
-           "It uses gRPC client directly and does not depend on\n"
-           "etcd client library.\n\n"
-           "Usage:\n  benchmark [command]\n\nAvailable Commands:\n";
+    out +=
+        "benchmark is a low-level benchmark tool for etcd3.\n"
+        "It uses gRPC client directly and does not depend on\n"
+        "etcd client library.\n\n"
+        "Usage:\n  benchmark [command]\n\nAvailable Commands:\n";
     for (const auto& c : kCommands) {
       std::string name = c.name;
       name.resize(17, ' ');
@@ -416,8 +430,8 @@ std::string Usage(std::string_view command) {
   FlagSet fs;
   DefineCommand(command, &fs, &cl);
   out += std::string(spec->short_help) + "\n\nUsage:\n  benchmark " + spec->use +
-         " [flags]\n\nFlags:\n" + FlagLines(fs) + HelpLine(spec->name) +
-         "\nGlobal Flags:\n" + FlagLines(global);
+         " [flags]\n\nFlags:\n" + FlagLines(fs) + HelpLine(spec->name) + "\nGlobal Flags:\n" +
+         FlagLines(global);
   return out;
 }
 

@@ -26,8 +26,8 @@ struct GlobalOptions {
   std::string user;
   std::chrono::nanoseconds dial_timeout{0};
   bool target_leader = false;
-  bool json = false;      // ours: the summary as one JSON object
-  std::string output;     // etcd 3.6's --output ("json" = --json)
+  bool json = false;   // ours: the summary as one JSON object
+  std::string output;  // etcd 3.6's --output ("json" = --json)
   // ours: put and range's load engine, "h2" (h2_driver.h) or "cq" (cq_driver.h); ""
   // picks h2 on plaintext endpoints without --user, else cq.
   std::string engine;

@@ -110,8 +110,7 @@ std::string HumanizeBytes(uint64_t bytes) {
   static const char* kUnits[] = {"B", "kB", "MB", "GB", "TB", "PB", "EB"};
   if (bytes < 10) return std::to_string(bytes) + " B";
   const double e = std::floor(std::log(static_cast<double>(bytes)) / std::log(1000.0));
-  const double val =
-      std::floor(static_cast<double>(bytes) / std::pow(1000.0, e) * 10 + 0.5) / 10;
+  const double val = std::floor(static_cast<double>(bytes) / std::pow(1000.0, e) * 10 + 0.5) / 10;
   char buf[64];
   std::snprintf(buf, sizeof(buf), val < 10 ? "%.1f %s" : "%.0f %s", val,
                 kUnits[static_cast<int>(e)]);

@@ -4,13 +4,12 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <nghttp2/nghttp2.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-#include <nghttp2/nghttp2.h>
 
 #include <cerrno>
 #include <cstring>
@@ -41,26 +40,37 @@ constexpr int kMaxEvents = 256;
 // gRPC's mapping of an HTTP status that came without grpc-status.
 absl::StatusCode HttpToCode(int http) {
   switch (http) {
-    case 400: return absl::StatusCode::kInternal;
-    case 401: return absl::StatusCode::kUnauthenticated;
-    case 403: return absl::StatusCode::kPermissionDenied;
-    case 404: return absl::StatusCode::kUnimplemented;
+    case 400:
+      return absl::StatusCode::kInternal;
+    case 401:
+      return absl::StatusCode::kUnauthenticated;
+    case 403:
+      return absl::StatusCode::kPermissionDenied;
+    case 404:
+      return absl::StatusCode::kUnimplemented;
     case 429:
     case 502:
     case 503:
-    case 504: return absl::StatusCode::kUnavailable;
-    default: return absl::StatusCode::kUnknown;
+    case 504:
+      return absl::StatusCode::kUnavailable;
+    default:
+      return absl::StatusCode::kUnknown;
   }
 }
 
 // gRPC's mapping of an RST_STREAM error code.
 absl::StatusCode ResetToCode(uint32_t code) {
   switch (code) {
-    case NGHTTP2_REFUSED_STREAM: return absl::StatusCode::kUnavailable;
-    case NGHTTP2_CANCEL: return absl::StatusCode::kCancelled;
-    case NGHTTP2_ENHANCE_YOUR_CALM: return absl::StatusCode::kResourceExhausted;
-    case NGHTTP2_INADEQUATE_SECURITY: return absl::StatusCode::kPermissionDenied;
-    default: return absl::StatusCode::kInternal;
+    case NGHTTP2_REFUSED_STREAM:
+      return absl::StatusCode::kUnavailable;
+    case NGHTTP2_CANCEL:
+      return absl::StatusCode::kCancelled;
+    case NGHTTP2_ENHANCE_YOUR_CALM:
+      return absl::StatusCode::kResourceExhausted;
+    case NGHTTP2_INADEQUATE_SECURITY:
+      return absl::StatusCode::kPermissionDenied;
+    default:
+      return absl::StatusCode::kInternal;
   }
 }
 
@@ -93,23 +103,20 @@ absl::Status DialError(const std::string& address, int err) {
 
 }  // namespace
 
-std::string DecodeGrpcMessage(std::string_view in) {
-  return api::grpc_wire::PercentDecode(in);
-}
+std::string DecodeGrpcMessage(std::string_view in) { return api::grpc_wire::PercentDecode(in); }
 
 absl::Status H2StreamStatus(const H2ClosedLoop::Slot& slot) {
   if (slot.grpc_status >= 0) {
     if (slot.grpc_status == 0) return absl::OkStatus();
-    const int code = slot.grpc_status <= 16 ? slot.grpc_status
-                                            : static_cast<int>(absl::StatusCode::kUnknown);
+    const int code =
+        slot.grpc_status <= 16 ? slot.grpc_status : static_cast<int>(absl::StatusCode::kUnknown);
     return absl::Status(static_cast<absl::StatusCode>(code), slot.grpc_message);
   }
   if (slot.reset_code != 0) {
-    return absl::Status(ResetToCode(slot.reset_code),
-                        slot.reset_code == NGHTTP2_REFUSED_STREAM
-                            ? std::string("Stream refused by server")
-                            : "Received RST_STREAM with error code " +
-                                  std::to_string(slot.reset_code));
+    return absl::Status(ResetToCode(slot.reset_code), slot.reset_code == NGHTTP2_REFUSED_STREAM
+                                                          ? std::string("Stream refused by server")
+                                                          : "Received RST_STREAM with error code " +
+                                                                std::to_string(slot.reset_code));
   }
   if (slot.http_status != 200) {
     return absl::Status(HttpToCode(slot.http_status),
@@ -204,8 +211,8 @@ struct H2Access {
     socket->loop->StreamClosed(socket, slot);
     return 0;
   }
-  static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length,
-                          uint32_t* flags, nghttp2_data_source* source, void*) {
+  static ssize_t ReadBody(nghttp2_session*, int32_t, uint8_t* buf, size_t length, uint32_t* flags,
+                          nghttp2_data_source* source, void*) {
     auto* slot = static_cast<H2ClosedLoop::Slot*>(source->ptr);
     const size_t n = std::min(length, slot->body.size() - slot->body_sent);
     std::memcpy(buf, slot->body.data() + slot->body_sent, n);
@@ -279,16 +286,15 @@ void Resolve(const std::string& target, H2ClosedLoop::Endpoint* ep) {
   addrinfo* res = nullptr;
   const int rc = getaddrinfo(host.c_str(), port.c_str(), &hints, &res);
   if (rc != 0 || res == nullptr) {
-    ep->resolve_error = absl::UnavailableError("DNS resolution failed for " + target + ": " +
-                                               gai_strerror(rc));
+    ep->resolve_error =
+        absl::UnavailableError("DNS resolution failed for " + target + ": " + gai_strerror(rc));
     return;
   }
   std::memcpy(&ep->addr, res->ai_addr, res->ai_addrlen);
   ep->addr_len = res->ai_addrlen;
   char text[INET6_ADDRSTRLEN] = {};
   if (res->ai_family == AF_INET) {
-    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, text,
-              sizeof(text));
+    inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(res->ai_addr)->sin_addr, text, sizeof(text));
     ep->address = std::string("ipv4:") + text + ":" + port;
   } else {
     inet_ntop(AF_INET6, &reinterpret_cast<sockaddr_in6*>(res->ai_addr)->sin6_addr, text,
@@ -380,17 +386,16 @@ absl::Status H2ClosedLoop::RunSlots(bool mutating, const char* path) {
     slots_[c]->conn = c % conns;
   }
   if (options_.rate > 0) {
-    pacer_.Start(
-        [this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < options_.total; },
-        [this](Slot* slot, int64_t seq) {
-          Worker* w = workers_[slot->conn % workers_.size()].get();
-          {
-            absl::MutexLock lock(&w->inbox_mu);
-            w->inbox.emplace_back(slot, seq);
-          }
-          const uint64_t one = 1;
-          (void)!write(w->evfd, &one, sizeof(one));
-        });
+    pacer_.Start([this](int64_t* seq) { return (*seq = next_seq_.fetch_add(1)) < options_.total; },
+                 [this](Slot* slot, int64_t seq) {
+                   Worker* w = workers_[slot->conn % workers_.size()].get();
+                   {
+                     absl::MutexLock lock(&w->inbox_mu);
+                     w->inbox.emplace_back(slot, seq);
+                   }
+                   const uint64_t one = 1;
+                   (void)!write(w->evfd, &one, sizeof(one));
+                 });
   }
   // Every client's first request (in client order, as the other engines), then the
   // workers serve the completions.
@@ -542,8 +547,8 @@ void H2ClosedLoop::Connect(Worker* w, Socket* s) {
   auto fail = [&](absl::Status status) {
     s->state = Socket::State::kFailed;
     s->failure = std::move(status);
-    s->retry_at = SteadyClock::now() +
-                  std::chrono::microseconds(static_cast<int64_t>(s->backoff_ms * 1000));
+    s->retry_at =
+        SteadyClock::now() + std::chrono::microseconds(static_cast<int64_t>(s->backoff_ms * 1000));
     s->backoff_ms = std::min(s->backoff_ms * kBackoffMultiplier, kMaxBackoffMs);
   };
   if (!ep.resolve_error.ok()) {
@@ -608,8 +613,9 @@ void H2ClosedLoop::OnReadable(Worker* w, Socket* s) {
     if (n > 0) {
       const ssize_t rv = nghttp2_session_mem_recv(s->session, w->buf.get(), static_cast<size_t>(n));
       if (rv < 0) {
-        FailSocket(w, s, absl::InternalError(std::string("http2 error: ") +
-                                             nghttp2_strerror(static_cast<int>(rv))));
+        FailSocket(w, s,
+                   absl::InternalError(std::string("http2 error: ") +
+                                       nghttp2_strerror(static_cast<int>(rv))));
         return;
       }
       if (static_cast<size_t>(n) < kReadBuffer) break;
@@ -651,16 +657,17 @@ void H2ClosedLoop::Flush(Worker* w, Socket* s) {
     const uint8_t* data = nullptr;
     const ssize_t n = nghttp2_session_mem_send(s->session, &data);
     if (n < 0) {
-      FailSocket(w, s, absl::InternalError(std::string("http2 error: ") +
-                                           nghttp2_strerror(static_cast<int>(n))));
+      FailSocket(w, s,
+                 absl::InternalError(std::string("http2 error: ") +
+                                     nghttp2_strerror(static_cast<int>(n))));
       return;
     }
     if (n == 0) break;
     s->out.append(reinterpret_cast<const char*>(data), static_cast<size_t>(n));
   }
   if (s->out_off < s->out.size()) {
-    const ssize_t n = send(s->fd, s->out.data() + s->out_off, s->out.size() - s->out_off,
-                           MSG_NOSIGNAL);
+    const ssize_t n =
+        send(s->fd, s->out.data() + s->out_off, s->out.size() - s->out_off, MSG_NOSIGNAL);
     if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
       FailSocket(w, s, absl::UnavailableError(std::strerror(errno)));
       return;
@@ -700,8 +707,8 @@ void H2ClosedLoop::FailSocket(Worker* w, Socket* s, absl::Status status) {
   if (dial) {
     s->state = Socket::State::kFailed;
     s->failure = std::move(status);
-    s->retry_at = SteadyClock::now() +
-                  std::chrono::microseconds(static_cast<int64_t>(s->backoff_ms * 1000));
+    s->retry_at =
+        SteadyClock::now() + std::chrono::microseconds(static_cast<int64_t>(s->backoff_ms * 1000));
     s->backoff_ms = std::min(s->backoff_ms * kBackoffMultiplier, kMaxBackoffMs);
   } else {
     s->state = Socket::State::kIdle;  // redialed on the next use

@@ -201,8 +201,8 @@ class H2ClosedLoop::UnarySlot final : public Slot {
 
 template <typename Req>
 absl::Status H2ClosedLoop::Run(const H2Call<Req>& call) {
-  const int64_t n = std::min<int64_t>(
-      static_cast<int64_t>(std::max<size_t>(options_.clients, 1)), options_.total);
+  const int64_t n = std::min<int64_t>(static_cast<int64_t>(std::max<size_t>(options_.clients, 1)),
+                                      options_.total);
   for (int64_t c = 0; c < n; ++c) slots_.push_back(std::make_unique<UnarySlot<Req>>(&call));
   return RunSlots(call.mutating, call.path);
 }

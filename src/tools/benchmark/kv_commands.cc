@@ -67,19 +67,18 @@ void PrintHashKV(const Session& session) {
   const auto start = std::chrono::steady_clock::now();
   auto hash = c->HashKV(0, 0);
   if (!hash.ok()) {
-    std::cerr << "Failed to get the hashkv of endpoint " << session.global().endpoints[0]
-              << " (" << BenchErrorText(hash.status()) << ")" << std::endl;
+    std::cerr << "Failed to get the hashkv of endpoint " << session.global().endpoints[0] << " ("
+              << BenchErrorText(hash.status()) << ")" << std::endl;
     return;
   }
   auto status = c->Status(0);
   if (!status.ok()) {
-    std::cerr << "Failed to get the status of endpoint " << session.global().endpoints[0]
-              << " (" << BenchErrorText(status.status()) << ")" << std::endl;
+    std::cerr << "Failed to get the status of endpoint " << session.global().endpoints[0] << " ("
+              << BenchErrorText(status.status()) << ")" << std::endl;
     return;
   }
   std::cout << "HashKV Summary:\n\tHashKV: " << hash->hash()
-            << "\n\tEndpoint: " << session.global().endpoints[0]
-            << "\n\tTime taken to get hashkv: "
+            << "\n\tEndpoint: " << session.global().endpoints[0] << "\n\tTime taken to get hashkv: "
             << GoDuration(std::chrono::steady_clock::now() - start)
             << "\n\tDB size: " << HumanizeBytes(static_cast<uint64_t>(status->dbsize()))
             << std::endl;
@@ -186,8 +185,8 @@ int RunRange(const CommandLine& cl) {
   if (!h2.ok()) return Fail(std::string(h2.status().message()));
   auto session = Session::Open(cl.global, *h2 ? 1 : 0);
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));
-  const std::string title = o.consistency == "l" ? "bench with linearizable range\n"
-                                                 : "bench with serializable range\n";
+  const std::string title =
+      o.consistency == "l" ? "bench with linearizable range\n" : "bench with serializable range\n";
   if (!cl.global.json) std::cout << title;
   Report report(cl.global.sample);
   const bool serializable = o.consistency == "s";
@@ -229,8 +228,8 @@ int RunTxnPut(const CommandLine& cl) {
   }
   if (o.txn_ops > o.key_space_size) {
     return Fail("expected --txn-ops no larger than --key-space-size, got txn-ops(" +
-                std::to_string(o.txn_ops) + ") key-space-size(" +
-                std::to_string(o.key_space_size) + ")");
+                std::to_string(o.txn_ops) + ") key-space-size(" + std::to_string(o.key_space_size) +
+                ")");
   }
   auto session = Session::Open(cl.global);
   if (!session.ok()) return Fail("dial error: " + BenchErrorText(session.status()));

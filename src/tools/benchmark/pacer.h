@@ -57,9 +57,8 @@ class RatePacer {
       Client c;
       {
         absl::MutexLock lock(&mu_);
-        auto has_work = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-          return stop_ || !ready_.empty();
-        };
+        auto has_work = [this]()
+                            ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !ready_.empty(); };
         mu_.Await(absl::Condition(&has_work));
         if (stop_) return;
         c = std::move(ready_.back());

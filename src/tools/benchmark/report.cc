@@ -85,8 +85,9 @@ std::vector<DataPoint> TimeSeries(std::map<int64_t, SecondPoint> points) {
 }
 
 std::string FormatTimeSeries(const std::vector<DataPoint>& series) {
-  std::string out = "\nSample in one second (unix latency throughput):\n"
-                    "UNIX-SECOND,MIN-LATENCY-MS,AVG-LATENCY-MS,MAX-LATENCY-MS,AVG-THROUGHPUT\n";
+  std::string out =
+      "\nSample in one second (unix latency throughput):\n"
+      "UNIX-SECOND,MIN-LATENCY-MS,AVG-LATENCY-MS,MAX-LATENCY-MS,AVG-THROUGHPUT\n";
   for (const auto& d : series) {
     out += std::to_string(d.timestamp) + "," + GoDuration(d.min_latency) + "," +
            GoDuration(d.avg_latency) + "," + GoDuration(d.max_latency) + "," +
@@ -120,9 +121,7 @@ Stats ComputeStats(std::vector<double> lats, double total_secs,
 }
 
 std::string FormatText(const Stats& s, bool precise) {
-  auto num = [precise](double v) {
-    return precise ? GoFloatG(v) : FormatDouble("%4.4f", v);
-  };
+  auto num = [precise](double v) { return precise ? GoFloatG(v) : FormatDouble("%4.4f", v); };
   std::string out;
   if (!s.lats.empty()) {
     out += "\nSummary:\n";
@@ -219,8 +218,8 @@ void Report::Add(Clock::time_point start, Clock::time_point end) {
   }
   absl::MutexLock lock(&mu_);
   lats_.push_back(std::chrono::duration<double>(end - start).count());
-  const auto wall = wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                                      start - start_);
+  const auto wall =
+      wall_start_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(start - start_);
   const int64_t second =
       std::chrono::duration_cast<std::chrono::seconds>(wall.time_since_epoch()).count();
   AddSample(&points_, second, end - start);

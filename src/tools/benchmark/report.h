@@ -14,11 +14,10 @@
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/synchronization/mutex.h"
@@ -44,12 +43,12 @@ struct Stats {
   double average = 0;
   double stddev = 0;
   double rps = 0;
-  std::vector<double> lats;                        // sorted, seconds
-  std::map<std::string, int64_t> errors;           // message -> count
+  std::vector<double> lats;                           // sorted, seconds
+  std::map<std::string, int64_t> errors;              // message -> count
   std::vector<std::pair<double, int64_t>> histogram;  // (mark seconds, count), 11 rows
-  std::vector<double> percentiles;                 // seconds, one per kPercentiles
-  bool sampled = false;                            // --sample: time_series is filled
-  std::vector<DataPoint> time_series;              // ascending seconds, gaps filled
+  std::vector<double> percentiles;                    // seconds, one per kPercentiles
+  bool sampled = false;                               // --sample: time_series is filled
+  std::vector<DataPoint> time_series;                 // ascending seconds, gaps filled
   int64_t error_count() const;
 };
 

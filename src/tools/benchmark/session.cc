@@ -11,8 +11,7 @@ namespace etcd::benchmark {
 
 std::string BenchErrorText(const absl::Status& status) { return client::ErrorString(status); }
 
-absl::StatusOr<std::unique_ptr<Session>> Session::Open(const GlobalOptions& global,
-                                                       int64_t conns) {
+absl::StatusOr<std::unique_ptr<Session>> Session::Open(const GlobalOptions& global, int64_t conns) {
   std::unique_ptr<Session> s(new Session(global));
   client::ClientOptions& o = s->options_;
   o.endpoints = global.endpoints;

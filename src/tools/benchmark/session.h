@@ -37,8 +37,8 @@ class Session {
 
   // Prints "<title><report text>" (with a trailing newline if `newline`) or, with
   // --json, {"command": <command>, ...stats..., <extra>}.
-  void Print(std::string_view command, std::string_view title, const Stats& stats,
-             bool newline, const nlohmann::ordered_json& extra = {}) const;
+  void Print(std::string_view command, std::string_view title, const Stats& stats, bool newline,
+             const nlohmann::ordered_json& extra = {}) const;
 
  private:
   explicit Session(GlobalOptions global) : global_(std::move(global)) {}

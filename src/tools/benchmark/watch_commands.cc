@@ -40,10 +40,10 @@ class WatchBench {
     if (o_.watchers > 0) per_stream_ = (o_.watchers + o_.streams - 1) / o_.streams;
     std::mt19937_64 rng(std::random_device{}());
     for (int64_t i = 0; i < o_.watched_key_total; ++i) {
-      const int64_t index = o_.sequential_keys
-                                ? i % o_.key_space_size
-                                : static_cast<int64_t>(rng() % static_cast<uint64_t>(
-                                                                   o_.key_space_size));
+      const int64_t index =
+          o_.sequential_keys
+              ? i % o_.key_space_size
+              : static_cast<int64_t>(rng() % static_cast<uint64_t>(o_.key_space_size));
       watched_.push_back(VarintKey(index, static_cast<int>(o_.key_size)));
     }
   }
@@ -55,9 +55,9 @@ class WatchBench {
     creation_.Start();
     for (size_t i = 0; i < nstreams; ++i) {
       client::Client* c = session_->ForClient(i % static_cast<size_t>(cl_.global.clients));
-      streams_.push_back(c->Watch(
-          [this, i](const etcdserverpb::WatchResponse& r) { OnMessage(i, r); },
-          [this](const absl::Status& s) { OnStreamDone(s); }));
+      streams_.push_back(
+          c->Watch([this, i](const etcdserverpb::WatchResponse& r) { OnMessage(i, r); },
+                   [this](const absl::Status& s) { OnStreamDone(s); }));
     }
     for (size_t i = 0; i < nstreams; ++i) SendCreate(i);
     {
@@ -73,7 +73,8 @@ class WatchBench {
       return Fail("watch failed: " + BenchErrorText(FailStatus()));
     }
     const Stats creation_stats = creation_.Compute();
-    if (!cl_.global.json) session_->Print("watch", "Watch creation summary:\n", creation_stats, false);
+    if (!cl_.global.json)
+      session_->Print("watch", "Watch creation summary:\n", creation_stats, false);
 
     // Phase 2: put, count the events.
     int64_t events_total = 0;
@@ -112,23 +113,21 @@ class WatchBench {
     std::thread putter([&] { puts.Run(put); });
     {
       absl::MutexLock lock(&mu_);
-      auto all = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
-        return events_left_ <= 0 || failed_;
-      };
+      auto all = [this]()
+                     ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return events_left_ <= 0 || failed_; };
       mu_.Await(absl::Condition(&all));
     }
     events_.Finish();
     putter.join();
     CloseAll(streams_);
     if (put_errors.load() > 0) {
-      std::cerr << "warning: " << put_errors.load() << " puts failed: "
-                << FormatText(put_report.Compute(), false) << std::endl;
+      std::cerr << "warning: " << put_errors.load()
+                << " puts failed: " << FormatText(put_report.Compute(), false) << std::endl;
     }
     if (Failed()) return Fail("watch failed: " + BenchErrorText(FailStatus()));
     nlohmann::ordered_json extra;
     extra["watch_creation"] = ToJson(creation_stats);
-    session_->Print("watch", "Watch events received summary:\n", events_.Compute(), false,
-                    extra);
+    session_->Print("watch", "Watch events received summary:\n", events_.Compute(), false, extra);
     return 0;
   }
 

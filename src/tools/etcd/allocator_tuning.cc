@@ -10,10 +10,8 @@
 
 // gperftools' C API (malloc_extension_c.h), weak: null when tcmalloc is not linked in.
 extern "C" {
-int MallocExtension_SetNumericProperty(const char* property, size_t value)
-    __attribute__((weak));
-int MallocExtension_GetNumericProperty(const char* property, size_t* value)
-    __attribute__((weak));
+int MallocExtension_SetNumericProperty(const char* property, size_t value) __attribute__((weak));
+int MallocExtension_GetNumericProperty(const char* property, size_t* value) __attribute__((weak));
 void MallocExtension_ReleaseFreeMemory() __attribute__((weak));
 }
 
@@ -65,8 +63,7 @@ void TuneAllocator() {
   // An operator's own setting (gperftools reads it at start-up) wins.
   if (std::getenv("TCMALLOC_MAX_TOTAL_THREAD_CACHE_BYTES") != nullptr) return;
   if (HaveTcmalloc()) {
-    MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes",
-                                       kThreadCacheBytes);
+    MallocExtension_SetNumericProperty("tcmalloc.max_total_thread_cache_bytes", kThreadCacheBytes);
   }
 }
 

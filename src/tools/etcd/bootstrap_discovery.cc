@@ -50,9 +50,9 @@ absl::Status ResolveDiscovery(config::ServerConfig* cfg, const log::Logger& logg
   if (!cluster.ok()) {
     if (cluster.status().code() == absl::StatusCode::kResourceExhausted &&
         cfg->discovery_fallback == config::DiscoveryFallback::kProxy && proxy_peers != nullptr) {
-      logger.Warn("discovery cluster full, falling back to proxy",
-                  {{"discovery", cfg->discovery},
-                   {"error", std::string(cluster.status().message())}});
+      logger.Warn(
+          "discovery cluster full, falling back to proxy",
+          {{"discovery", cfg->discovery}, {"error", std::string(cluster.status().message())}});
       auto peers = discovery::RegisteredPeerUrls(*http, o);
       if (!peers.ok()) return peers.status();
       *proxy_peers = *peers;

@@ -12,7 +12,8 @@ std::string DescribeDataDir(const config::ParseResult& parsed, Env* fs) {
         "\ndata-dir ", cfg.data_dir, " already holds a member (WAL in ", cfg.WalDir(),
         "):\n  it restarts as that member; initial-cluster, initial-cluster-state,\n"
         "  initial-cluster-token and the discovery settings are ignored. To bootstrap with\n"
-        "  them instead, stop etcd and remove (or move) ", cfg.data_dir, ".\n");
+        "  them instead, stop etcd and remove (or move) ",
+        cfg.data_dir, ".\n");
   }
   return absl::StrCat("\ndata-dir ", cfg.data_dir,
                       " holds no member yet: a start bootstraps one from the settings above\n"

@@ -22,8 +22,8 @@
 
 #include "absl/synchronization/mutex.h"
 #include "api/client_port.h"
-#include "api/v2_keys_handler.h"
 #include "api/election_service.h"
+#include "api/v2_keys_handler.h"
 #include "common/clock.h"
 #include "common/env.h"
 #include "common/log.h"
@@ -41,8 +41,8 @@
 #include "tools/etcd/peer_listener.h"
 #include "tools/etcd/proxy_mode.h"
 #include "tools/etcd/rejoin_check.h"
-#include "tools/etcd/tls_setup.h"
 #include "tools/etcd/systemd_glue.h"
+#include "tools/etcd/tls_setup.h"
 #include "wal/wal.h"
 #include "watch/watch_service.h"
 
@@ -56,8 +56,10 @@ std::string OsArch() {
   std::string arch = "unknown";
   if (uname(&u) == 0) {
     arch = u.machine;
-    if (arch == "x86_64") arch = "amd64";
-    else if (arch == "aarch64") arch = "arm64";
+    if (arch == "x86_64")
+      arch = "amd64";
+    else if (arch == "aarch64")
+      arch = "arm64";
   }
   return "linux/" + arch;
 }
@@ -105,7 +107,7 @@ int Run(int argc, char** argv) {
   }
   if (parsed->check_config) {
     tools::PrintCheckConfig(*parsed, Env::Default(), stdout, stderr);  // check_config.cc
-    return tools::CheckSrvRecords(parsed->config);  // bootstrap_discovery.cc
+    return tools::CheckSrvRecords(parsed->config);                     // bootstrap_discovery.cc
   }
   config::ServerConfig cfg = parsed->config;
 
@@ -130,38 +132,38 @@ int Run(int argc, char** argv) {
     logger->Warn("--force-new-cluster is not supported by this build yet and is ignored");
   }
 
-  logger->Info("running etcd", {{"etcd-version", ETCD_VERSION},
-                                {"git-sha", "not provided"},
-                                {"go-os", OsArch()}});
+  logger->Info("running etcd",
+               {{"etcd-version", ETCD_VERSION}, {"git-sha", "not provided"}, {"go-os", OsArch()}});
   Env* fs = Env::Default();
   const bool have_wal = wal::Wal::Exists(fs, cfg.WalDir());
-  logger->Info("starting an etcd server",
-               {{"name", cfg.name},
-                {"data-dir", cfg.data_dir},
-                {"member-dir", cfg.MemberDir()},
-                {"heartbeat-interval", DurationText(cfg.heartbeat_interval)},
-                {"election-timeout", DurationText(cfg.election_timeout)},
-                {"snapshot-count", cfg.snapshot_count},
-                {"advertise-client-urls", Join(cfg.advertise_client_urls)},
-                {"listen-client-urls", Join(cfg.listen_client_urls)},
-                {"listen-peer-urls", Join(cfg.listen_peer_urls)},
-                {"initial-advertise-peer-urls", Join(cfg.initial_advertise_peer_urls)},
-                {"initial-cluster", config::FormatInitialCluster(cfg.initial_cluster)},
-                {"initial-cluster-state",
-                 cfg.initial_cluster_state == config::ClusterState::kNew ? "new" : "existing"},
-                {"initial-cluster-token", cfg.initial_cluster_token},
-                {"quota-backend-bytes", cfg.quota_backend_bytes},
-                {"max-request-bytes", static_cast<uint64_t>(cfg.max_request_bytes)},
-                {"max-txn-ops", static_cast<uint64_t>(cfg.max_txn_ops)},
-                {"auto-compaction-mode",
-                 cfg.auto_compaction_mode == config::CompactionMode::kPeriodic ? "periodic"
-                                                                               : "revision"},
-                {"auto-compaction-retention", cfg.auto_compaction_retention}});
+  logger->Info(
+      "starting an etcd server",
+      {{"name", cfg.name},
+       {"data-dir", cfg.data_dir},
+       {"member-dir", cfg.MemberDir()},
+       {"heartbeat-interval", DurationText(cfg.heartbeat_interval)},
+       {"election-timeout", DurationText(cfg.election_timeout)},
+       {"snapshot-count", cfg.snapshot_count},
+       {"advertise-client-urls", Join(cfg.advertise_client_urls)},
+       {"listen-client-urls", Join(cfg.listen_client_urls)},
+       {"listen-peer-urls", Join(cfg.listen_peer_urls)},
+       {"initial-advertise-peer-urls", Join(cfg.initial_advertise_peer_urls)},
+       {"initial-cluster", config::FormatInitialCluster(cfg.initial_cluster)},
+       {"initial-cluster-state",
+        cfg.initial_cluster_state == config::ClusterState::kNew ? "new" : "existing"},
+       {"initial-cluster-token", cfg.initial_cluster_token},
+       {"quota-backend-bytes", cfg.quota_backend_bytes},
+       {"max-request-bytes", static_cast<uint64_t>(cfg.max_request_bytes)},
+       {"max-txn-ops", static_cast<uint64_t>(cfg.max_txn_ops)},
+       {"auto-compaction-mode",
+        cfg.auto_compaction_mode == config::CompactionMode::kPeriodic ? "periodic" : "revision"},
+       {"auto-compaction-retention", cfg.auto_compaction_retention}});
   // --proxy=on|readonly: this process relays clients to the cluster (proxy_mode.cc).
   if (cfg.proxy != config::ProxyMode::kOff) {
     auto peers = tools::ProxyPeerUrls(cfg, *logger);
     if (!peers.ok()) {
-      logger->Log(log::Level::kFatal, "proxy failed", {{"error", std::string(peers.status().message())}});
+      logger->Log(log::Level::kFatal, "proxy failed",
+                  {{"error", std::string(peers.status().message())}});
       return 1;
     }
     return tools::RunProxy(cfg, *peers, *logger, notify_sender.get(), &notifier);
@@ -307,7 +309,8 @@ int Run(int argc, char** argv) {
   tools::ApplyClientTls(cfg, client_tls->get(), logger.get(), &popts);
   api::V2KeysHandler v2_keys(member.get(), &clock);  // /v2/keys, /v2/members, /v2/machines
   if (cfg.enable_v2) popts.v2_handler = &v2_keys;
-  auto port = api::ClientPort::Start(member.get(), popts, {&watch_service, coord_services.lock(), coord_services.election()});
+  auto port = api::ClientPort::Start(
+      member.get(), popts, {&watch_service, coord_services.lock(), coord_services.election()});
   if (!port.ok()) {
     logger->Log(log::Level::kFatal, std::string(port.status().message()));
     member->Stop();
@@ -350,7 +353,8 @@ int Run(int argc, char** argv) {
   (*port)->Shutdown();
   member->Stop();
   peer_transport.Stop();
-  logger->Info("stopped etcd server", {{"local-member-id", membership::IdToHex(member->MemberId())}});
+  logger->Info("stopped etcd server",
+               {{"local-member-id", membership::IdToHex(member->MemberId())}});
   return exit_code;
 }
 

@@ -1,7 +1,5 @@
 #include "tools/etcd/peer_listener.h"
 
-#include <cctype>
-
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -10,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -20,10 +19,8 @@ namespace {
 
 absl::StatusOr<int> Listen(const config::Url& url) {
   std::string host = url.host == "localhost" ? "127.0.0.1" : url.host;
-  std::string where = absl::StrCat(url.host.find(':') != std::string::npos
-                                       ? "[" + url.host + "]"
-                                       : url.host,
-                                   ":", url.port);
+  std::string where = absl::StrCat(
+      url.host.find(':') != std::string::npos ? "[" + url.host + "]" : url.host, ":", url.port);
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -47,7 +44,8 @@ absl::StatusOr<int> Listen(const config::Url& url) {
     close(fd);
     // Go's lower-case errno text, as etcd prints it, then what to do.
     std::string text = strerror(e);
-    if (!text.empty()) text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
+    if (!text.empty())
+      text[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(text[0])));
     return absl::UnavailableError(absl::StrCat(
         "listen tcp ", where, ": bind: ", text,
         e == EADDRINUSE ? " (another process, maybe another etcd, listens on this peer port; "

@@ -19,8 +19,7 @@ namespace etcd::tools {
 class PeerListener {
  public:
   // Errors: "listen tcp 127.0.0.1:2380: bind: address already in use".
-  static absl::StatusOr<std::unique_ptr<PeerListener>> Start(
-      const std::vector<config::Url>& urls);
+  static absl::StatusOr<std::unique_ptr<PeerListener>> Start(const std::vector<config::Url>& urls);
   ~PeerListener();
   void Stop();
 

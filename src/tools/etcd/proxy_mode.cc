@@ -43,7 +43,8 @@ absl::StatusOr<std::vector<std::string>> ProxyPeerUrls(const config::ServerConfi
   for (const auto& [name, urls] : cfg.initial_cluster) {
     for (const auto& u : urls) out.push_back(u.ToString());
   }
-  if (out.empty()) return absl::InvalidArgumentError("--proxy needs --initial-cluster or --discovery");
+  if (out.empty())
+    return absl::InvalidArgumentError("--proxy needs --initial-cluster or --discovery");
   return out;
 }
 
@@ -111,10 +112,10 @@ int RunProxy(const config::ServerConfig& cfg, const std::vector<std::string>& pe
   logger.Info("proxy: ready to proxy client requests",
               {{"endpoints", absl::StrJoin(pool.Urls(), ",")}});
 
-  const auto watchdog = std::chrono::duration_cast<std::chrono::milliseconds>(
-      systemd::WatchdogInterval());
+  const auto watchdog =
+      std::chrono::duration_cast<std::chrono::milliseconds>(systemd::WatchdogInterval());
   const auto refresh = cfg.proxy_refresh_interval.count() > 0 ? cfg.proxy_refresh_interval
-                                                                : std::chrono::milliseconds(30000);
+                                                              : std::chrono::milliseconds(30000);
   auto now = [] { return std::chrono::steady_clock::now(); };
   auto next_refresh = now() + refresh;
   auto next_watchdog = now();

@@ -24,7 +24,6 @@ absl::StatusOr<std::vector<std::string>> ProxyPeerUrls(const config::ServerConfi
 // refreshes the member list every --proxy-refresh-interval, and returns the exit code on
 // SIGTERM/SIGINT. Stops `notifier`'s thread: the proxy sends its own notifications.
 int RunProxy(const config::ServerConfig& cfg, const std::vector<std::string>& peer_urls,
-             const log::Logger& logger, systemd::NotifySender* sender,
-             systemd::Notifier* notifier);
+             const log::Logger& logger, systemd::NotifySender* sender, systemd::Notifier* notifier);
 
 }  // namespace etcd::tools

@@ -56,8 +56,8 @@ absl::Status CheckNotAlreadyBootstrapped(const config::ServerConfig& cfg,
     }
     return absl::FailedPreconditionError(absl::StrCat(
         "cluster ID mismatch: this member \"", cfg.name, "\" would bootstrap a new cluster ",
-        membership::IdToHex((*local)->id()), " from --initial-cluster-token=",
-        cfg.initial_cluster_token, " and --initial-cluster=",
+        membership::IdToHex((*local)->id()),
+        " from --initial-cluster-token=", cfg.initial_cluster_token, " and --initial-cluster=",
         config::FormatInitialCluster(cfg.initial_cluster), ", but ", responder,
         " already belongs to the running cluster ", membership::IdToHex(fetched->cluster_id()),
         " (", running, "). To add this member to that cluster: ", server::RejoinHint(cfg),
@@ -73,13 +73,19 @@ absl::Status CheckNotAlreadyBootstrapped(const config::ServerConfig& cfg,
     std::sort(urls.begin(), urls.end());
     if ((m.id() != self->id && urls != self_urls) || m.client_urls().empty()) continue;
     return absl::FailedPreconditionError(absl::StrCat(
-        "member ", membership::IdToHex(m.id()), " has already been bootstrapped: the "
-        "running cluster ", membership::IdToHex(fetched->cluster_id()), " knows \"",
-        m.name(), "\" (", absl::StrJoin(m.peer_urls(), ","), ") as a started member, but "
-        "its data dir ", cfg.data_dir, " holds no WAL, so it would start again from an "
+        "member ", membership::IdToHex(m.id()),
+        " has already been bootstrapped: the "
+        "running cluster ",
+        membership::IdToHex(fetched->cluster_id()), " knows \"", m.name(), "\" (",
+        absl::StrJoin(m.peer_urls(), ","),
+        ") as a started member, but "
+        "its data dir ",
+        cfg.data_dir,
+        " holds no WAL, so it would start again from an "
         "empty log (the data was lost, or the wrong --data-dir is given). If the data is "
-        "lost: run \"etcdctl member remove ", membership::IdToHex(m.id()),
-        "\" against the running cluster, then ", server::RejoinHint(cfg)));
+        "lost: run \"etcdctl member remove ",
+        membership::IdToHex(m.id()), "\" against the running cluster, then ",
+        server::RejoinHint(cfg)));
   }
   return absl::OkStatus();
 }
@@ -88,9 +94,12 @@ std::string ExplainCreateFailure(const absl::Status& s, const config::ServerConf
   std::string msg(s.message());
   if (absl::StrContains(msg, "/LOCK") &&
       absl::StrContains(msg, "Resource temporarily unavailable")) {
-    absl::StrAppend(&msg, " (another process, most likely a second etcd, is using the data "
-                          "dir ", cfg.data_dir, "; stop it first, or give this member its "
-                          "own --data-dir)");
+    absl::StrAppend(&msg,
+                    " (another process, most likely a second etcd, is using the data "
+                    "dir ",
+                    cfg.data_dir,
+                    "; stop it first, or give this member its "
+                    "own --data-dir)");
   }
   return msg;
 }

@@ -23,8 +23,8 @@
 namespace etcd::tools {
 
 // Asks the peers at the given URLs for the member list (the first answer).
-using FetchMembersFn = std::function<absl::StatusOr<peerpb::MembersResponse>(
-    const std::vector<std::string>&)>;
+using FetchMembersFn =
+    std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>;
 
 absl::Status CheckNotAlreadyBootstrapped(const config::ServerConfig& cfg,
                                          const FetchMembersFn& fetch);

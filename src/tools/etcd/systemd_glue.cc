@@ -9,8 +9,8 @@
 
 namespace etcd::tools {
 
-absl::StatusOr<systemd::Logging> MakeDaemonLogging(
-    const config::ServerConfig& cfg, const std::map<std::string, std::string>& env) {
+absl::StatusOr<systemd::Logging> MakeDaemonLogging(const config::ServerConfig& cfg,
+                                                   const std::map<std::string, std::string>& env) {
   systemd::LoggingOptions o;
   o.logger = cfg.logger;
   o.outputs = cfg.log_outputs;
@@ -43,8 +43,9 @@ std::function<bool()> HealthProbe(const server::EtcdServer* member, const Clock*
                                   const config::ServerConfig& cfg) {
   auto probe = std::make_shared<systemd::ProgressProbe>(clock);
   probe->AddLoop("raft loop", cfg.election_timeout, [member] { return member->RaftLoopTurns(); });
-  probe->AddLoop("applier", kApplierStallWindow, [member] { return member->AppliedIndex(); },
-                 [member] { return member->CommittedIndex() > member->AppliedIndex(); });
+  probe->AddLoop(
+      "applier", kApplierStallWindow, [member] { return member->AppliedIndex(); },
+      [member] { return member->CommittedIndex() > member->AppliedIndex(); });
   return [member, probe] {
     // Before Start() the loops do not run yet: nothing to judge (the window starts then).
     if (member->RaftLoopTurns() == 0) {

@@ -51,8 +51,8 @@ absl::Status MaybeAutoTls(const config::ServerConfig& cfg, bool peer, const log:
     return absl::OkStatus();
   }
   const std::string dir = cfg.data_dir + (peer ? "/fixtures/peer" : "/fixtures/client");
-  auto files = tls::EnsureSelfSignedCert(dir, Hosts(peer ? cfg.listen_peer_urls
-                                                         : cfg.listen_client_urls));
+  auto files =
+      tls::EnsureSelfSignedCert(dir, Hosts(peer ? cfg.listen_peer_urls : cfg.listen_client_urls));
   if (!files.ok()) return files.status();
   o->cert_file = files->cert_file;
   o->key_file = files->key_file;
@@ -60,8 +60,9 @@ absl::Status MaybeAutoTls(const config::ServerConfig& cfg, bool peer, const log:
   // Self-signed: nobody to verify peers against (etcd: InsecureSkipVerify).
   o->trusted_ca_file.clear();
   o->client_cert_auth = false;
-  logger->Info(files->generated ? "generated self-signed certificate" : "reusing auto-tls certificate",
-               {{"cert-file", files->cert_file}, {"key-file", files->key_file}});
+  logger->Info(
+      files->generated ? "generated self-signed certificate" : "reusing auto-tls certificate",
+      {{"cert-file", files->cert_file}, {"key-file", files->key_file}});
   return absl::OkStatus();
 }
 
@@ -110,7 +111,8 @@ void ApplyClientTls(const config::ServerConfig& cfg, tls::ServerTlsContext* ctx,
   };
   popts->tls_front.on_reloaded = [logger, ctx]() {
     logger->Info("reloaded client TLS certificate files",
-                 {{"cert-file", ctx->options().cert_file}, {"key-file", ctx->options().key_file},
+                 {{"cert-file", ctx->options().cert_file},
+                  {"key-file", ctx->options().key_file},
                   {"trusted-ca-file", ctx->options().trusted_ca_file}});
   };
 }
@@ -124,12 +126,12 @@ absl::StatusOr<std::optional<tls::PeerCredentials>> SetUpPeerTls(const config::S
   tls::TlsOptions o = ToOptions(cfg.peer_tls, tls::Side::kPeer, cfg.cipher_suites);
   RETURN_IF_ERROR(MaybeAutoTls(cfg, /*peer=*/true, logger, &o));
   if (o.cert_file.empty() || o.key_file.empty()) {
-    std::string where = cfg.listen_peer_urls.empty()
-                            ? std::string("the peer port")
-                            : absl::StrCat(cfg.listen_peer_urls[0].host, ":",
-                                           cfg.listen_peer_urls[0].port);
-    return absl::FailedPreconditionError(
-        absl::StrCat("cannot listen on TLS for ", where, ": KeyFile and CertFile are not presented"));
+    std::string where =
+        cfg.listen_peer_urls.empty()
+            ? std::string("the peer port")
+            : absl::StrCat(cfg.listen_peer_urls[0].host, ":", cfg.listen_peer_urls[0].port);
+    return absl::FailedPreconditionError(absl::StrCat("cannot listen on TLS for ", where,
+                                                      ": KeyFile and CertFile are not presented"));
   }
   // gRPC reads its TLS 1.2 cipher list from the environment, once.
   if (!cfg.cipher_suites.empty()) {
@@ -139,11 +141,10 @@ absl::StatusOr<std::optional<tls::PeerCredentials>> SetUpPeerTls(const config::S
   LogTlsInfo(logger, "starting with peer TLS", o);
   ASSIGN_OR_RETURN(
       tls::PeerCredentials creds,
-      tls::MakePeerCredentials(Env::Default(), o,
-                               [logger](const std::string& who, const std::string& reason) {
-                                 logger->Warn("rejected peer certificate",
-                                              {{"peer", who}, {"error", reason}});
-                               }));
+      tls::MakePeerCredentials(
+          Env::Default(), o, [logger](const std::string& who, const std::string& reason) {
+            logger->Warn("rejected peer certificate", {{"peer", who}, {"error", reason}});
+          }));
   return std::optional<tls::PeerCredentials>(std::move(creds));
 }
 

@@ -118,10 +118,17 @@ std::string FlagLine(const Flag& f) {
                                       : absl::StrFormat("      --%s", f.name);
   std::string def;
   switch (f.type) {
-    case FlagType::kBool: def = "[=" + f.default_text + "]"; break;
-    case FlagType::kString: def = "=" + GoQuote(f.default_text); break;
-    case FlagType::kStringSlice: def = "=[" + f.default_text + "]"; break;
-    default: def = "=" + f.default_text;
+    case FlagType::kBool:
+      def = "[=" + f.default_text + "]";
+      break;
+    case FlagType::kString:
+      def = "=" + GoQuote(f.default_text);
+      break;
+    case FlagType::kStringSlice:
+      def = "=[" + f.default_text + "]";
+      break;
+    default:
+      def = "=" + f.default_text;
   }
   return absl::StrFormat("%-44s %s\n", name + def, f.usage);
 }
@@ -263,9 +270,7 @@ std::vector<std::string> Context::EndpointsFromFlags() {
   return eps;
 }
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 std::string AskPassword(const std::string& prompt, std::ostream& out, std::ostream& err,
                         std::istream& in) {
@@ -294,7 +299,6 @@ std::string AskPassword(const std::string& prompt, std::ostream& out, std::ostre
   if (!line.empty() && line.back() == '\r') line.pop_back();
   return line;
 }
-
 
 ClientConfig Context::Config() {
   if (config_done_) return config_;
@@ -356,7 +360,8 @@ client::ClientOptions Context::Options(const ClientConfig& cfg) {
     std::ifstream f(*path);
     if (!f) {
       std::string why = std::strerror(errno);
-      if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+      if (!why.empty())
+        why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
       ExitWithError(kExitBadArgs, "open " + *path + ": " + why);
     }
   }
@@ -456,7 +461,8 @@ int Main(const std::vector<std::string>& argv, std::ostream& out, std::ostream& 
     cmd = child;
   }
   if (cmd == root.get() && have_positional) {
-    std::string msg = absl::StrCat("unknown command ", GoQuote(first_positional), " for \"etcdctl\"");
+    std::string msg =
+        absl::StrCat("unknown command ", GoQuote(first_positional), " for \"etcdctl\"");
     std::vector<std::string> names;
     for (const auto& c : root->children) names.push_back(c->Name());
     std::sort(names.begin(), names.end());

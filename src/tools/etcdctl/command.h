@@ -55,8 +55,7 @@ struct ClientConfig {
 class Context {
  public:
   Context(Command* cmd, FlagSet flags, std::vector<std::string> args, int dash,
-          std::vector<std::string> os_args, std::ostream& out, std::ostream& err,
-          std::istream& in);
+          std::vector<std::string> os_args, std::ostream& out, std::ostream& err, std::istream& in);
 
   Command* cmd() const { return cmd_; }
   FlagSet& flags() { return flags_; }

@@ -292,13 +292,14 @@ std::unique_ptr<Command> NewAuthCommand() {
 std::unique_ptr<Command> NewUserCommand() {
   auto c = MakeCommand("user <subcommand>", "User related commands");
   auto add = MakeCommand("add <user name or user:password> [options]", "Adds a new user", UserAdd);
-  add->flags.Bool("interactive", 0, true, "Read password from stdin instead of interactive terminal");
+  add->flags.Bool("interactive", 0, true,
+                  "Read password from stdin instead of interactive terminal");
   add->flags.String("new-user-password", 0, "", "Supply password from the command line flag");
   add->flags.Bool("no-password", 0, false, "Create a user without password (CN based auth only)");
   c->Add(std::move(add));
   c->Add(MakeCommand("delete <user name>", "Deletes a user", UserDelete));
-  auto get = MakeCommand("get <user name> [options]", "Gets detailed information of a user",
-                         UserGet);
+  auto get =
+      MakeCommand("get <user name> [options]", "Gets detailed information of a user", UserGet);
   get->flags.Bool("detail", 0, false, "Show permissions of roles granted to the user");
   c->Add(std::move(get));
   c->Add(MakeCommand("list", "Lists all users", UserList));
@@ -306,8 +307,8 @@ std::unique_ptr<Command> NewUserCommand() {
   pw->flags.Bool("interactive", 0, true,
                  "If true, read password from stdin instead of interactive terminal");
   c->Add(std::move(pw));
-  c->Add(MakeCommand("grant-role <user name> <role name>", "Grants a role to a user",
-                     UserGrantRole));
+  c->Add(
+      MakeCommand("grant-role <user name> <role name>", "Grants a role to a user", UserGrantRole));
   c->Add(MakeCommand("revoke-role <user name> <role name>", "Revokes a role from a user",
                      UserRevokeRole));
   return c;
@@ -319,8 +320,9 @@ std::unique_ptr<Command> NewRoleCommand() {
   c->Add(MakeCommand("delete <role name>", "Deletes a role", RoleDelete));
   c->Add(MakeCommand("get <role name>", "Gets detailed information of a role", RoleGet));
   c->Add(MakeCommand("list", "Lists all roles", RoleList));
-  auto grant = MakeCommand("grant-permission [options] <role name> <permission type> <key> [endkey]",
-                           "Grants a key to a role", RoleGrantPermission);
+  auto grant =
+      MakeCommand("grant-permission [options] <role name> <permission type> <key> [endkey]",
+                  "Grants a key to a role", RoleGrantPermission);
   grant->flags.Bool("prefix", 0, false, "grant a prefix permission");
   grant->flags.Bool("from-key", 0, false,
                     "grant a permission of keys that are greater than or equal to the given key");

@@ -45,7 +45,8 @@ void CheckPeerUrls(const std::vector<std::string>& urls) {
       }
     }
     if (scheme.empty()) {
-      if (colon == 0) ExitWithError(kExitError, "parse " + GoQuote(u) + ": missing protocol scheme");
+      if (colon == 0)
+        ExitWithError(kExitError, "parse " + GoQuote(u) + ": missing protocol scheme");
       const std::string first_segment = u.substr(0, u.find('/'));
       if (first_segment.find(':') != std::string::npos) {
         ExitWithError(kExitError,
@@ -63,8 +64,8 @@ void CheckPeerUrls(const std::vector<std::string>& urls) {
     const size_t slash = rest.find('/');
     const std::string host = rest.substr(0, slash);
     const size_t port_colon = host.rfind(':');
-    if (port_colon == std::string::npos || (host.find(']') != std::string::npos &&
-                                            port_colon < host.find(']'))) {
+    if (port_colon == std::string::npos ||
+        (host.find(']') != std::string::npos && port_colon < host.find(']'))) {
       ExitWithError(kExitError, "URL address does not have the form \"host:port\": " + u);
     }
     if (slash != std::string::npos && rest.substr(slash) != "/") {
@@ -269,8 +270,8 @@ void Defrag(Context& ctx) {
     // Offline defragmentation belongs to etcdutl.
     const int rc = RunEtcdutl({"defrag", "--data-dir", data_dir});
     if (rc != 0) {
-      ctx.err() << "Failed to defragment etcd data[" << data_dir << "] (etcdutl exited with "
-                << rc << ")\n";
+      ctx.err() << "Failed to defragment etcd data[" << data_dir << "] (etcdutl exited with " << rc
+                << ")\n";
       ExitSilently(kExitError);
     }
     return;
@@ -325,8 +326,8 @@ std::unique_ptr<Command> NewMemberCommand() {
   add->flags.Bool("learner", 0, false, "add the new member as a raft learner");
   c->Add(std::move(add));
   c->Add(MakeCommand("remove <memberID>", "Removes a member from the cluster", MemberRemove));
-  auto upd = MakeCommand("update <memberID> [options]", "Updates a member in the cluster",
-                         MemberUpdate);
+  auto upd =
+      MakeCommand("update <memberID> [options]", "Updates a member in the cluster", MemberUpdate);
   upd->flags.String("peer-urls", 0, "", "comma separated peer URLs for the updated member");
   c->Add(std::move(upd));
   auto list = MakeCommand("list", "Lists all members in the cluster", MemberList);

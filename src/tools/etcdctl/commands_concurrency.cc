@@ -81,8 +81,8 @@ class Session {
 
 // Waits until `key` is deleted (watching from `rev`), a signal comes or the session
 // is lost. Returns false for a signal.
-bool WaitDelete(client::Client* cli, const std::string& key, int64_t rev, Signals& sig,
-                Session& s, bool* interrupted) {
+bool WaitDelete(client::Client* cli, const std::string& key, int64_t rev, Signals& sig, Session& s,
+                bool* interrupted) {
   struct State {
     absl::Mutex mu;
     bool deleted = false, ended = false;
@@ -227,7 +227,9 @@ void LockCmd(Context& ctx) {
     const int rc = RunProgram(argv, {"ETCD_LOCK_KEY=" + key,
                                      absl::StrCat("ETCD_LOCK_REV=", k->kvs(0).create_revision())});
     const absl::Status us = unlock();
-    if (rc == 127) ExitWithError(kExitError, "exec: " + GoQuote(argv[0]) + ": executable file not found in $PATH");
+    if (rc == 127)
+      ExitWithError(kExitError,
+                    "exec: " + GoQuote(argv[0]) + ": executable file not found in $PATH");
     if (rc != 0) ExitWithError(kExitError, absl::StrCat("exit status ", rc));
     if (!us.ok()) ExitWithStatus(kExitError, us);
     return;
@@ -381,8 +383,8 @@ void ElectCmd(Context& ctx) {
 }  // namespace
 
 std::unique_ptr<Command> NewLockCommand() {
-  auto c = MakeCommand("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock",
-                       LockCmd);
+  auto c =
+      MakeCommand("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock", LockCmd);
   c->flags.Int("ttl", 0, 10, "timeout for session");
   return c;
 }

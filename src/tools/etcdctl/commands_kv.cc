@@ -22,7 +22,8 @@ void AddGetFlags(FlagSet* f) {
   f->Bool("from-key", 0, false, "Get keys that are greater than or equal to the given key");
   f->Int64("rev", 0, 0, "Specify the kv revision");
   f->Bool("keys-only", 0, false, "Get only the keys");
-  f->Bool("print-value-only", 0, false, "Only write values when using the \"simple\" output format");
+  f->Bool("print-value-only", 0, false,
+          "Only write values when using the \"simple\" output format");
 }
 
 void AddPutFlags(FlagSet* f) {
@@ -185,21 +186,20 @@ DeleteRangeRequest DelOp(const FlagSet& f, const std::vector<std::string>& args)
 }
 
 std::unique_ptr<Command> NewGetCommand() {
-  auto c = MakeCommand("get [options] <key> [range_end]", "Gets the key or a range of keys",
-                       [](Context& ctx) {
-                         RangeRequest req = GetOp(ctx.flags(), ctx.args());
-                         auto cli = ctx.MustClient();
-                         auto resp = cli->Range(req);
-                         if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
-                         if (ctx.flags().GetBool("print-value-only")) {
-                           if (!ctx.Display().is_simple()) {
-                             ExitWithError(kExitBadArgs,
-                                           "print-value-only is only for `--write-out=simple`");
-                           }
-                           ctx.Display().set_value_only(true);
-                         }
-                         ctx.Display().Get(*resp);
-                       });
+  auto c = MakeCommand(
+      "get [options] <key> [range_end]", "Gets the key or a range of keys", [](Context& ctx) {
+        RangeRequest req = GetOp(ctx.flags(), ctx.args());
+        auto cli = ctx.MustClient();
+        auto resp = cli->Range(req);
+        if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
+        if (ctx.flags().GetBool("print-value-only")) {
+          if (!ctx.Display().is_simple()) {
+            ExitWithError(kExitBadArgs, "print-value-only is only for `--write-out=simple`");
+          }
+          ctx.Display().set_value_only(true);
+        }
+        ctx.Display().Get(*resp);
+      });
   AddGetFlags(&c->flags);
   return c;
 }
@@ -221,15 +221,15 @@ std::unique_ptr<Command> NewPutCommand() {
 }
 
 std::unique_ptr<Command> NewDelCommand() {
-  auto c = MakeCommand("del [options] <key> [range_end]",
-                       "Removes the specified key or range of keys [key, range_end)",
-                       [](Context& ctx) {
-                         DeleteRangeRequest req = DelOp(ctx.flags(), ctx.args());
-                         auto cli = ctx.MustClient();
-                         auto resp = cli->DeleteRange(req);
-                         if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
-                         ctx.Display().Del(*resp);
-                       });
+  auto c =
+      MakeCommand("del [options] <key> [range_end]",
+                  "Removes the specified key or range of keys [key, range_end)", [](Context& ctx) {
+                    DeleteRangeRequest req = DelOp(ctx.flags(), ctx.args());
+                    auto cli = ctx.MustClient();
+                    auto resp = cli->DeleteRange(req);
+                    if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
+                    ctx.Display().Del(*resp);
+                  });
   AddDelFlags(&c->flags);
   return c;
 }
@@ -271,16 +271,36 @@ std::optional<std::string> ScanQuoted(const std::string& s, size_t* pos) {
       return static_cast<uint32_t>(*v);
     };
     switch (e) {
-      case 'a': out += '\a'; break;
-      case 'b': out += '\b'; break;
-      case 'f': out += '\f'; break;
-      case 'n': out += '\n'; break;
-      case 'r': out += '\r'; break;
-      case 't': out += '\t'; break;
-      case 'v': out += '\v'; break;
-      case '\\': out += '\\'; break;
-      case '"': out += '"'; break;
-      case '\'': out += '\''; break;
+      case 'a':
+        out += '\a';
+        break;
+      case 'b':
+        out += '\b';
+        break;
+      case 'f':
+        out += '\f';
+        break;
+      case 'n':
+        out += '\n';
+        break;
+      case 'r':
+        out += '\r';
+        break;
+      case 't':
+        out += '\t';
+        break;
+      case 'v':
+        out += '\v';
+        break;
+      case '\\':
+        out += '\\';
+        break;
+      case '"':
+        out += '"';
+        break;
+      case '\'':
+        out += '\'';
+        break;
       case 'x': {
         auto v = hexval(2);
         if (!v) return std::nullopt;
@@ -391,9 +411,8 @@ Compare ParseCompare(const std::string& line) {
     }
   }
   if (n != 3) {
-    ExitWithError(kExitInvalidInput,
-                  absl::StrCat("malformed comparison: ", line, "; got ", target, "(",
-                               GoQuote(key), ") ", op, " ", GoQuote(val)));
+    ExitWithError(kExitInvalidInput, absl::StrCat("malformed comparison: ", line, "; got ", target,
+                                                  "(", GoQuote(key), ") ", op, " ", GoQuote(val)));
   }
   Compare cmp;
   cmp.set_key(key);
@@ -476,35 +495,36 @@ std::string ReadTxnLine(std::istream& in) {
 std::unique_ptr<Command> NewTxnCommand() {
   auto c = MakeCommand("txn [options]", "Txn processes all the requests in one transaction",
                        [](Context& ctx) {
-    if (!ctx.args().empty()) ExitWithError(kExitBadArgs, "txn command does not accept argument");
-    const bool interactive = ctx.flags().GetBool("interactive");
-    auto cli = ctx.MustClient();
-    auto prompt = [&](const char* s) {
-      if (interactive) ctx.out() << s << "\n" << std::flush;
-    };
-    TxnRequest req;
-    prompt("compares:");
-    for (;;) {
-      const std::string line = ReadTxnLine(ctx.in());
-      if (line.empty()) break;
-      *req.add_compare() = ParseCompare(line);
-    }
-    prompt("success requests (get, put, del):");
-    for (;;) {
-      const std::string line = ReadTxnLine(ctx.in());
-      if (line.empty()) break;
-      *req.add_success() = ParseRequestOp(line, ctx.in());
-    }
-    prompt("failure requests (get, put, del):");
-    for (;;) {
-      const std::string line = ReadTxnLine(ctx.in());
-      if (line.empty()) break;
-      *req.add_failure() = ParseRequestOp(line, ctx.in());
-    }
-    auto resp = cli->Txn(req);
-    if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
-    ctx.Display().Txn(*resp);
-  });
+                         if (!ctx.args().empty())
+                           ExitWithError(kExitBadArgs, "txn command does not accept argument");
+                         const bool interactive = ctx.flags().GetBool("interactive");
+                         auto cli = ctx.MustClient();
+                         auto prompt = [&](const char* s) {
+                           if (interactive) ctx.out() << s << "\n" << std::flush;
+                         };
+                         TxnRequest req;
+                         prompt("compares:");
+                         for (;;) {
+                           const std::string line = ReadTxnLine(ctx.in());
+                           if (line.empty()) break;
+                           *req.add_compare() = ParseCompare(line);
+                         }
+                         prompt("success requests (get, put, del):");
+                         for (;;) {
+                           const std::string line = ReadTxnLine(ctx.in());
+                           if (line.empty()) break;
+                           *req.add_success() = ParseRequestOp(line, ctx.in());
+                         }
+                         prompt("failure requests (get, put, del):");
+                         for (;;) {
+                           const std::string line = ReadTxnLine(ctx.in());
+                           if (line.empty()) break;
+                           *req.add_failure() = ParseRequestOp(line, ctx.in());
+                         }
+                         auto resp = cli->Txn(req);
+                         if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
+                         ctx.Display().Txn(*resp);
+                       });
   c->long_help =
       "Reads three blocks from standard input, each ended by an empty line: compares\n"
       "(<target>(\"<key>\") <op> \"<value>\", target ver|create|mod|value|lease, op = != < >),\n"
@@ -516,17 +536,19 @@ std::unique_ptr<Command> NewTxnCommand() {
 std::unique_ptr<Command> NewCompactionCommand() {
   auto c = MakeCommand("compaction [options] <revision>", "Compacts the event history in etcd",
                        [](Context& ctx) {
-    if (ctx.args().size() != 1) ExitWithError(kExitBadArgs, "compaction command needs 1 argument");
-    auto rev = GoParseInt(ctx.args()[0], 10);
-    if (!rev.ok()) ExitWithError(kExitError, std::string(rev.status().message()));
-    CompactionRequest req;
-    req.set_revision(*rev);
-    req.set_physical(ctx.flags().GetBool("physical"));
-    auto cli = ctx.MustClient();
-    auto resp = cli->Compact(req);
-    if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
-    ctx.out() << "compacted revision " << *rev << "\n";
-  });
+                         if (ctx.args().size() != 1)
+                           ExitWithError(kExitBadArgs, "compaction command needs 1 argument");
+                         auto rev = GoParseInt(ctx.args()[0], 10);
+                         if (!rev.ok())
+                           ExitWithError(kExitError, std::string(rev.status().message()));
+                         CompactionRequest req;
+                         req.set_revision(*rev);
+                         req.set_physical(ctx.flags().GetBool("physical"));
+                         auto cli = ctx.MustClient();
+                         auto resp = cli->Compact(req);
+                         if (!resp.ok()) ExitWithStatus(kExitError, resp.status());
+                         ctx.out() << "compacted revision " << *rev << "\n";
+                       });
   c->flags.Bool("physical", 0, false, "wait for the compaction to physically remove old revisions");
   return c;
 }

@@ -16,8 +16,8 @@ namespace {
 int64_t LeaseFromArg(const std::string& arg) {
   auto id = GoParseInt(arg, 16);
   if (!id.ok()) {
-    ExitWithError(kExitBadArgs,
-                  absl::StrCat("bad lease ID arg (", id.status().message(), "), expecting ID in Hex"));
+    ExitWithError(kExitBadArgs, absl::StrCat("bad lease ID arg (", id.status().message(),
+                                             "), expecting ID in Hex"));
   }
   return *id;
 }
@@ -25,7 +25,8 @@ int64_t LeaseFromArg(const std::string& arg) {
 void Grant(Context& ctx) {
   if (ctx.args().size() != 1) ExitWithError(kExitBadArgs, "lease grant command needs TTL argument");
   auto ttl = GoParseInt(ctx.args()[0], 10);
-  if (!ttl.ok()) ExitWithError(kExitBadArgs, absl::StrCat("bad TTL (", ttl.status().message(), ")"));
+  if (!ttl.ok())
+    ExitWithError(kExitBadArgs, absl::StrCat("bad TTL (", ttl.status().message(), ")"));
   auto cli = ctx.MustClient();
   auto resp = cli->LeaseGrant(*ttl);
   if (!resp.ok()) {

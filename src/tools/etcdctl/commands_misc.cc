@@ -12,9 +12,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/strings/str_split.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/synchronization/mutex.h"
 #include "mvccpb/kv.pb.h"
 #include "tools/etcdctl/commands.h"
@@ -49,7 +49,8 @@ void CollectWords(const Command& c, std::string* cases) {
   std::vector<std::string> flags;
   for (const Flag& f : c.flags.flags()) flags.push_back("--" + f.name);
   for (const Flag& f : c.persistent.flags()) flags.push_back("--" + f.name);
-  const std::string path = c.parent == nullptr ? "" : c.Path().substr(std::string("etcdctl ").size());
+  const std::string path =
+      c.parent == nullptr ? "" : c.Path().substr(std::string("etcdctl ").size());
   absl::StrAppend(cases, "    \"", path, "\") words=\"", absl::StrJoin(words, " "), " ",
                   absl::StrJoin(flags, " "), "\" ;;\n");
   for (const auto& child : c.children) CollectWords(*child, cases);
@@ -87,7 +88,9 @@ std::string BashCompletion(const Command& root) {
       "  case \"$path\" in\n",
       cases,
       "  esac\n"
-      "  words=\"$words ", absl::StrJoin(globals, " "), "\"\n"
+      "  words=\"$words ",
+      absl::StrJoin(globals, " "),
+      "\"\n"
       "  COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n"
       "}\n"
       "complete -F _etcdctl etcdctl\n");
@@ -101,8 +104,9 @@ void MakeMirror(Context& ctx) {
   }
   const FlagSet& f = ctx.flags();
   if (f.Changed("dest-prefix") && f.GetBool("no-dest-prefix")) {
-    ExitWithError(kExitBadArgs,
-                  "`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one");
+    ExitWithError(
+        kExitBadArgs,
+        "`--dest-prefix` and `--no-dest-prefix` cannot be set at the same time, choose one");
   }
   ClientConfig dest_cfg = ctx.Config();
   dest_cfg.endpoints = {ctx.args()[0]};
@@ -238,9 +242,9 @@ void CheckPerf(Context& ctx) {
   auto existing = cli->Range(probe);
   if (!existing.ok()) ExitWithStatus(kExitError, existing.status());
   if (existing->count() > 0) {
-    ExitWithError(kExitInvalidInput, absl::StrCat("prefix ", GoQuote(prefix),
-                                                  " has keys. Delete with etcdctl del --prefix ",
-                                                  prefix, " first"));
+    ExitWithError(kExitInvalidInput,
+                  absl::StrCat("prefix ", GoQuote(prefix),
+                               " has keys. Delete with etcdctl del --prefix ", prefix, " first"));
   }
   const bool tty = isatty(STDOUT_FILENO) == 1;
   const auto start = std::chrono::steady_clock::now();
@@ -258,7 +262,8 @@ void CheckPerf(Context& ctx) {
       int64_t n = 0;
       const auto t0 = std::chrono::steady_clock::now();
       while (std::chrono::steady_clock::now() < end) {
-        const auto due = t0 + std::chrono::microseconds(static_cast<int64_t>(n * 1e6 / per_thread_rate));
+        const auto due =
+            t0 + std::chrono::microseconds(static_cast<int64_t>(n * 1e6 / per_thread_rate));
         std::this_thread::sleep_until(due);
         if (std::chrono::steady_clock::now() >= end) break;
         PutRequest p;
@@ -281,10 +286,13 @@ void CheckPerf(Context& ctx) {
   while (std::chrono::steady_clock::now() < end) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     if (tty) {
-      const double frac = std::min(1.0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() / load.duration_s);
+      const double frac = std::min(
+          1.0, std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() /
+                   load.duration_s);
       const int bar = static_cast<int>(frac * 40);
-      ctx.out() << "\r " << sent.load() << " / " << static_cast<int64_t>(load.limit) * load.duration_s
-                << " [" << std::string(bar, '=') << std::string(40 - bar, ' ') << "] "
+      ctx.out() << "\r " << sent.load() << " / "
+                << static_cast<int64_t>(load.limit) * load.duration_s << " ["
+                << std::string(bar, '=') << std::string(40 - bar, ' ') << "] "
                 << static_cast<int>(frac * 100) << "%" << std::flush;
     }
   }
@@ -362,7 +370,8 @@ double ResidentMemory(Context& ctx, std::string host) {
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
   struct addrinfo* res = nullptr;
-  if (getaddrinfo(host.substr(0, colon).c_str(), host.substr(colon + 1).c_str(), &hints, &res) != 0) {
+  if (getaddrinfo(host.substr(0, colon).c_str(), host.substr(colon + 1).c_str(), &hints, &res) !=
+      0) {
     ctx.out() << "fetch error: cannot resolve " << host << "\n";
     return 0;
   }
@@ -415,9 +424,9 @@ void CheckDatascale(Context& ctx) {
   auto existing = cli->Range(probe);
   if (!existing.ok()) ExitWithStatus(kExitError, existing.status());
   if (existing->kvs_size() > 0) {
-    ExitWithError(kExitInvalidInput, absl::StrCat("prefix ", GoQuote(prefix),
-                                                  " has keys. Delete with etcdctl del --prefix ",
-                                                  prefix, " first"));
+    ExitWithError(kExitInvalidInput,
+                  absl::StrCat("prefix ", GoQuote(prefix),
+                               " has keys. Delete with etcdctl del --prefix ", prefix, " first"));
   }
   const double before = ResidentMemory(ctx, cfg.endpoints[0]);
   if (before == 0) {
@@ -496,12 +505,12 @@ std::unique_ptr<Command> NewCompletionCommand() {
     auto root = NewRootCommand();
     ctx.out() << BashCompletion(*root);
   }));
-  c->Add(MakeCommand("zsh", "Generates the zsh completion script (through bashcompinit)",
-                     [](Context& ctx) {
-                       auto root = NewRootCommand();
-                       ctx.out() << "#compdef etcdctl\nautoload -U +X bashcompinit && bashcompinit\n"
-                                 << BashCompletion(*root);
-                     }));
+  c->Add(MakeCommand(
+      "zsh", "Generates the zsh completion script (through bashcompinit)", [](Context& ctx) {
+        auto root = NewRootCommand();
+        ctx.out() << "#compdef etcdctl\nautoload -U +X bashcompinit && bashcompinit\n"
+                  << BashCompletion(*root);
+      }));
   return c;
 }
 
@@ -509,26 +518,34 @@ std::unique_ptr<Command> NewMakeMirrorCommand() {
   auto c = MakeCommand("make-mirror [options] <destination>",
                        "Makes a mirror at the destination etcd cluster", MakeMirror);
   c->flags.String("prefix", 0, "", "Key-value prefix to mirror");
-  c->flags.String("dest-prefix", 0, "", "destination prefix to mirror a prefix to a different prefix");
+  c->flags.String("dest-prefix", 0, "",
+                  "destination prefix to mirror a prefix to a different prefix");
   c->flags.Bool("no-dest-prefix", 0, false, "mirror key-values to the root of the destination");
-  c->flags.String("dest-cacert", 0, "", "Verify certificates of TLS enabled secure servers using this CA bundle");
-  c->flags.String("dest-cert", 0, "", "Identify secure client using this TLS certificate file for the destination cluster");
+  c->flags.String("dest-cacert", 0, "",
+                  "Verify certificates of TLS enabled secure servers using this CA bundle");
+  c->flags.String(
+      "dest-cert", 0, "",
+      "Identify secure client using this TLS certificate file for the destination cluster");
   c->flags.String("dest-key", 0, "", "Identify secure client using this TLS key file");
-  c->flags.Bool("dest-insecure-transport", 0, true, "Disable transport security for client connections");
+  c->flags.Bool("dest-insecure-transport", 0, true,
+                "Disable transport security for client connections");
   return c;
 }
 
 std::unique_ptr<Command> NewCheckCommand() {
-  auto c = MakeCommand("check <subcommand>", "commands for checking properties of the etcd cluster");
+  auto c =
+      MakeCommand("check <subcommand>", "commands for checking properties of the etcd cluster");
   auto perf = MakeCommand("perf [options]", "Check the performance of the etcd cluster", CheckPerf);
   perf->flags.String("load", 0, "s", "The performance check's workload model: s, m, l or xl");
-  perf->flags.String("prefix", 0, "/etcdctl-check-perf/", "The prefix for writing the check's keys");
-  perf->flags.Bool("auto-compact", 0, false, "Compact storage with the last revision after the test");
+  perf->flags.String("prefix", 0, "/etcdctl-check-perf/",
+                     "The prefix for writing the check's keys");
+  perf->flags.Bool("auto-compact", 0, false,
+                   "Compact storage with the last revision after the test");
   perf->flags.Bool("auto-defrag", 0, false, "Defragment storage after the test");
   c->Add(std::move(perf));
-  auto ds = MakeCommand("datascale [options]",
-                        "Check the memory usage of holding data for different workloads",
-                        CheckDatascale);
+  auto ds =
+      MakeCommand("datascale [options]",
+                  "Check the memory usage of holding data for different workloads", CheckDatascale);
   ds->flags.String("load", 0, "s", "The workload model: s, m, l or xl");
   ds->flags.String("prefix", 0, "/etcdctl-check-datascale/", "The prefix for writing the keys");
   ds->flags.Bool("auto-compact", 0, false, "Compact storage with the last revision after the test");
@@ -538,11 +555,10 @@ std::unique_ptr<Command> NewCheckCommand() {
 }
 
 std::unique_ptr<Command> NewMigrateCommand() {
-  auto c = MakeCommand("migrate", "Migrates keys in a v2 store to a mvcc store (not supported)",
-                       [](Context&) {
-                         ExitWithError(kExitError,
-                                       "migrate is not supported: this etcd has no v2 store");
-                       });
+  auto c = MakeCommand(
+      "migrate", "Migrates keys in a v2 store to a mvcc store (not supported)", [](Context&) {
+        ExitWithError(kExitError, "migrate is not supported: this etcd has no v2 store");
+      });
   c->flags.String("data-dir", 0, "", "Path to the data directory");
   c->flags.String("wal-dir", 0, "", "Path to the WAL directory");
   c->flags.Bool("no-ttl", 0, false, "Do not convert TTL keys");
@@ -555,21 +571,27 @@ std::unique_ptr<Command> NewRootCommand() {
   FlagSet& p = root->persistent;
   p.StringSlice("endpoints", 0, "127.0.0.1:2379", "gRPC endpoints");
   p.Bool("debug", 0, false, "enable client-side debug logging");
-  p.String("write-out", 'w', "simple", "set the output format (fields, json, protobuf, simple, table)");
+  p.String("write-out", 'w', "simple",
+           "set the output format (fields, json, protobuf, simple, table)");
   p.Bool("hex", 0, false, "print byte strings as hex encoded strings");
   p.Duration("dial-timeout", 0, "2s", "dial timeout for client connections");
-  p.Duration("command-timeout", 0, "5s", "timeout for short running command (excluding dial timeout)");
+  p.Duration("command-timeout", 0, "5s",
+             "timeout for short running command (excluding dial timeout)");
   p.Duration("keepalive-time", 0, "2s", "keepalive time for client connections");
   p.Duration("keepalive-timeout", 0, "6s", "keepalive timeout for client connections");
   p.Bool("insecure-transport", 0, true, "disable transport security for client connections");
   p.Bool("insecure-discovery", 0, true, "accept insecure SRV records describing cluster endpoints");
-  p.Bool("insecure-skip-tls-verify", 0, false, "skip server certificate verification (testing only)");
+  p.Bool("insecure-skip-tls-verify", 0, false,
+         "skip server certificate verification (testing only)");
   p.String("cert", 0, "", "identify secure client using this TLS certificate file");
   p.String("key", 0, "", "identify secure client using this TLS key file");
-  p.String("cacert", 0, "", "verify certificates of TLS-enabled secure servers using this CA bundle");
-  p.String("user", 0, "", "username[:password] for authentication (prompt if password is not supplied)");
+  p.String("cacert", 0, "",
+           "verify certificates of TLS-enabled secure servers using this CA bundle");
+  p.String("user", 0, "",
+           "username[:password] for authentication (prompt if password is not supplied)");
   p.String("password", 0, "", "password for authentication (then --user holds only the name)");
-  p.String("discovery-srv", 'd', "", "domain name to query for SRV records describing cluster endpoints");
+  p.String("discovery-srv", 'd', "",
+           "domain name to query for SRV records describing cluster endpoints");
   p.String("discovery-srv-name", 0, "", "service name to query when using DNS discovery");
   root->Add(NewGetCommand());
   root->Add(NewPutCommand());

@@ -1,13 +1,13 @@
 // snapshot save and status (deprecated, as 3.5) here; snapshot restore (deprecated) runs
 // etcdutl.
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <openssl/evp.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include <chrono>
 #include <cctype>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <ctime>
@@ -33,7 +33,8 @@ void LogInfo(std::ostream& err, const std::string& msg, const std::string& field
   char buf[64];
   strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
   err << absl::StrFormat(
-             "{\"level\":\"info\",\"ts\":\"%s.%03dZ\",\"caller\":\"etcdctl/snapshot\",\"msg\":%s%s}\n",
+             "{\"level\":\"info\",\"ts\":\"%s.%03dZ\",\"caller\":\"etcdctl/"
+             "snapshot\",\"msg\":%s%s}\n",
              buf, ts.tv_nsec / 1000000, GoJsonString(msg), fields)
       << std::flush;
 }
@@ -56,9 +57,8 @@ void SnapshotSave(Context& ctx) {
   const std::string part = path + ".part";
   const int fd = open(part.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
   if (fd < 0) {
-    ExitWithError(kExitInterrupted,
-                  absl::StrCat("could not open ", part, " (open ", part, ": ",
-                               std::strerror(errno), ")"));
+    ExitWithError(kExitInterrupted, absl::StrCat("could not open ", part, " (open ", part, ": ",
+                                                 std::strerror(errno), ")"));
   }
   LogInfo(ctx.err(), "created temporary db file", ",\"path\":" + GoJsonString(part));
   auto cli = ctx.MustClient(cfg);
@@ -154,15 +154,15 @@ std::unique_ptr<Command> NewSnapshotCommand() {
   auto c = MakeCommand("snapshot <subcommand>", "Manages etcd node snapshots");
   c->Add(MakeCommand("save <filename>", "Stores an etcd node backend snapshot to a given file",
                      SnapshotSave));
-  auto restore = MakeCommand(
-      "restore <filename> [options]",
-      "Restores an etcd member snapshot to an etcd directory (deprecated: etcdutl)",
-      [](Context& ctx) {
-        if (ctx.args().size() != 1) {
-          ExitWithError(kExitBadArgs, "snapshot restore requires exactly one argument");
-        }
-        SnapshotViaEtcdutl(ctx, "restore");
-      });
+  auto restore =
+      MakeCommand("restore <filename> [options]",
+                  "Restores an etcd member snapshot to an etcd directory (deprecated: etcdutl)",
+                  [](Context& ctx) {
+                    if (ctx.args().size() != 1) {
+                      ExitWithError(kExitBadArgs, "snapshot restore requires exactly one argument");
+                    }
+                    SnapshotViaEtcdutl(ctx, "restore");
+                  });
   restore->flags.String("data-dir", 0, "", "Path to the data directory");
   restore->flags.String("wal-dir", 0, "", "Path to the WAL directory (--data-dir if none given)");
   restore->flags.String("initial-cluster", 0, "default=http://localhost:2380",
@@ -172,8 +172,9 @@ std::unique_ptr<Command> NewSnapshotCommand() {
   restore->flags.String("initial-advertise-peer-urls", 0, "http://localhost:2380",
                         "List of this member's peer URLs to advertise to the rest of the cluster");
   restore->flags.String("name", 0, "default", "Human-readable name for this member");
-  restore->flags.Bool("skip-hash-check", 0, false,
-                      "Ignore snapshot integrity hash value (required if copied from data directory)");
+  restore->flags.Bool(
+      "skip-hash-check", 0, false,
+      "Ignore snapshot integrity hash value (required if copied from data directory)");
   c->Add(std::move(restore));
   auto status = MakeCommand(
       "status <filename>", "Gets backend snapshot status of a given file (deprecated: etcdutl)",
@@ -187,7 +188,8 @@ std::unique_ptr<Command> NewSnapshotCommand() {
         struct stat sb;
         if (::stat(ctx.args()[0].c_str(), &sb) != 0) {
           std::string why = std::strerror(errno);
-          if (!why.empty()) why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
+          if (!why.empty())
+            why[0] = static_cast<char>(std::tolower(static_cast<unsigned char>(why[0])));
           ExitWithError(kExitError, "stat " + ctx.args()[0] + ": " + why);
         }
         auto file = snapshot::ReadWholeFile(ctx.args()[0]);

@@ -4,8 +4,8 @@
 #include <atomic>
 #include <cstdlib>
 #include <deque>
-#include <thread>
 #include <map>
+#include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
@@ -22,8 +22,10 @@ using namespace etcdserverpb;  // NOLINT: generated message names
 namespace {
 
 constexpr char kBadArgsNum[] = "bad number of arguments";
-constexpr char kBadArgsNumConflictEnv[] = "bad number of arguments (found conflicting environment key)";
-constexpr char kBadArgsNumSeparator[] = "bad number of arguments (found separator --, but no commands)";
+constexpr char kBadArgsNumConflictEnv[] =
+    "bad number of arguments (found conflicting environment key)";
+constexpr char kBadArgsNumSeparator[] =
+    "bad number of arguments (found separator --, but no commands)";
 
 void AddWatchFlags(FlagSet* f) {
   f->Bool("interactive", 'i', false, "Interactive mode");
@@ -278,59 +280,61 @@ void WatchInteractive(Context& ctx, const std::string& env_key, const std::strin
 }  // namespace
 
 std::unique_ptr<Command> NewWatchCommand() {
-  auto c = MakeCommand("watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]",
-                       "Watches events stream on keys or prefixes", [](Context& ctx) {
-    const char* ek = std::getenv("ETCDCTL_WATCH_KEY");
-    const char* er = std::getenv("ETCDCTL_WATCH_RANGE_END");
-    const std::string env_key = ek != nullptr ? ek : "", env_range = er != nullptr ? er : "";
-    if (env_key.empty() && !env_range.empty()) {
-      ExitWithError(kExitBadArgs, "ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=" +
-                                      GoQuote(env_range));
-    }
-    if (ctx.flags().GetBool("interactive")) {
-      WatchInteractive(ctx, env_key, env_range);
-      return;
-    }
-    // The words after "watch" on the command line decide about "--" (as etcdctl).
-    std::vector<std::string> raw = ctx.os_args();
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] == "watch") {
-        raw.erase(raw.begin(), raw.begin() + static_cast<long>(i) + 1);
-        break;
-      }
-    }
-    const int dash = ctx.args_len_at_dash();
-    const bool exec_exist = dash >= 0;
-    if (exec_exist && static_cast<size_t>(dash) == ctx.args().size()) {
-      ExitWithError(kExitBadArgs, kBadArgsNumSeparator);
-    }
-    if (!exec_exist && raw.empty() && env_key.empty()) ExitWithError(kExitBadArgs, kBadArgsNum);
-    std::vector<std::string> keys(ctx.args().begin(),
-                                  exec_exist ? ctx.args().begin() + dash : ctx.args().end());
-    if (!env_key.empty() && !keys.empty()) ExitWithError(kExitBadArgs, kBadArgsNumConflictEnv);
-    WatchSpec spec;
-    if (exec_exist) spec.exec.assign(ctx.args().begin() + dash, ctx.args().end());
-    if (!env_key.empty()) {
-      keys.insert(keys.begin(), env_key);
-      if (!env_range.empty()) keys.insert(keys.begin() + 1, env_range);
-    }
-    spec.keys = keys;
-    spec.prefix = ctx.flags().GetBool("prefix");
-    spec.prev_kv = ctx.flags().GetBool("prev-kv");
-    spec.rev = ctx.flags().GetInt("rev");
-    auto cli = ctx.MustClient();
-    std::string error;
-    WatchCreateRequest create = CreateRequest(spec, &error);
-    if (!error.empty()) ExitWithError(kExitBadArgs, error);
-    {
-      WatchSession session(cli.get());
-      session.Create(create, spec.exec);
-      while (auto r = session.Next()) {
-        if (!HandleResponse(ctx, session, *r)) break;
-      }
-    }
-    ExitWithError(kExitInterrupted, "watch is canceled by the server");
-  });
+  auto c = MakeCommand(
+      "watch [options] [key or prefix] [range_end] [--] [exec-command arg1 arg2 ...]",
+      "Watches events stream on keys or prefixes", [](Context& ctx) {
+        const char* ek = std::getenv("ETCDCTL_WATCH_KEY");
+        const char* er = std::getenv("ETCDCTL_WATCH_RANGE_END");
+        const std::string env_key = ek != nullptr ? ek : "", env_range = er != nullptr ? er : "";
+        if (env_key.empty() && !env_range.empty()) {
+          ExitWithError(
+              kExitBadArgs,
+              "ETCDCTL_WATCH_KEY is empty but got ETCDCTL_WATCH_RANGE_END=" + GoQuote(env_range));
+        }
+        if (ctx.flags().GetBool("interactive")) {
+          WatchInteractive(ctx, env_key, env_range);
+          return;
+        }
+        // The words after "watch" on the command line decide about "--" (as etcdctl).
+        std::vector<std::string> raw = ctx.os_args();
+        for (size_t i = 0; i < raw.size(); ++i) {
+          if (raw[i] == "watch") {
+            raw.erase(raw.begin(), raw.begin() + static_cast<long>(i) + 1);
+            break;
+          }
+        }
+        const int dash = ctx.args_len_at_dash();
+        const bool exec_exist = dash >= 0;
+        if (exec_exist && static_cast<size_t>(dash) == ctx.args().size()) {
+          ExitWithError(kExitBadArgs, kBadArgsNumSeparator);
+        }
+        if (!exec_exist && raw.empty() && env_key.empty()) ExitWithError(kExitBadArgs, kBadArgsNum);
+        std::vector<std::string> keys(ctx.args().begin(),
+                                      exec_exist ? ctx.args().begin() + dash : ctx.args().end());
+        if (!env_key.empty() && !keys.empty()) ExitWithError(kExitBadArgs, kBadArgsNumConflictEnv);
+        WatchSpec spec;
+        if (exec_exist) spec.exec.assign(ctx.args().begin() + dash, ctx.args().end());
+        if (!env_key.empty()) {
+          keys.insert(keys.begin(), env_key);
+          if (!env_range.empty()) keys.insert(keys.begin() + 1, env_range);
+        }
+        spec.keys = keys;
+        spec.prefix = ctx.flags().GetBool("prefix");
+        spec.prev_kv = ctx.flags().GetBool("prev-kv");
+        spec.rev = ctx.flags().GetInt("rev");
+        auto cli = ctx.MustClient();
+        std::string error;
+        WatchCreateRequest create = CreateRequest(spec, &error);
+        if (!error.empty()) ExitWithError(kExitBadArgs, error);
+        {
+          WatchSession session(cli.get());
+          session.Create(create, spec.exec);
+          while (auto r = session.Next()) {
+            if (!HandleResponse(ctx, session, *r)) break;
+          }
+        }
+        ExitWithError(kExitInterrupted, "watch is canceled by the server");
+      });
   AddWatchFlags(&c->flags);
   return c;
 }

@@ -20,7 +20,7 @@ inline constexpr int kExitBadArgs = 128;
 
 struct CtlExit {
   int code = 0;
-  std::string message;     // printed as "Error: <message>" unless `silent`
+  std::string message;  // printed as "Error: <message>" unless `silent`
   bool silent = false;
 };
 

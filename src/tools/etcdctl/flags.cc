@@ -9,12 +9,17 @@ namespace etcd::etcdctl {
 
 std::string Flag::ValueString() const {
   switch (type) {
-    case FlagType::kBool: return b ? "true" : "false";
-    case FlagType::kString: return s;
+    case FlagType::kBool:
+      return b ? "true" : "false";
+    case FlagType::kString:
+      return s;
     case FlagType::kInt64:
-    case FlagType::kInt: return std::to_string(i);
-    case FlagType::kDuration: return FormatGoDuration(i);
-    case FlagType::kStringSlice: return "[" + absl::StrJoin(slice, ",") + "]";
+    case FlagType::kInt:
+      return std::to_string(i);
+    case FlagType::kDuration:
+      return FormatGoDuration(i);
+    case FlagType::kStringSlice:
+      return "[" + absl::StrJoin(slice, ",") + "]";
   }
   return "";
 }
@@ -24,8 +29,8 @@ std::string Flag::DisplayName() const {
   return "--" + name;
 }
 
-Flag& FlagSet::Add(const std::string& name, char shorthand, FlagType type,
-                   const std::string& def, const std::string& usage) {
+Flag& FlagSet::Add(const std::string& name, char shorthand, FlagType type, const std::string& def,
+                   const std::string& usage) {
   Flag f;
   f.name = name;
   f.shorthand = shorthand;
@@ -98,7 +103,9 @@ absl::Status FlagSet::Set(Flag* f, const std::string& value) {
       ASSIGN_OR_RETURN(f->b, GoParseBool(value));
       break;
     }
-    case FlagType::kString: f->s = value; break;
+    case FlagType::kString:
+      f->s = value;
+      break;
     case FlagType::kInt64: {
       ASSIGN_OR_RETURN(f->i, GoParseInt(value, 10));
       break;
@@ -131,8 +138,8 @@ absl::Status FlagSet::SetWithContext(Flag* f, const std::string& value) {
   absl::Status s = Set(f, value);
   if (s.ok()) return s;
   return absl::InvalidArgumentError(absl::StrCat("invalid argument ", GoQuote(value), " for ",
-                                                 GoQuote(f->DisplayName()), " flag: ",
-                                                 s.message()));
+                                                 GoQuote(f->DisplayName()),
+                                                 " flag: ", s.message()));
 }
 
 absl::Status FlagSet::Parse(const std::vector<std::string>& in) {

@@ -75,13 +75,27 @@ std::string GoQuote(std::string_view s) {
       out.append(s.substr(i, n));
     } else {
       switch (r) {
-        case '\a': out += "\\a"; break;
-        case '\b': out += "\\b"; break;
-        case '\f': out += "\\f"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
-        case '\v': out += "\\v"; break;
+        case '\a':
+          out += "\\a";
+          break;
+        case '\b':
+          out += "\\b";
+          break;
+        case '\f':
+          out += "\\f";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\v':
+          out += "\\v";
+          break;
         default:
           if (r < 0x80) {
             out += "\\x";
@@ -243,9 +257,8 @@ absl::StatusOr<int64_t> GoParseInt(std::string_view s, int base) {
     neg = digits[0] == '-';
     digits.remove_prefix(1);
   }
-  const uint64_t limit =
-      neg ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1
-          : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+  const uint64_t limit = neg ? static_cast<uint64_t>(std::numeric_limits<int64_t>::max()) + 1
+                             : static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
   ASSIGN_OR_RETURN(uint64_t v, ParseDigits(digits, base, limit, "strconv.ParseInt", s));
   if (neg) return v == limit ? std::numeric_limits<int64_t>::min() : -static_cast<int64_t>(v);
   return static_cast<int64_t>(v);

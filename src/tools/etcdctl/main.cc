@@ -1,9 +1,9 @@
 // etcdctl: the command-line client (v3 API), compatible with etcdctl 3.4/3.5.
+#include <grpc/support/log.h>
+
 #include <iostream>
 #include <string>
 #include <vector>
-
-#include <grpc/support/log.h>
 
 #include "tools/etcdctl/command.h"
 

@@ -76,10 +76,14 @@ std::string ManPage(const Command& root, absl::string_view version) {
   std::string out = absl::StrCat(
       ".\\\" Generated from etcdctl's command tree (src/tools/etcdctl) by "
       "docs/gen_manpage_tools.\n"
-      ".TH ETCDCTL 1 \"\" \"etcdctl ", RoffEscape(version), "\" \"User Commands\"\n"
+      ".TH ETCDCTL 1 \"\" \"etcdctl ",
+      RoffEscape(version),
+      "\" \"User Commands\"\n"
       ".ad l\n"
       ".SH NAME\n"
-      "etcdctl \\- ", RoffEscape(root.short_help), "\n"
+      "etcdctl \\- ",
+      RoffEscape(root.short_help),
+      "\n"
       ".SH SYNOPSIS\n"
       ".B etcdctl\n"
       "[\\fIglobal flags\\fR] \\fIcommand\\fR [\\fIflags\\fR] [\\fIarguments\\fR]\n"
@@ -111,8 +115,8 @@ std::string ManPage(const Command& root, absl::string_view version) {
   for (const Command* c : cmds) {
     const std::string prefix = c->parent == nullptr ? "" : c->parent->Path() + " ";
     const std::string name = c->Path().substr(root.Path().size() + 1);  // "member add"
-    absl::StrAppend(&out, ".SS ", RoffEscape(name), "\n", RoffEscape(c->short_help),
-                    ".\n.PP\n.B ", RoffEscape(prefix + c->use), "\n");
+    absl::StrAppend(&out, ".SS ", RoffEscape(name), "\n", RoffEscape(c->short_help), ".\n.PP\n.B ",
+                    RoffEscape(prefix + c->use), "\n");
     if (!c->long_help.empty()) absl::StrAppend(&out, ".PP\n", Text(c->long_help));
     FlagSet own;
     own.Merge(c->flags);

@@ -5,9 +5,9 @@
 // {"<GoOneofName>":{"<GoFieldName>":value}}. Pure functions; thread-safe.
 #pragma once
 
-#include <string>
-
 #include <google/protobuf/message.h>
+
+#include <string>
 
 namespace etcd::etcdctl {
 

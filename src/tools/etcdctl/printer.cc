@@ -31,8 +31,8 @@ Table MemberListRows(const MemberListResponse& r) {
   Table rows;
   for (const Member& m : r.members()) {
     rows.push_back({absl::StrFormat("%x", m.id()), m.name().empty() ? "unstarted" : "started",
-                    m.name(), absl::StrJoin(m.peerurls(), ","),
-                    absl::StrJoin(m.clienturls(), ","), m.islearner() ? "true" : "false"});
+                    m.name(), absl::StrJoin(m.peerurls(), ","), absl::StrJoin(m.clienturls(), ","),
+                    m.islearner() ? "true" : "false"});
   }
   return rows;
 }

@@ -59,12 +59,8 @@ class Printer {
   virtual void Leases(const etcdserverpb::LeaseLeasesResponse&) { Unsupported(); }
 
   virtual void MemberAdd(const etcdserverpb::MemberAddResponse&) { Unsupported(); }
-  virtual void MemberRemove(uint64_t, const etcdserverpb::MemberRemoveResponse&) {
-    Unsupported();
-  }
-  virtual void MemberUpdate(uint64_t, const etcdserverpb::MemberUpdateResponse&) {
-    Unsupported();
-  }
+  virtual void MemberRemove(uint64_t, const etcdserverpb::MemberRemoveResponse&) { Unsupported(); }
+  virtual void MemberUpdate(uint64_t, const etcdserverpb::MemberUpdateResponse&) { Unsupported(); }
   virtual void MemberPromote(uint64_t, const etcdserverpb::MemberPromoteResponse&) {
     Unsupported();
   }

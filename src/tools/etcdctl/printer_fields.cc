@@ -117,8 +117,7 @@ class FieldsPrinter final : public Printer {
       out_ << "\"RaftTerm\" : " << r.raftterm() << "\n";
       out_ << "\"RaftAppliedIndex\" : " << r.raftappliedindex() << "\n";
       out_ << "\"Errors\" : "
-           << GoStringSlice(std::vector<std::string>(r.errors().begin(), r.errors().end()))
-           << "\n";
+           << GoStringSlice(std::vector<std::string>(r.errors().begin(), r.errors().end())) << "\n";
       out_ << "\"Endpoint\" : " << GoQuote(s.ep) << "\n\n";
     }
   }
@@ -154,9 +153,7 @@ class FieldsPrinter final : public Printer {
       out_ << "\"RangeEnd\" : " << GoQuote(p.range_end()) << "\n";
     }
   }
-  void RoleDelete(const std::string&, const AuthRoleDeleteResponse& r) override {
-    Hdr(r.header());
-  }
+  void RoleDelete(const std::string&, const AuthRoleDeleteResponse& r) override { Hdr(r.header()); }
   void RoleList(const AuthRoleListResponse& r) override {
     Hdr(r.header());
     out_ << "\"Roles\" :";
@@ -180,9 +177,7 @@ class FieldsPrinter final : public Printer {
                       const AuthUserRevokeRoleResponse& r) override {
     Hdr(r.header());
   }
-  void UserDelete(const std::string&, const AuthUserDeleteResponse& r) override {
-    Hdr(r.header());
-  }
+  void UserDelete(const std::string&, const AuthUserDeleteResponse& r) override { Hdr(r.header()); }
 };
 
 }  // namespace

@@ -106,8 +106,8 @@ class JsonPrinter final : public WholeMessagePrinter {
       keys += "]";
     }
     out_ << "{" << FlatHeader(r, r.header(), r.has_header()) << "\"id\":" << r.id()
-         << ",\"ttl\":" << r.ttl() << ",\"granted-ttl\":" << r.grantedttl()
-         << ",\"keys\":" << keys << "}\n";
+         << ",\"ttl\":" << r.ttl() << ",\"granted-ttl\":" << r.grantedttl() << ",\"keys\":" << keys
+         << "}\n";
   }
   void Leases(const LeaseLeasesResponse& r) override {
     std::string leases = "[";

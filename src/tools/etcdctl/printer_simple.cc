@@ -103,8 +103,7 @@ class SimplePrinter final : public Printer {
     out_ << absl::StrFormat("Member %16x updated in cluster %16x\n", id, r.header().cluster_id());
   }
   void MemberPromote(uint64_t id, const MemberPromoteResponse& r) override {
-    out_ << absl::StrFormat("Member %16x promoted in cluster %16x\n", id,
-                            r.header().cluster_id());
+    out_ << absl::StrFormat("Member %16x promoted in cluster %16x\n", id, r.header().cluster_id());
   }
   void MemberList(const MemberListResponse& r) override { Rows(MemberListRows(r)); }
 
@@ -162,7 +161,8 @@ class SimplePrinter final : public Printer {
   void RoleList(const AuthRoleListResponse& r) override {
     for (const auto& role : r.roles()) out_ << role << "\n";
   }
-  void RoleGrantPermission(const std::string& role, const AuthRoleGrantPermissionResponse&) override {
+  void RoleGrantPermission(const std::string& role,
+                           const AuthRoleGrantPermissionResponse&) override {
     out_ << "Role " << role << " updated\n";
   }
   void RoleRevokePermission(const std::string& role, const std::string& key, const std::string& end,

@@ -38,8 +38,8 @@ absl::Status Lookup(const std::string& name, const std::string& scheme,
   const int n = res_nquery(&st, name.c_str(), ns_c_in, ns_t_srv, buf, sizeof buf);
   res_nclose(&st);
   if (n < 0) {
-    return absl::NotFoundError(absl::StrCat("lookup ", name, " on ", NameServer(),
-                                            ": no such host"));
+    return absl::NotFoundError(
+        absl::StrCat("lookup ", name, " on ", NameServer(), ": no such host"));
   }
   ns_msg msg;
   if (ns_initparse(buf, n, &msg) != 0) {

@@ -4,9 +4,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <cerrno>
 #include <climits>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -76,8 +76,8 @@ int RunEtcdutl(const std::vector<std::string>& args) {
   argv.insert(argv.end(), args.begin(), args.end());
   const int rc = RunProgram(argv, {});
   if (rc == 127) {
-    std::cerr << "Error: this command needs etcdutl, which is not installed (looked for "
-              << argv[0] << ")\n";
+    std::cerr << "Error: this command needs etcdutl, which is not installed (looked for " << argv[0]
+              << ")\n";
     return 1;
   }
   return rc;

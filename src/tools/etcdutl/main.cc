@@ -58,8 +58,9 @@ Args Parse(const std::vector<std::string>& in, const std::map<std::string, bool>
       if (name == "w") name = "write-out";
       auto it = known.find(name);
       if (it == known.end()) {
-        Fail(kExitError, std::string("unknown ") + (s[1] == '-' ? "flag: --" : "shorthand flag: '") +
-                             name + (s[1] == '-' ? "" : "' in " + s));
+        Fail(kExitError, std::string("unknown ") +
+                             (s[1] == '-' ? "flag: --" : "shorthand flag: '") + name +
+                             (s[1] == '-' ? "" : "' in " + s));
       }
       bool is_bool = it->second;
       if (!has_value) {
@@ -107,7 +108,8 @@ int SnapshotStatus(const Args& a, const std::string& format) {
 }
 
 int SnapshotRestore(const Args& a) {
-  if (a.positional.size() != 1) Fail(kExitBadArgs, "snapshot restore requires exactly one argument");
+  if (a.positional.size() != 1)
+    Fail(kExitBadArgs, "snapshot restore requires exactly one argument");
   RestoreConfig cfg;
   cfg.snapshot_path = a.positional[0];
   cfg.name = Get(a, "name", "default");
@@ -125,16 +127,16 @@ int SnapshotRestore(const Args& a) {
                        "/member/snap\"}"));
   auto res = Restore(cfg, Env::Default());
   if (!res.ok()) Fail(kExitError, std::string(res.status().message()));
-  LogInfo("restored last compact revision",
-          absl::StrCat("{\"revision\": ", res->revision, "}"));
+  LogInfo("restored last compact revision", absl::StrCat("{\"revision\": ", res->revision, "}"));
   for (const auto& m : res->added_members) {
-    LogInfo("added member", absl::StrCat("{\"cluster-id\": \"", membership::IdToHex(res->cluster_id),
-                                         "\", \"member\": \"", m, "\"}"));
+    LogInfo("added member",
+            absl::StrCat("{\"cluster-id\": \"", membership::IdToHex(res->cluster_id),
+                         "\", \"member\": \"", m, "\"}"));
   }
   LogInfo("restored snapshot",
           absl::StrCat("{\"path\": \"", cfg.snapshot_path, "\", \"wal-dir\": \"", res->wal_dir,
-                       "\", \"data-dir\": \"", res->data_dir, "\", \"snap-dir\": \"",
-                       res->snap_dir, "\"}"));
+                       "\", \"data-dir\": \"", res->data_dir, "\", \"snap-dir\": \"", res->snap_dir,
+                       "\"}"));
   return 0;
 }
 
@@ -184,12 +186,13 @@ int Run(int argc, char** argv) {
     std::string dir = Get(a, "data-dir", ""), bdir = Get(a, "backup-dir", "");
     if (dir.empty()) Fail(kExitError, "required flag(s) \"data-dir\" not set");
     if (bdir.empty()) Fail(kExitError, "required flag(s) \"backup-dir\" not set");
-    absl::Status s = BackupData(Env::Default(), dir, Get(a, "wal-dir", ""), bdir,
-                                Get(a, "backup-wal-dir", ""));
+    absl::Status s =
+        BackupData(Env::Default(), dir, Get(a, "wal-dir", ""), bdir, Get(a, "backup-wal-dir", ""));
     if (!s.ok()) Fail(kExitError, std::string(s.message()));
     return 0;
   }
-  std::fprintf(stderr, "Error: unknown command \"%s\" for \"etcdutl\"\nRun 'etcdutl --help' for usage.\n",
+  std::fprintf(stderr,
+               "Error: unknown command \"%s\" for \"etcdutl\"\nRun 'etcdutl --help' for usage.\n",
                cmd.c_str());
   return kExitError;
 }

@@ -13,8 +13,8 @@ absl::Status DefragData(Env* env, const std::string& data_dir) {
   std::error_code ec;
   const std::string db = data_dir + "/member/db";
   if (!fs::is_directory(db, ec)) {
-    return absl::NotFoundError(absl::StrCat("cannot open database at ", db,
-                                            ": no such file or directory"));
+    return absl::NotFoundError(
+        absl::StrCat("cannot open database at ", db, ": no such file or directory"));
   }
   storage::BackendOptions o;
   o.create_if_missing = false;
@@ -33,7 +33,8 @@ absl::Status CopyTree(const std::string& from, const std::string& to) {
     const std::string name = e.path().filename().string();
     if (name == "LOCK") continue;
     fs::copy_file(e.path(), fs::path(to) / name, fs::copy_options::overwrite_existing, ec);
-    if (ec) return absl::InternalError(absl::StrCat("copy ", e.path().string(), ": ", ec.message()));
+    if (ec)
+      return absl::InternalError(absl::StrCat("copy ", e.path().string(), ": ", ec.message()));
   }
   if (ec) return absl::NotFoundError(absl::StrCat("open ", from, ": ", ec.message()));
   return absl::OkStatus();
@@ -45,8 +46,7 @@ absl::Status BackupData(Env* env, const std::string& data_dir, const std::string
                         const std::string& backup_dir, const std::string& backup_wal_in) {
   std::error_code ec;
   const std::string wal_dir = wal_dir_in.empty() ? data_dir + "/member/wal" : wal_dir_in;
-  const std::string backup_wal =
-      backup_wal_in.empty() ? backup_dir + "/member/wal" : backup_wal_in;
+  const std::string backup_wal = backup_wal_in.empty() ? backup_dir + "/member/wal" : backup_wal_in;
   const std::string db = data_dir + "/member/db";
   const std::string backup_db = backup_dir + "/member/db";
   if (!fs::is_directory(db, ec)) {
@@ -65,18 +65,17 @@ absl::Status BackupData(Env* env, const std::string& data_dir, const std::string
     size_t pending = 0;
     absl::Status inner = absl::OkStatus();
     for (char b : snapshot::AllBuckets()) {
-      RETURN_IF_ERROR(view->Scan(static_cast<storage::Bucket>(b), "", "",
-                                 [&](std::string_view k, std::string_view v) {
-                                   dst->Put(static_cast<storage::Bucket>(b), k, v);
-                                   pending += k.size() + v.size();
-                                   if (pending > (8 << 20)) {
-                                     pending = 0;
-                                     inner = dst->Commit(src->ConsistentIndex(),
-                                                         src->ConsistentTerm());
-                                     return inner.ok();
-                                   }
-                                   return true;
-                                 }));
+      RETURN_IF_ERROR(view->Scan(
+          static_cast<storage::Bucket>(b), "", "", [&](std::string_view k, std::string_view v) {
+            dst->Put(static_cast<storage::Bucket>(b), k, v);
+            pending += k.size() + v.size();
+            if (pending > (8 << 20)) {
+              pending = 0;
+              inner = dst->Commit(src->ConsistentIndex(), src->ConsistentTerm());
+              return inner.ok();
+            }
+            return true;
+          }));
       RETURN_IF_ERROR(inner);
     }
     RETURN_IF_ERROR(dst->CommitSync(src->ConsistentIndex(), src->ConsistentTerm()));

@@ -50,8 +50,8 @@ std::string RenderTable(const std::vector<std::string>& header,
   return out;
 }
 
-absl::StatusOr<std::string> FormatStatus(const snapshot::ImageStatus& st,
-                                         const std::string& format, bool with_version) {
+absl::StatusOr<std::string> FormatStatus(const snapshot::ImageStatus& st, const std::string& format,
+                                         bool with_version) {
   char hash[16];
   std::snprintf(hash, sizeof(hash), "%x", st.hash);
   std::vector<std::string> header = {"hash", "revision", "total keys", "total size"};
@@ -70,9 +70,9 @@ absl::StatusOr<std::string> FormatStatus(const snapshot::ImageStatus& st,
     return j + "}\n";
   }
   if (format == "fields") {
-    std::string f = absl::StrCat("\"Hash\" : ", st.hash, "\n\"Revision\" : ", st.revision,
-                                 "\n\"Keys\" : ", st.total_keys, "\n\"Size\" : ", st.total_size,
-                                 "\n");
+    std::string f =
+        absl::StrCat("\"Hash\" : ", st.hash, "\n\"Revision\" : ", st.revision,
+                     "\n\"Keys\" : ", st.total_keys, "\n\"Size\" : ", st.total_size, "\n");
     if (with_version) absl::StrAppend(&f, "\"Version\" : ", st.version, "\n");
     return f;
   }

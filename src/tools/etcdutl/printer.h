@@ -27,7 +27,7 @@ std::string RenderTable(const std::vector<std::string>& header,
 // The text for `format`; InvalidArgument "unsupported output format" for an unknown
 // one (exit 4 in etcd), Unimplemented "<f> not supported as output format" for
 // protobuf (exit 4).
-absl::StatusOr<std::string> FormatStatus(const snapshot::ImageStatus& st,
-                                         const std::string& format, bool with_version);
+absl::StatusOr<std::string> FormatStatus(const snapshot::ImageStatus& st, const std::string& format,
+                                         bool with_version);
 
 }  // namespace etcd::etcdutl

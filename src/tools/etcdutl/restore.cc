@@ -51,14 +51,14 @@ absl::StatusOr<RestoreResult> Restore(const RestoreConfig& cfg, Env* env) {
     if (name == cfg.name) mine = &urls;
   }
   if (mine == nullptr) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "couldn't find local name \"", cfg.name, "\" in the initial cluster configuration"));
+    return absl::InvalidArgumentError(absl::StrCat("couldn't find local name \"", cfg.name,
+                                                   "\" in the initial cluster configuration"));
   }
   if (UrlStrings(*mine) != UrlStrings(peer_urls)) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "--initial-cluster has ", cfg.name, "=", absl::StrJoin(UrlStrings(*mine), ","),
-        " but missing from --initial-advertise-peer-urls=",
-        absl::StrJoin(UrlStrings(peer_urls), ",")));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--initial-cluster has ", cfg.name, "=", absl::StrJoin(UrlStrings(*mine), ","),
+                     " but missing from --initial-advertise-peer-urls=",
+                     absl::StrJoin(UrlStrings(peer_urls), ",")));
   }
   ASSIGN_OR_RETURN(auto cluster,
                    membership::RaftCluster::FromInitialCluster(cfg.initial_cluster_token, members));
@@ -111,30 +111,33 @@ absl::StatusOr<RestoreResult> Restore(const RestoreConfig& cfg, Env* env) {
   {
     ASSIGN_OR_RETURN(auto backend, storage::Backend::Open(env, res.data_dir + "/member/db"));
     size_t pending = 0;
-    absl::Status scan = snapshot::ParseImage(image, [&](char bucket, std::string_view k,
-                                                        std::string_view v) -> absl::Status {
-      Bucket b = static_cast<Bucket>(bucket);
-      if (b == Bucket::kMembers || b == Bucket::kAlarm) return absl::OkStatus();
-      if (b == Bucket::kMeta &&
-          (k == storage::kConsistentIndexKey || k == storage::kConsistentTermKey)) {
-        return absl::OkStatus();
-      }
-      if (b == Bucket::kCluster && k == membership::RaftCluster::kClusterIdKey) {
-        return absl::OkStatus();
-      }
-      if (b == Bucket::kKey && k.size() >= 8) {
-        int64_t main = 0;
-        for (int i = 0; i < 8; ++i) main = (main << 8) | static_cast<uint8_t>(k[i]);
-        res.revision = main;
-      }
-      backend->Put(b, k, v);
-      pending += k.size() + v.size();
-      if (pending >= kCommitEveryBytes) {
-        pending = 0;
-        return backend->Commit(0, 0);
-      }
-      return absl::OkStatus();
-    }).status();
+    absl::Status scan =
+        snapshot::ParseImage(
+            image,
+            [&](char bucket, std::string_view k, std::string_view v) -> absl::Status {
+              Bucket b = static_cast<Bucket>(bucket);
+              if (b == Bucket::kMembers || b == Bucket::kAlarm) return absl::OkStatus();
+              if (b == Bucket::kMeta &&
+                  (k == storage::kConsistentIndexKey || k == storage::kConsistentTermKey)) {
+                return absl::OkStatus();
+              }
+              if (b == Bucket::kCluster && k == membership::RaftCluster::kClusterIdKey) {
+                return absl::OkStatus();
+              }
+              if (b == Bucket::kKey && k.size() >= 8) {
+                int64_t main = 0;
+                for (int i = 0; i < 8; ++i) main = (main << 8) | static_cast<uint8_t>(k[i]);
+                res.revision = main;
+              }
+              backend->Put(b, k, v);
+              pending += k.size() + v.size();
+              if (pending >= kCommitEveryBytes) {
+                pending = 0;
+                return backend->Commit(0, 0);
+              }
+              return absl::OkStatus();
+            })
+            .status();
     RETURN_IF_ERROR(scan);
     for (const auto& m : cluster->Members()) {
       cluster->AddMember(m, backend.get());
@@ -151,9 +154,9 @@ absl::StatusOr<RestoreResult> Restore(const RestoreConfig& cfg, Env* env) {
   std::random_device rd;
   wal::WalOptions wopts;
   wopts.nonce = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-  ASSIGN_OR_RETURN(auto w, wal::Wal::Create(env, res.wal_dir,
-                                            server::EncodeWalMetadata(res.member_id, res.cluster_id),
-                                            wopts));
+  ASSIGN_OR_RETURN(
+      auto w, wal::Wal::Create(env, res.wal_dir,
+                               server::EncodeWalMetadata(res.member_id, res.cluster_id), wopts));
   std::vector<raftpb::Entry> ents;
   raftpb::ConfState cs;
   for (const auto& m : cluster->Members()) {

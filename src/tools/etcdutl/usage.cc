@@ -22,7 +22,9 @@ std::string FlagItem(const UtlFlag& f) {
 
 const std::vector<UtlCommand>& Commands() {
   static const auto* const kCommands = new std::vector<UtlCommand>{
-      {"backup", "", "[legacy] offline backup of etcd directory",
+      {"backup",
+       "",
+       "[legacy] offline backup of etcd directory",
        "Copies the member's WAL and backend to a new directory, rewriting the member and "
        "cluster identity so that the copy can be started as a new single-member cluster.",
        {{"data-dir", 0, false, "path", "", "Path to the etcd data dir (required)"},
@@ -30,17 +32,22 @@ const std::vector<UtlCommand>& Commands() {
         {"backup-dir", 0, false, "path", "", "Path to the backup dir (required)"},
         {"backup-wal-dir", 0, false, "path", "", "Path to the backup wal dir"},
         {"with-v3", 0, true, "", "", "Backup v3 backend data (accepted; always done)"}}},
-      {"defrag", "", "Defragments the storage of the etcd",
+      {"defrag",
+       "",
+       "Defragments the storage of the etcd",
        "Compacts the backend files of a stopped member's data directory in place.",
        {{"data-dir", 0, false, "path", "", "Path to the etcd data dir (required)"}}},
       {"help", "[command]", "Help about any command", "", {}},
-      {"snapshot restore", "<filename>", "Restores an etcd member snapshot to an etcd directory",
+      {"snapshot restore",
+       "<filename>",
+       "Restores an etcd member snapshot to an etcd directory",
        "Creates a new data directory (which must not exist) holding the snapshot's keys "
        "and a new cluster membership built from \\-\\-initial\\-cluster; every member of the "
        "new cluster is restored from the same snapshot with its own \\-\\-name and "
        "\\-\\-initial\\-advertise\\-peer\\-urls.",
        {{"data-dir", 0, false, "path", "", "Path to the data directory (default: <name>.etcd)"},
-        {"wal-dir", 0, false, "path", "", "Path to the WAL directory (default: the data directory's)"},
+        {"wal-dir", 0, false, "path", "",
+         "Path to the WAL directory (default: the data directory's)"},
         {"name", 0, false, "string", "default", "Human-readable name for this member"},
         {"initial-cluster", 0, false, "string", "default=http://localhost:2380",
          "Initial cluster configuration for restore bootstrap"},
@@ -52,7 +59,9 @@ const std::vector<UtlCommand>& Commands() {
          "Ignore snapshot integrity hash value (required if copied from data directory)"},
         {"initial-memory-map-size", 0, false, "number", "",
          "Accepted for compatibility; has no effect"}}},
-      {"snapshot status", "<filename>", "Gets backend snapshot status of a given file",
+      {"snapshot status",
+       "<filename>",
+       "Gets backend snapshot status of a given file",
        "Prints the snapshot's hash, revision, total keys, size and (with \\-w table or "
        "json) its version.",
        {}},
@@ -107,7 +116,9 @@ std::string ManPage(absl::string_view version) {
   std::string out = absl::StrCat(
       ".\\\" Generated from etcdutl's command table (src/tools/etcdutl/usage.cc) by "
       "docs/gen_manpage_tools.\n"
-      ".TH ETCDUTL 1 \"\" \"etcdutl ", RoffEscape(version), "\" \"User Commands\"\n"
+      ".TH ETCDUTL 1 \"\" \"etcdutl ",
+      RoffEscape(version),
+      "\" \"User Commands\"\n"
       ".ad l\n"
       ".SH NAME\n"
       "etcdutl \\- an administrative command line tool for etcd3 (offline: snapshot files "

@@ -14,8 +14,8 @@
 namespace etcd::etcdutl {
 
 struct UtlFlag {
-  std::string name;        // "data-dir"
-  char shorthand = 0;      // 'w'
+  std::string name;    // "data-dir"
+  char shorthand = 0;  // 'w'
   bool is_bool = false;
   std::string value_name;  // "string", "path"; empty for a bool
   std::string def;         // default, as shown ("" for none)

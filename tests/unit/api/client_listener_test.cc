@@ -156,8 +156,7 @@ TEST(ClientListenerTest, BindErrorNamesTheAddressAsGoDoes) {
   RecordingSink sink;
   auto first = StartOn0(&sink);
   const int port = first->ports()[0];
-  auto second =
-      ClientListener::Start({ListenAddress{.host = "127.0.0.1", .port = port}}, &sink);
+  auto second = ClientListener::Start({ListenAddress{.host = "127.0.0.1", .port = port}}, &sink);
   ASSERT_FALSE(second.ok());
   EXPECT_EQ(second.status().message(),
             "listen tcp 127.0.0.1:" + std::to_string(port) + ": bind: address already in use");

@@ -60,10 +60,11 @@ TEST(ClientPortTest, UnixSocket) {
   curl_easy_setopt(c, CURLOPT_UNIX_SOCKET_PATH, path.c_str());
   curl_easy_setopt(c, CURLOPT_URL, "http://localhost/health");
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {
-    static_cast<std::string*>(u)->append(d, s * n);
-    return s * n;
-  });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char* d, size_t s, size_t n, void* u) -> size_t {
+        static_cast<std::string*>(u)->append(d, s * n);
+        return s * n;
+      });
   EXPECT_EQ(curl_easy_perform(c), CURLE_OK);
   curl_easy_cleanup(c);
   EXPECT_EQ(body, R"({"health":"true"})");

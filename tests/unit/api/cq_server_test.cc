@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
-#include "etcdserverpb/rpc.grpc.pb.h"
 #include "absl/synchronization/notification.h"
+#include "etcdserverpb/rpc.grpc.pb.h"
 #include "gtest/gtest.h"
 #include "test_port.h"
 

@@ -16,8 +16,7 @@
 namespace etcd::api::testing {
 
 template <typename Req, typename Resp>
-using Handler =
-    std::function<void(const server::RequestContext&, const Req&, server::Done<Resp>)>;
+using Handler = std::function<void(const server::RequestContext&, const Req&, server::Done<Resp>)>;
 
 class FakeServerApi : public server::ServerApi {
  public:
@@ -28,12 +27,12 @@ class FakeServerApi : public server::ServerApi {
   uint64_t term = 2;
   int64_t revision = 2;
 
-#define ETCD_FAKE_METHOD(Name, Req, Resp)                                              \
-  Handler<etcdserverpb::Req, etcdserverpb::Resp> on_##Name;                          \
-  void Name(const server::RequestContext& ctx, const etcdserverpb::Req& req,          \
-            server::Done<etcdserverpb::Resp> done) override {                         \
-    Record(ctx, #Name);                                                               \
-    on_##Name(ctx, req, std::move(done));                                             \
+#define ETCD_FAKE_METHOD(Name, Req, Resp)                                    \
+  Handler<etcdserverpb::Req, etcdserverpb::Resp> on_##Name;                  \
+  void Name(const server::RequestContext& ctx, const etcdserverpb::Req& req, \
+            server::Done<etcdserverpb::Resp> done) override {                \
+    Record(ctx, #Name);                                                      \
+    on_##Name(ctx, req, std::move(done));                                    \
   }
   ETCD_FAKE_METHOD(Range, RangeRequest, RangeResponse)
   ETCD_FAKE_METHOD(Put, PutRequest, PutResponse)

@@ -61,7 +61,8 @@ TEST(GoJsonTest, DecodeFirstIgnoresBytesAfterAnObjectAndReportsEmpty) {
 }
 
 TEST(GoJsonTest, ValuesKeepNumberLiteralsAndDecodeStrings) {
-  auto v = Unmarshal(R"({"n":-1.5e3,"s":"a\u00e9\ud83d\ude00\n","b":false,"z":null,"a":[1,"x"],"n":2})");
+  auto v =
+      Unmarshal(R"({"n":-1.5e3,"s":"a\u00e9\ud83d\ude00\n","b":false,"z":null,"a":[1,"x"],"n":2})");
   ASSERT_TRUE(v.ok()) << v.status();
   EXPECT_EQ(v->Find("n")->text, "2");  // the last duplicate wins, as in a Go map
   EXPECT_EQ(v->Find("s")->text, "a\xc3\xa9\xf0\x9f\x98\x80\n");

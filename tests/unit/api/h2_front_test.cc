@@ -5,8 +5,8 @@
 #include <arpa/inet.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
-#include <nghttp2/nghttp2.h>
 #include <netinet/in.h>
+#include <nghttp2/nghttp2.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -141,7 +141,8 @@ TEST(H2FrontTest, OtherCallsAreRelayedToGrpc) {
   EXPECT_EQ(t.port().native_kv_calls(), 0u);
 
   // A relayed error keeps code and message too.
-  t.api().on_LeaseRevoke = [](const server::RequestContext&, const etcdserverpb::LeaseRevokeRequest&,
+  t.api().on_LeaseRevoke = [](const server::RequestContext&,
+                              const etcdserverpb::LeaseRevokeRequest&,
                               server::Done<etcdserverpb::LeaseRevokeResponse> done) {
     done(errors::Make(errors::Err::kLeaseNotFound));
   };
@@ -175,14 +176,16 @@ TEST(H2FrontTest, OtherCallsAreRelayedToGrpc) {
 // bytes move on, or the stream stalls.
 TEST(H2FrontTest, RelayedLargeMessagesBothWays) {
   TestPort t(Native());
-  t.api().on_MemberList = [&t](const server::RequestContext&, const etcdserverpb::MemberListRequest&,
+  t.api().on_MemberList = [&t](const server::RequestContext&,
+                               const etcdserverpb::MemberListRequest&,
                                server::Done<etcdserverpb::MemberListResponse> done) {
     etcdserverpb::MemberListResponse r;
     t.api().FillHeader(r.mutable_header());
     for (int i = 0; i < 3000; ++i) r.add_members()->set_name(std::string(3000, 'a' + i % 26));
     done(std::move(r));
   };
-  t.api().on_MemberAdd = [&t](const server::RequestContext&, const etcdserverpb::MemberAddRequest& req,
+  t.api().on_MemberAdd = [&t](const server::RequestContext&,
+                              const etcdserverpb::MemberAddRequest& req,
                               server::Done<etcdserverpb::MemberAddResponse> done) {
     etcdserverpb::MemberAddResponse r;
     t.api().FillHeader(r.mutable_header());
@@ -373,8 +376,8 @@ class RawClient {
     };
     const std::string post = "POST", scheme = "http", authority = "localhost",
                       ct = "application/grpc", te = "trailers";
-    nghttp2_nv nva[] = {nv(":method", post), nv(":scheme", scheme), nv(":authority", authority),
-                        nv(":path", path), nv("content-type", ct), nv("te", te)};
+    nghttp2_nv nva[] = {nv(":method", post), nv(":scheme", scheme),  nv(":authority", authority),
+                        nv(":path", path),   nv("content-type", ct), nv("te", te)};
     nghttp2_data_provider prd;
     prd.source.ptr = this;
     prd.read_callback = [](nghttp2_session*, int32_t, uint8_t* buf, size_t len, uint32_t* flags,

@@ -88,8 +88,8 @@ TEST(HttpEndpointsTest, Version) {
   TestPort t;
   HttpResult r = Http("GET", t.url("/version"));
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body, "{\"etcdserver\":\"" ETCD_VERSION "\",\"etcdcluster\":\"" ETCD_CLUSTER_VERSION
-                    "\"}");
+  EXPECT_EQ(r.body,
+            "{\"etcdserver\":\"" ETCD_VERSION "\",\"etcdcluster\":\"" ETCD_CLUSTER_VERSION "\"}");
   EXPECT_EQ(r.Header("Content-Type"), "application/json");
   r = Http("POST", t.url("/version"));
   EXPECT_EQ(r.status, 405);

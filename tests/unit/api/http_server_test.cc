@@ -68,8 +68,8 @@ TEST(HttpServerTest, KeepAliveConnectionServesSeveralRequests) {
   TestPort t;
   CURL* c = curl_easy_init();
   std::string sink;
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION,
-                   +[](char*, size_t s, size_t n, void*) -> size_t { return s * n; });
+  curl_easy_setopt(
+      c, CURLOPT_WRITEFUNCTION, +[](char*, size_t s, size_t n, void*) -> size_t { return s * n; });
   long connects = 0;  // NOLINT(runtime/int)
   for (int i = 0; i < 3; ++i) {
     curl_easy_setopt(c, CURLOPT_URL, t.url("/version").c_str());

@@ -16,17 +16,17 @@
 namespace etcd::api::testing {
 
 struct HttpResult {
-  long status = 0;  // NOLINT(runtime/int): libcurl's type
+  long status = 0;                                           // NOLINT(runtime/int): libcurl's type
   std::vector<std::pair<std::string, std::string>> headers;  // in order, names as sent
-  std::map<std::string, std::string> trailers;                // (not filled by curl)
+  std::map<std::string, std::string> trailers;               // (not filled by curl)
   std::string body;
   std::string Header(const std::string& name) const;  // case-insensitive; "" if absent
   bool HasHeader(const std::string& name) const;
 };
 
 // One HTTP/1.1 request. `headers` are "Name: value" lines.
-HttpResult Http(const std::string& method, const std::string& url,
-                const std::string& body = "", const std::vector<std::string>& headers = {});
+HttpResult Http(const std::string& method, const std::string& url, const std::string& body = "",
+                const std::vector<std::string>& headers = {});
 
 class TestPort {
  public:

@@ -21,8 +21,9 @@ TEST(GoDuration, MatchesGoDurationString) {
 }
 
 TEST(GoTime, Rfc3339NanoUtc) {
-  std::chrono::system_clock::time_point t{std::chrono::duration_cast<std::chrono::system_clock::duration>(
-      nanoseconds(1795282574838909890LL))};
+  std::chrono::system_clock::time_point t{
+      std::chrono::duration_cast<std::chrono::system_clock::duration>(
+          nanoseconds(1795282574838909890LL))};
   EXPECT_EQ(GoTime(t), "2026-11-21T17:36:14.83890989Z");
   EXPECT_EQ(GoTime(std::chrono::system_clock::time_point{std::chrono::seconds(0)}),
             "1970-01-01T00:00:00Z");
@@ -33,10 +34,10 @@ TEST(V2StoreStats, CountsByOperationAndOutcome) {
   s.Count("GET", false, false, false, 200);
   s.Count("GET", false, false, false, 404);
   s.Count("PUT", false, false, false, 201);
-  s.Count("PUT", true, false, false, 201);   // prevExist=false: create
-  s.Count("PUT", true, true, false, 404);    // prevExist=true: update
-  s.Count("PUT", false, false, true, 412);   // prevValue: compareAndSwap
-  s.Count("POST", false, false, false, 201); // in-order key: create
+  s.Count("PUT", true, false, false, 201);    // prevExist=false: create
+  s.Count("PUT", true, true, false, 404);     // prevExist=true: update
+  s.Count("PUT", false, false, true, 412);    // prevValue: compareAndSwap
+  s.Count("POST", false, false, false, 201);  // in-order key: create
   s.Count("DELETE", false, false, false, 200);
   s.Count("DELETE", false, false, true, 200);
   auto j = nlohmann::json::parse(s.Json(3));

@@ -257,8 +257,8 @@ TEST_F(AuthStoreTest, CheckPasswordAndAuthenticate) {
   cp.set_password("new");
   ASSERT_TRUE(store_->HashRequestPassword(&cp).ok());
   ASSERT_TRUE(store_->UserChangePassword(cp).ok());
-  EXPECT_TRUE(errors::Is(store_->AuthInfoFromToken(resp->token()).status(),
-                         Err::kInvalidAuthToken));
+  EXPECT_TRUE(
+      errors::Is(store_->AuthInfoFromToken(resp->token()).status(), Err::kInvalidAuthToken));
   EXPECT_TRUE(store_->CheckPassword("alice", "new").ok());
   EXPECT_FALSE(store_->CheckPassword("alice", "secret").ok());
   cp.set_name("ghost");

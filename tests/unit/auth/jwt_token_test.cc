@@ -80,7 +80,9 @@ class JwtMethodTest : public ::testing::TestWithParam<std::string> {};
 TEST_P(JwtMethodTest, SignVerifyRoundTrip) {
   FakeClock clock;
   const std::string m = GetParam();
-  const KeyPair& kp = m[0] == 'E' ? Ec(m == "ES256" ? "P-256" : m == "ES384" ? "P-384" : "P-521")
+  const KeyPair& kp = m[0] == 'E' ? Ec(m == "ES256"   ? "P-256"
+                                       : m == "ES384" ? "P-384"
+                                                      : "P-521")
                                   : Rsa();
   auto p = MakeProvider(m, kp, &clock);
   ASSERT_NE(p, nullptr);
@@ -119,8 +121,8 @@ TEST(JwtTest, HeaderAndClaimsShape) {
   auto j = nlohmann::json::parse(claims);
   EXPECT_EQ(j["username"], "root");
   EXPECT_EQ(j["revision"], 5);
-  int64_t now = std::chrono::duration_cast<std::chrono::seconds>(
-                    clock.WallNow().time_since_epoch()).count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::seconds>(clock.WallNow().time_since_epoch()).count();
   EXPECT_EQ(j["exp"], now + 300);
 }
 

@@ -131,19 +131,45 @@ TEST(PermissionTest, AdminOnlyForRoot) {
   for (int kind = 0; kind < 13; ++kind) {
     serverpb::InternalRaftRequest r;
     switch (kind) {
-      case 0: r.mutable_auth_enable(); break;
-      case 1: r.mutable_auth_disable(); break;
-      case 2: r.mutable_auth_user_add()->set_name("x"); break;
-      case 3: r.mutable_auth_user_delete()->set_name("x"); break;
-      case 4: r.mutable_auth_user_change_password()->set_name("alice"); break;
-      case 5: r.mutable_auth_user_grant_role()->set_user("alice"); break;
-      case 6: r.mutable_auth_user_revoke_role()->set_name("alice"); break;
-      case 7: r.mutable_auth_role_add()->set_name("x"); break;
-      case 8: r.mutable_auth_role_grant_permission()->set_name("reader"); break;
-      case 9: r.mutable_auth_role_revoke_permission()->set_role("reader"); break;
-      case 10: r.mutable_auth_role_delete()->set_role("reader"); break;
-      case 11: r.mutable_auth_user_list(); break;
-      case 12: r.mutable_auth_role_list(); break;
+      case 0:
+        r.mutable_auth_enable();
+        break;
+      case 1:
+        r.mutable_auth_disable();
+        break;
+      case 2:
+        r.mutable_auth_user_add()->set_name("x");
+        break;
+      case 3:
+        r.mutable_auth_user_delete()->set_name("x");
+        break;
+      case 4:
+        r.mutable_auth_user_change_password()->set_name("alice");
+        break;
+      case 5:
+        r.mutable_auth_user_grant_role()->set_user("alice");
+        break;
+      case 6:
+        r.mutable_auth_user_revoke_role()->set_name("alice");
+        break;
+      case 7:
+        r.mutable_auth_role_add()->set_name("x");
+        break;
+      case 8:
+        r.mutable_auth_role_grant_permission()->set_name("reader");
+        break;
+      case 9:
+        r.mutable_auth_role_revoke_permission()->set_role("reader");
+        break;
+      case 10:
+        r.mutable_auth_role_delete()->set_role("reader");
+        break;
+      case 11:
+        r.mutable_auth_user_list();
+        break;
+      case 12:
+        r.mutable_auth_role_list();
+        break;
     }
     SCOPED_TRACE(kind);
     EXPECT_TRUE(NeedsAdmin(r));
@@ -170,8 +196,8 @@ TEST(PermissionTest, UserGetSelfAndRoleGetOwnRole) {
 TEST(PermissionTest, PutNeedsWriteAndPrevKvNeedsRead) {
   AuthState s = MakeState();
   EXPECT_TRUE(CheckRaftRequest(s, As("alice"), PutReq("pub/x"), nullptr).ok());
-  EXPECT_TRUE(errors::Is(CheckRaftRequest(s, As("alice"), PutReq("foo"), nullptr),
-                         Err::kPermissionDenied));
+  EXPECT_TRUE(
+      errors::Is(CheckRaftRequest(s, As("alice"), PutReq("foo"), nullptr), Err::kPermissionDenied));
   EXPECT_TRUE(CheckRaftRequest(s, As("wally"), PutReq("w"), nullptr).ok());
   EXPECT_TRUE(errors::Is(CheckRaftRequest(s, As("wally"), PutReq("w", 0, true), nullptr),
                          Err::kPermissionDenied));

@@ -59,11 +59,12 @@ TEST(NewTokenProviderTest, SimpleAndJwt) {
   clock.Advance(12s);
   EXPECT_FALSE((*jwt)->Info(*tok, 1).has_value());
 
-  EXPECT_FALSE(NewTokenProvider("jwt,pub-key=/missing.pem,sign-method=ES256", 300s, env.get(),
-                                &clock).ok());
+  EXPECT_FALSE(
+      NewTokenProvider("jwt,pub-key=/missing.pem,sign-method=ES256", 300s, env.get(), &clock).ok());
   EXPECT_FALSE(NewTokenProvider("jwt,bogus=1,sign-method=ES256", 300s, env.get(), &clock).ok());
-  EXPECT_FALSE(NewTokenProvider("jwt,pub-key=/pub.pem,sign-method=ES256,ttl=x", 300s, env.get(),
-                                &clock).ok());
+  EXPECT_FALSE(
+      NewTokenProvider("jwt,pub-key=/pub.pem,sign-method=ES256,ttl=x", 300s, env.get(), &clock)
+          .ok());
   EXPECT_FALSE(NewTokenProvider("oauth", 300s, env.get(), &clock).ok());
 }
 

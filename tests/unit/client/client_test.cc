@@ -280,8 +280,7 @@ TEST_F(ClientTest, BadCredentialsFailConnect) {
   options.username = "root";
   options.password = "wrong";
   auto c = Client::FromChannels({a_.Channel()}, options);
-  EXPECT_EQ(c.status().message(),
-            "etcdserver: authentication failed, invalid user ID or password");
+  EXPECT_EQ(c.status().message(), "etcdserver: authentication failed, invalid user ID or password");
 }
 
 TEST_F(ClientTest, KeepAliveOnceAndStream) {
@@ -335,7 +334,6 @@ TEST(ClientConnectTest, ValidatesOptions) {
       ClientOptions{.endpoints = {"https://h:1"}, .tls = TlsFiles{"/nonexistent/ca.pem", "", ""}});
   EXPECT_EQ(tls.status().code(), absl::StatusCode::kInvalidArgument);
 }
-
 
 TEST_F(ClientTest, RetryUntilDeadlineGivesContextDeadlineExceeded) {
   ClientOptions o;

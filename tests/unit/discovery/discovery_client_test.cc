@@ -55,8 +55,8 @@ class StoreHttp : public HttpClient {
         }
       }
       w.value = v;
-      auto o = q["prevExist"] == "false" ? store.Create(path, w, false, kNow)
-                                         : store.Set(path, w, kNow);
+      auto o =
+          q["prevExist"] == "false" ? store.Create(path, w, false, kNow) : store.Set(path, w, kNow);
       r.status = o.ok() ? 201 : o.error->HttpStatus();
       r.body = o.ok() ? o.event.Json() : o.error->Json();
       return r;
@@ -125,9 +125,9 @@ TEST(JoinCluster, FirstMemberWaitsForTheOthers) {
   int joined = 0;
   http.on_wait = [&] {
     ++joined;
-    http.Register("b" + std::to_string(joined),
-                  "m" + std::to_string(joined + 1) + "=http://10.0.0." +
-                      std::to_string(joined + 1) + ":2380");
+    http.Register("b" + std::to_string(joined), "m" + std::to_string(joined + 1) +
+                                                    "=http://10.0.0." + std::to_string(joined + 1) +
+                                                    ":2380");
   };
   std::vector<std::string> status;
   auto o = Opts(1, "m1", &sleeps);
@@ -167,8 +167,8 @@ TEST(JoinCluster, DuplicateIdAndDuplicateName) {
   EXPECT_TRUE(absl::StartsWith(dup_id.status().message(), "discovery: found duplicate id"));
   auto dup_name = JoinCluster(http, Opts(7, "m7", &sleeps));
   ASSERT_FALSE(dup_name.ok());
-  EXPECT_TRUE(absl::StartsWith(dup_name.status().message(),
-                               "discovery: found duplicate name \"m5\""));
+  EXPECT_TRUE(
+      absl::StartsWith(dup_name.status().message(), "discovery: found duplicate name \"m5\""));
 }
 
 TEST(JoinCluster, SizeKeyMissingOrBad) {

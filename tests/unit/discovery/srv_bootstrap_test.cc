@@ -53,7 +53,8 @@ TEST(ApplySrvBootstrap, ErrorNamesTheSetting) {
   cfg.initial_advertise_peer_urls = *config::ParseUrlList("http://b.example.com:2380");
   auto b = ApplySrvBootstrap(r, cfg);
   ASSERT_FALSE(b.ok());
-  EXPECT_TRUE(absl::StartsWith(b.status().message(), "--discovery-srv=example.com: no SRV records"));
+  EXPECT_TRUE(
+      absl::StartsWith(b.status().message(), "--discovery-srv=example.com: no SRV records"));
 }
 
 }  // namespace

@@ -61,7 +61,8 @@ TEST(ClusterFromSrv, PlainHttpRecordsAloneAreEnough) {
 
 TEST(ClusterFromSrv, SslRecordsGiveHttpsUrls) {
   FakeResolver r = ThreeMembers("etcd-server-ssl");
-  auto c = ClusterFromSrv(r, {"infra0", "example.com", "", Urls("https://infra0.example.com:2380")});
+  auto c =
+      ClusterFromSrv(r, {"infra0", "example.com", "", Urls("https://infra0.example.com:2380")});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_TRUE(absl::StartsWith(c->initial_cluster, "infra0=https://infra0.example.com:2380,"));
 }

@@ -31,7 +31,8 @@ TEST(CommandTest, Version) {
 TEST(CommandTest, UnknownCommandWithSuggestions) {
   CtlRun r = Exec({"gte"});
   EXPECT_EQ(r.code, kExitError);
-  const std::string msg = "Error: unknown command \"gte\" for \"etcdctl\"\n\nDid you mean this?\n\tget\n\n";
+  const std::string msg =
+      "Error: unknown command \"gte\" for \"etcdctl\"\n\nDid you mean this?\n\tget\n\n";
   EXPECT_EQ(r.err, msg + "Run 'etcdctl --help' for usage.\n" + msg);
   CtlRun n = Exec({"no-such-command"});
   EXPECT_EQ(n.err,
@@ -50,7 +51,8 @@ TEST(CommandTest, FlagErrorPrintsUsage) {
 TEST(CommandTest, ArgumentErrorsBeforeAnyConnection) {
   CtlRun r = Exec({"get"});
   EXPECT_EQ(r.code, kExitBadArgs);
-  EXPECT_EQ(r.err, "Error: get command needs one argument as key and an optional argument as range_end\n");
+  EXPECT_EQ(r.err,
+            "Error: get command needs one argument as key and an optional argument as range_end\n");
   CtlRun l = Exec({"lease", "revoke", "zz"});
   EXPECT_EQ(l.code, kExitBadArgs);
   EXPECT_EQ(l.err,

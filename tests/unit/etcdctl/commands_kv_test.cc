@@ -86,11 +86,14 @@ TEST(KvOpsTest, GetOptions) {
   EXPECT_EQ(all.key(), std::string(1, '\0'));
   EXPECT_EQ(all.range_end(), std::string(1, '\0'));
   std::string msg;
-  EXPECT_EQ(ExitCodeOf([] { GetOp(GetFlags({"--prefix", "--from-key"}), {"a"}); }, &msg),
+  EXPECT_EQ(ExitCodeOf(
+                [] {
+                  GetOp(GetFlags({"--prefix", "--from-key"}), {"a"});
+                },
+                &msg),
             kExitBadArgs);
   EXPECT_EQ(msg, "`--prefix` and `--from-key` cannot be set at the same time, choose one");
-  EXPECT_EQ(ExitCodeOf([] { GetOp(GetFlags({"--consistency=x"}), {"a"}); }, &msg),
-            kExitBadFeature);
+  EXPECT_EQ(ExitCodeOf([] { GetOp(GetFlags({"--consistency=x"}), {"a"}); }, &msg), kExitBadFeature);
   EXPECT_EQ(msg, "unknown consistency flag \"x\"");
   EXPECT_EQ(ExitCodeOf([] { GetOp(GetFlags({"--order=BAD"}), {"a"}); }, &msg), kExitBadFeature);
   EXPECT_EQ(msg, "bad sort order BAD");

@@ -19,8 +19,8 @@ FlagSet Sample() {
 
 TEST(FlagsTest, LongShortAndInterspersed) {
   FlagSet f = Sample();
-  ASSERT_TRUE(f.Parse({"foo", "--rev=3", "-w", "json", "--prefix", "bar", "--dial-timeout", "1s"})
-                  .ok());
+  ASSERT_TRUE(
+      f.Parse({"foo", "--rev=3", "-w", "json", "--prefix", "bar", "--dial-timeout", "1s"}).ok());
   EXPECT_EQ(f.args(), (std::vector<std::string>{"foo", "bar"}));
   EXPECT_EQ(f.GetInt("rev"), 3);
   EXPECT_EQ(f.GetString("write-out"), "json");

@@ -27,8 +27,7 @@ TEST(ManPageTest, EveryCommandOfHelpHasASection) {
   for (const Command* c : leaves) {
     const std::string path = c->Path().substr(std::string("etcdctl ").size());
     EXPECT_NE(help.find("  " + path + " "), std::string::npos) << path;
-    EXPECT_NE(page.find(".SS " + config::RoffEscape(path) + "\n"), std::string::npos)
-        << path;
+    EXPECT_NE(page.find(".SS " + config::RoffEscape(path) + "\n"), std::string::npos) << path;
   }
 }
 
@@ -41,8 +40,7 @@ TEST(ManPageTest, EveryFlagIsDocumented) {
   for (const Command* c : cmds) {
     for (const FlagSet* fs : {&c->flags, &c->persistent}) {
       for (const Flag& f : fs->flags()) {
-        EXPECT_NE(page.find("\\fB\\-\\-" + config::RoffEscape(f.name) + "\\fR"),
-                  std::string::npos)
+        EXPECT_NE(page.find("\\fB\\-\\-" + config::RoffEscape(f.name) + "\\fR"), std::string::npos)
             << c->Path() << " --" << f.name;
       }
     }

@@ -110,9 +110,10 @@ TEST(PrinterTest, LeaseFormats) {
   EXPECT_EQ(s.out.str(), "lease 05f2a1fd5b98cb2e granted with TTL(60s)\n");
   Out j("json");
   j.p->Grant(g);
-  EXPECT_EQ(j.out.str(),
-            "{\"cluster_id\":3709480356198950786,\"member_id\":6542233601674118642,"
-            "\"revision\":17,\"raft_term\":2,\"ID\":428583024089156398,\"TTL\":60,\"Error\":\"\"}\n");
+  EXPECT_EQ(
+      j.out.str(),
+      "{\"cluster_id\":3709480356198950786,\"member_id\":6542233601674118642,"
+      "\"revision\":17,\"raft_term\":2,\"ID\":428583024089156398,\"TTL\":60,\"Error\":\"\"}\n");
   Out pb("protobuf");
   pb.p->Grant(g);
   EXPECT_EQ(pb.out.str(), g.header().SerializeAsString());  // Go's promoted header Marshal
@@ -136,8 +137,9 @@ TEST(PrinterTest, LeaseFormats) {
   t.add_keys("lk2");
   Out s3("simple");
   s3.p->TimeToLive(t, true);
-  EXPECT_EQ(s3.out.str(),
-            "lease 000000001234abcd granted with TTL(100s), remaining(99s), attached keys([lk1 lk2])\n");
+  EXPECT_EQ(
+      s3.out.str(),
+      "lease 000000001234abcd granted with TTL(100s), remaining(99s), attached keys([lk1 lk2])\n");
 
   LeaseLeasesResponse l;
   *l.mutable_header() = Hdr(17);
@@ -195,11 +197,16 @@ TEST(PrinterTest, MemberListSimpleAndTable) {
   Out t("table");
   t.p->MemberList(m);
   EXPECT_EQ(t.out.str(),
-            "+------------------+---------+------+------------------------+------------------------+------------+\n"
-            "|        ID        | STATUS  | NAME |       PEER ADDRS       |      CLIENT ADDRS      | IS LEARNER |\n"
-            "+------------------+---------+------+------------------------+------------------------+------------+\n"
-            "| 5acaaecc696905f2 | started |   n1 | http://127.0.0.1:32380 | http://127.0.0.1:32379 |      false |\n"
-            "+------------------+---------+------+------------------------+------------------------+------------+\n");
+            "+------------------+---------+------+------------------------+------------------------"
+            "+------------+\n"
+            "|        ID        | STATUS  | NAME |       PEER ADDRS       |      CLIENT ADDRS      "
+            "| IS LEARNER |\n"
+            "+------------------+---------+------+------------------------+------------------------"
+            "+------------+\n"
+            "| 5acaaecc696905f2 | started |   n1 | http://127.0.0.1:32380 | http://127.0.0.1:32379 "
+            "|      false |\n"
+            "+------------------+---------+------+------------------------+------------------------"
+            "+------------+\n");
 }
 
 TEST(PrinterTest, MemberAddSpacePadsIds) {
@@ -214,8 +221,9 @@ TEST(PrinterTest, MemberAddSpacePadsIds) {
 }
 
 TEST(PrinterTest, EndpointHealthAndStatus) {
-  std::vector<EpHealth> hs = {{"127.0.0.1:22379", true, "4.078747ms", ""},
-                              {"127.0.0.1:22999", false, "5.001251036s", "context deadline exceeded"}};
+  std::vector<EpHealth> hs = {
+      {"127.0.0.1:22379", true, "4.078747ms", ""},
+      {"127.0.0.1:22999", false, "5.001251036s", "context deadline exceeded"}};
   Out s("simple");
   s.p->EndpointHealth(hs);
   EXPECT_EQ(s.out.str(), "");
@@ -249,7 +257,8 @@ TEST(PrinterTest, EndpointHealthAndStatus) {
   st.resp.set_raftappliedindex(39);
   Out s2("simple");
   s2.p->EndpointStatus({st});
-  EXPECT_EQ(s2.out.str(), "127.0.0.1:32379, 5acaaecc696905f2, 3.4.23, 20 kB, true, false, 2, 39, 39, \n");
+  EXPECT_EQ(s2.out.str(),
+            "127.0.0.1:32379, 5acaaecc696905f2, 3.4.23, 20 kB, true, false, 2, 39, 39, \n");
 }
 
 TEST(PrinterTest, RoleGetSimple) {
@@ -294,7 +303,8 @@ TEST(PrinterTest, DBStatus) {
   EXPECT_EQ(s.out.str(), "a85f1ff2, 43, 53, 25 kB\n");
   Out j("json");
   j.p->DBStatus(st);
-  EXPECT_EQ(j.out.str(), "{\"hash\":2824806386,\"revision\":43,\"totalKey\":53,\"totalSize\":24576}\n");
+  EXPECT_EQ(j.out.str(),
+            "{\"hash\":2824806386,\"revision\":43,\"totalKey\":53,\"totalSize\":24576}\n");
 }
 
 TEST(PrinterTest, PrefixRangeEnd) {

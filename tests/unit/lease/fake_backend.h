@@ -75,12 +75,11 @@ class FakeBackend final : public storage::Backend {
     full.append(key);
     return full;
   }
-  static absl::Status ScanMap(const std::map<std::string, std::string>& m,
-                              storage::Bucket bucket, std::string_view from,
-                              std::string_view to, const storage::ScanFn& fn) {
+  static absl::Status ScanMap(const std::map<std::string, std::string>& m, storage::Bucket bucket,
+                              std::string_view from, std::string_view to,
+                              const storage::ScanFn& fn) {
     const std::string lo = Full(bucket, from);
-    std::string hi = to.empty() ? std::string(1, static_cast<char>(bucket) + 1)
-                                : Full(bucket, to);
+    std::string hi = to.empty() ? std::string(1, static_cast<char>(bucket) + 1) : Full(bucket, to);
     for (auto it = m.lower_bound(lo); it != m.end() && it->first < hi; ++it) {
       if (!fn(std::string_view(it->first).substr(1), it->second)) break;
     }

@@ -6,7 +6,8 @@ namespace etcd::lease {
 namespace {
 
 TEST(LeaseKeyTest, BigEndianRoundTrip) {
-  EXPECT_EQ(EncodeLeaseKey(0x0102030405060708LL), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  EXPECT_EQ(EncodeLeaseKey(0x0102030405060708LL),
+            std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
   for (int64_t id : {int64_t{1}, int64_t{-1}, INT64_MAX, INT64_MIN, int64_t{0x2a12a1fdd393c907}}) {
     EXPECT_EQ(DecodeLeaseKey(EncodeLeaseKey(id)), id);
   }
@@ -24,8 +25,8 @@ TEST(LeaseRecordTest, MatchesLeasepbWireFormat) {
 }
 
 TEST(LeaseRecordTest, RoundTrip) {
-  for (const LeaseRecord& r : {LeaseRecord{1, 2, 0}, LeaseRecord{INT64_MAX, 9000000000, 5},
-                               LeaseRecord{-7, -5, -1}}) {
+  for (const LeaseRecord& r :
+       {LeaseRecord{1, 2, 0}, LeaseRecord{INT64_MAX, 9000000000, 5}, LeaseRecord{-7, -5, -1}}) {
     auto decoded = DecodeLeaseRecord(EncodeLeaseRecord(r));
     ASSERT_TRUE(decoded.ok()) << decoded.status();
     EXPECT_EQ(*decoded, r);
@@ -34,9 +35,18 @@ TEST(LeaseRecordTest, RoundTrip) {
 
 TEST(LeaseRecordTest, SkipsUnknownFields) {
   std::string v = EncodeLeaseRecord({5, 60, 0});
-  v += std::string("\x22\x03" "abc", 5);                      // field 4, bytes
-  v += std::string("\x29" "\x01\x02\x03\x04\x05\x06\x07\x08", 9);  // field 5, fixed64
-  v += std::string("\x35" "\x01\x02\x03\x04", 5);                // field 6, fixed32
+  v += std::string(
+      "\x22\x03"
+      "abc",
+      5);  // field 4, bytes
+  v += std::string(
+      "\x29"
+      "\x01\x02\x03\x04\x05\x06\x07\x08",
+      9);  // field 5, fixed64
+  v += std::string(
+      "\x35"
+      "\x01\x02\x03\x04",
+      5);  // field 6, fixed32
   auto decoded = DecodeLeaseRecord(v);
   ASSERT_TRUE(decoded.ok()) << decoded.status();
   EXPECT_EQ(*decoded, (LeaseRecord{5, 60, 0}));
@@ -44,7 +54,10 @@ TEST(LeaseRecordTest, SkipsUnknownFields) {
 
 TEST(LeaseRecordTest, RejectsMalformed) {
   for (const std::string& bad :
-       {std::string("\x08", 1), std::string("\x08\x80", 2), std::string("\x22\x05" "ab", 4),
+       {std::string("\x08", 1), std::string("\x08\x80", 2),
+        std::string("\x22\x05"
+                    "ab",
+                    4),
         std::string("\x29\x01", 2), std::string("\x0b", 1), std::string("\x00\x01", 2)}) {
     auto decoded = DecodeLeaseRecord(bad);
     EXPECT_EQ(decoded.status().code(), absl::StatusCode::kDataLoss);

@@ -6,18 +6,18 @@
 #include <set>
 
 #include "common/errors.h"
+#include "fake_backend.h"
 #include "lease/lease_record.h"
 #include "leveldb/helpers/memenv.h"
-#include "fake_backend.h"
 
 namespace etcd::lease {
 namespace {
 
+using ::etcd::errors::Err;
+using ::etcd::lease::testing::FakeBackend;
 using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
-using ::etcd::errors::Err;
-using ::etcd::lease::testing::FakeBackend;
 
 class LessorTest : public ::testing::Test {
  protected:
@@ -319,9 +319,8 @@ TEST(LessorNextIdTest, PositiveWithMemberPrefix) {
 class CheckpointTest : public LessorTest {
  protected:
   CheckpointTest()
-      : LessorTest(LessorOptions{.min_ttl_seconds = 2,
-                                 .checkpoint_enabled = true,
-                                 .checkpoint_interval = minutes(5)}) {}
+      : LessorTest(LessorOptions{
+            .min_ttl_seconds = 2, .checkpoint_enabled = true, .checkpoint_interval = minutes(5)}) {}
 };
 
 TEST_F(CheckpointTest, LongLeasesAreCheckpointed) {

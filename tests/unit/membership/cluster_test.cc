@@ -11,11 +11,10 @@ namespace {
 using testing::FakeBackend;
 
 TEST(RaftClusterTest, FromInitialClusterDerivesEtcdIds) {
-  auto c = RaftCluster::FromInitialCluster(
-      "tok3", {{"a", {"http://127.0.0.1:31391"}},
-               {"b", {"http://127.0.0.1:31392"}},
-               {"c", {"http://127.0.0.1:31393"}},
-               {"c", {"http://127.0.0.1:31383"}}});
+  auto c = RaftCluster::FromInitialCluster("tok3", {{"a", {"http://127.0.0.1:31391"}},
+                                                    {"b", {"http://127.0.0.1:31392"}},
+                                                    {"c", {"http://127.0.0.1:31393"}},
+                                                    {"c", {"http://127.0.0.1:31383"}}});
   ASSERT_TRUE(c.ok()) << c.status();
   EXPECT_EQ((*c)->id(), 4000938820254553899ULL);
   auto members = (*c)->Members();
@@ -89,13 +88,12 @@ TEST(RaftClusterTest, ValidateConfChange) {
   // Promotion = ADD_NODE of an existing learner.
   EXPECT_TRUE(c->ValidateConfChange(raftpb::CONF_CHANGE_ADD_NODE, learner.id, learner).ok());
   Member second = NewMember("", {"http://127.0.0.1:7"}, "", 3, true);
-  EXPECT_TRUE(errors::Is(
-      c->ValidateConfChange(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, second.id, second),
-      Err::kTooManyLearners));
+  EXPECT_TRUE(
+      errors::Is(c->ValidateConfChange(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, second.id, second),
+                 Err::kTooManyLearners));
   c->RemoveMember(learner.id, nullptr);
-  EXPECT_TRUE(errors::Is(
-      c->ValidateConfChange(raftpb::CONF_CHANGE_ADD_NODE, learner.id, learner),
-      Err::kMemberNotFound));
+  EXPECT_TRUE(errors::Is(c->ValidateConfChange(raftpb::CONF_CHANGE_ADD_NODE, learner.id, learner),
+                         Err::kMemberNotFound));
 }
 
 }  // namespace

@@ -34,7 +34,10 @@ class FakeBackend final : public storage::Backend {
     }
     for (const auto& [k, v] : pending_) {
       if (k.first != static_cast<char>(b)) continue;
-      if (v) merged[k.second] = *v; else merged.erase(k.second);
+      if (v)
+        merged[k.second] = *v;
+      else
+        merged.erase(k.second);
     }
     for (auto it = merged.lower_bound(std::string(from)); it != merged.end(); ++it) {
       if (!to.empty() && it->first >= to) break;
@@ -44,7 +47,10 @@ class FakeBackend final : public storage::Backend {
   }
   absl::Status Commit(uint64_t index, uint64_t term) override {
     for (auto& [k, v] : pending_) {
-      if (v) data_[k] = *v; else data_.erase(k);
+      if (v)
+        data_[k] = *v;
+      else
+        data_.erase(k);
     }
     pending_.clear();
     index_ = index;

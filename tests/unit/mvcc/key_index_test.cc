@@ -47,8 +47,8 @@ TEST(KeyIndexTest, GetAcrossGenerations) {
     int64_t mod, created, version;
   };
   const Case cases[] = {
-      {2, true, 2, 2, 1}, {3, true, 3, 2, 2}, {4, false, 0, 0, 0}, {5, true, 5, 5, 1},
-      {6, true, 6, 5, 2}, {7, false, 0, 0, 0}, {8, true, 8, 8, 1}, {100, true, 8, 8, 1},
+      {2, true, 2, 2, 1}, {3, true, 3, 2, 2},  {4, false, 0, 0, 0}, {5, true, 5, 5, 1},
+      {6, true, 6, 5, 2}, {7, false, 0, 0, 0}, {8, true, 8, 8, 1},  {100, true, 8, 8, 1},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.at);
@@ -153,7 +153,7 @@ TEST(KeyIndexTest, CompactTable) {
       {1, {}, {{2, true}, {4, false}, {8, true}}},
       {2, {R(2)}, {{2, true}, {3, true}, {4, false}}},
       {3, {R(3)}, {{3, true}, {4, false}, {6, true}}},
-      {4, {}, {{4, false}, {5, true}}},   // tombstone at 4: generation dropped
+      {4, {}, {{4, false}, {5, true}}},  // tombstone at 4: generation dropped
       {5, {R(5)}, {{5, true}, {7, false}}},
       {6, {R(6)}, {{6, true}, {8, true}}},
       {7, {}, {{7, false}, {8, true}}},
@@ -210,7 +210,6 @@ TEST(KeyIndexTest, RestoreUsesStoredCreateAndVersion) {
   idx.ForEachLeasedKey([&](std::string_view k, int64_t l) { leased.emplace_back(k, l); });
   EXPECT_TRUE(leased.empty());
 }
-
 
 // Keys whose first 8 bytes tie (the index compares an 8-byte prefix first), with
 // embedded NULs and the empty key, come back in byte order.
@@ -309,8 +308,9 @@ struct Model {
 // Random puts, deletes, restores-by-replay and compactions against the model.
 TEST(KeyIndexTest, MatchesModel) {
   std::mt19937_64 rng(7);
-  const std::vector<std::string> keys = {"", "a", std::string("a\0", 2), "ab", "abcdefgh",
-                                         "abcdefghi", "abcdefghj", "b", "zzzzzzzzzz"};
+  const std::vector<std::string> keys = {"",          "a",        std::string("a\0", 2),
+                                         "ab",        "abcdefgh", "abcdefghi",
+                                         "abcdefghj", "b",        "zzzzzzzzzz"};
   for (int round = 0; round < 20; ++round) {
     KeyIndex idx;
     Model model;
@@ -361,8 +361,8 @@ TEST(KeyIndexTest, MatchesModel) {
         for (const std::string& k : keys) {
           auto got = idx.Get(k, at);
           auto want = model.Get(k, at);
-          ASSERT_EQ(got.has_value(), want.has_value()) << "round " << round << " key " << k
-                                                       << " at " << at;
+          ASSERT_EQ(got.has_value(), want.has_value())
+              << "round " << round << " key " << k << " at " << at;
           if (!want.has_value()) continue;
           want_live.push_back(k);
           EXPECT_EQ(got->modified, want->modified);
@@ -371,8 +371,7 @@ TEST(KeyIndexTest, MatchesModel) {
         }
         std::sort(want_live.begin(), want_live.end());
         EXPECT_EQ(Live(idx, "", std::string(1, '\0'), at), want_live);
-        EXPECT_EQ(idx.Count("", std::string(1, '\0'), at),
-                  static_cast<int64_t>(want_live.size()));
+        EXPECT_EQ(idx.Count("", std::string(1, '\0'), at), static_cast<int64_t>(want_live.size()));
       }
     }
   }

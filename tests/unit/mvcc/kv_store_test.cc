@@ -8,8 +8,8 @@
 #include <ctime>
 #include <map>
 #include <memory>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/errors.h"
@@ -118,11 +118,11 @@ TEST_F(KvStoreTest, HistoricalReadsAndCurrentRevisionInResult) {
 }
 
 TEST_F(KvStoreTest, DeleteRecreateStartsNewGeneration) {
-  Put("a", "1");     // 2
-  Put("a", "2");     // 3
-  Delete("a");       // 4
+  Put("a", "1");  // 2
+  Put("a", "2");  // 3
+  Delete("a");    // 4
   EXPECT_TRUE(Range("a").kvs.empty());
-  Put("a", "3");     // 5
+  Put("a", "3");  // 5
   RangeResult r = Range("a");
   ASSERT_EQ(r.kvs.size(), 1u);
   EXPECT_EQ(r.kvs[0].create_revision(), 5);
@@ -260,7 +260,7 @@ TEST_F(KvStoreTest, EventsWithoutPrevKvForPuts) {
   KvStoreOptions o;
   o.events_prev_kv = false;
   Reopen(o);
-  Put("a", "1", 4);  // 2
+  Put("a", "1", 4);        // 2
   auto e = Put("a", "2");  // 3
   ASSERT_EQ(e.size(), 1u);
   EXPECT_FALSE(e[0].has_prev_kv());
@@ -276,7 +276,7 @@ TEST_F(KvStoreTest, EventsWithoutPrevKvForPuts) {
     ASSERT_EQ(ev.size(), 1u);
     EXPECT_FALSE(ev[0].has_prev_kv());
   }
-  Commit();  // 4
+  Commit();              // 4
   auto d = Delete("a");  // 5: deletes still carry it
   ASSERT_EQ(d.size(), 1u);
   EXPECT_EQ(d[0].prev_kv().value(), "3");
@@ -312,7 +312,7 @@ TEST_F(KvStoreTest, EventsBetweenReplaysHistory) {
     txn->End();
     Commit();
   }
-  Delete("a");    // 5
+  Delete("a");                                   // 5
   Put("x", "uncommitted", 0, /*commit=*/false);  // 6, not visible
   auto all = store_->EventsBetween(2, 100, /*prev_kv=*/true, 0);
   ASSERT_TRUE(all.ok()) << all.status();
@@ -336,7 +336,6 @@ TEST_F(KvStoreTest, EventsBetweenReplaysHistory) {
   ASSERT_TRUE(one.ok());
   EXPECT_EQ(one->size(), 2u);  // a whole revision even above the limit
 }
-
 
 TEST_F(KvStoreTest, CompactionErrors) {
   Put("a", "1");  // 2
@@ -444,15 +443,15 @@ TEST_F(KvStoreTest, CompactingEverythingKeepsTheRevision) {
 }
 
 TEST_F(KvStoreTest, ReopenRestoresTheSameState) {
-  Put("a", "1", 5);   // 2
-  Put("b", "1");      // 3
-  Put("a", "2", 5);   // 4
-  Delete("b");        // 5
-  Put("b", "2", 6);   // 6
-  Put("c", "1");      // 7
+  Put("a", "1", 5);  // 2
+  Put("b", "1");     // 3
+  Put("a", "2", 5);  // 4
+  Delete("b");       // 5
+  Put("b", "2", 6);  // 6
+  Put("c", "1");     // 7
   ASSERT_TRUE(store_->Compact(4).ok());
   Commit();
-  Put("c", "2");      // 8
+  Put("c", "2");                       // 8
   Put("u", "x", 0, /*commit=*/false);  // lost on reopen
   std::vector<std::string> before;
   for (int64_t rev = 4; rev <= 8; ++rev) {

@@ -20,9 +20,7 @@ TEST(ParseMembersJson, V2MembersObject) {
   EXPECT_EQ(*urls, std::vector<std::string>{"http://h:2379"});
 }
 
-TEST(ParseMembersJson, NotJson) {
-  EXPECT_FALSE(ParseMembersJson("<html>").ok());
-}
+TEST(ParseMembersJson, NotJson) { EXPECT_FALSE(ParseMembersJson("<html>").ok()); }
 
 TEST(FetchClusterMembers, NoPeersIsUnavailable) {
   auto m = FetchClusterMembers({}, std::chrono::milliseconds(100));

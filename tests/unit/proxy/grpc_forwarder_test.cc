@@ -29,7 +29,8 @@ class FakeKv final : public etcdserverpb::KV::Service {
     auto* kv = resp->add_kvs();
     kv->set_key(req->key());
     auto it = ctx->client_metadata().find("token");
-    if (it != ctx->client_metadata().end()) kv->set_value(std::string(it->second.data(), it->second.size()));
+    if (it != ctx->client_metadata().end())
+      kv->set_value(std::string(it->second.data(), it->second.size()));
     return grpc::Status::OK;
   }
   grpc::Status Put(grpc::ServerContext*, const etcdserverpb::PutRequest*,

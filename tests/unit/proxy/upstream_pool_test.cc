@@ -17,7 +17,8 @@ TEST(UpstreamPool, SetEndpointsReportsChangesAndSkipsNonHttp) {
   UpstreamPool pool(std::vector<std::string>{"http://10.0.0.1:2379"});
   EXPECT_FALSE(pool.SetEndpoints({"http://10.0.0.1:2379"}));
   EXPECT_TRUE(pool.SetEndpoints({"http://10.0.0.1:2379", "unix://x", "http://10.0.0.2:2379"}));
-  EXPECT_EQ(pool.Urls(), (std::vector<std::string>{"http://10.0.0.1:2379", "http://10.0.0.2:2379"}));
+  EXPECT_EQ(pool.Urls(),
+            (std::vector<std::string>{"http://10.0.0.1:2379", "http://10.0.0.2:2379"}));
 }
 
 TEST(UpstreamPool, OrderListsEveryEndpointOnce) {

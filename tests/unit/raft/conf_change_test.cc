@@ -38,13 +38,13 @@ TEST(ConfChangeTest, TrackerTable) {
       {raftpb::CONF_CHANGE_ADD_NODE, 1, true, {1}, {}},
       {raftpb::CONF_CHANGE_ADD_NODE, 1, true, {1}, {}},  // idempotent
       {raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 2, true, {1}, {2}},
-      {raftpb::CONF_CHANGE_ADD_NODE, 2, true, {1, 2}, {}},          // promote
-      {raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 2, true, {1}, {2}},    // demote
+      {raftpb::CONF_CHANGE_ADD_NODE, 2, true, {1, 2}, {}},        // promote
+      {raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 2, true, {1}, {2}},  // demote
       {raftpb::CONF_CHANGE_UPDATE_NODE, 2, true, {1}, {2}},
       {raftpb::CONF_CHANGE_REMOVE_NODE, 2, true, {1}, {}},
-      {raftpb::CONF_CHANGE_REMOVE_NODE, 1, false, {1}, {}},         // last voter
-      {raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 1, false, {1}, {}},    // last voter
-      {raftpb::CONF_CHANGE_REMOVE_NODE, 9, true, {1}, {}},          // unknown: no-op
+      {raftpb::CONF_CHANGE_REMOVE_NODE, 1, false, {1}, {}},       // last voter
+      {raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 1, false, {1}, {}},  // last voter
+      {raftpb::CONF_CHANGE_REMOVE_NODE, 9, true, {1}, {}},        // unknown: no-op
       {raftpb::CONF_CHANGE_ADD_NODE, 3, true, {1, 3}, {}},
       {raftpb::CONF_CHANGE_REMOVE_NODE, 1, true, {3}, {}},
   };
@@ -72,8 +72,7 @@ TEST(ConfChangeTest, NewMemberProgress) {
   EXPECT_EQ(pr->match, 0u);
   EXPECT_TRUE(pr->recent_active);
   // Promotion keeps the learner's progress.
-  ASSERT_TRUE(
-      ApplyConfChangeToTracker(&tr, CC(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 5), 7).ok());
+  ASSERT_TRUE(ApplyConfChangeToTracker(&tr, CC(raftpb::CONF_CHANGE_ADD_LEARNER_NODE, 5), 7).ok());
   tr.Get(5)->match = 6;
   ASSERT_TRUE(ApplyConfChangeToTracker(&tr, CC(raftpb::CONF_CHANGE_ADD_NODE, 5), 9).ok());
   EXPECT_EQ(tr.Get(5)->match, 6u);
@@ -188,8 +187,8 @@ TEST(ConfChangeRaftTest, AddNodeCheckQuorum) {
 // A leader that is only waiting on a single node does not re-campaign.
 TEST(ConfChangeRaftTest, CampaignWhileLeader) {
   for (bool pre_vote : {false, true}) {
-    TestPeer p = NewTestRaft(1, {1}, 5, 1, nullptr,
-                             [pre_vote](Config* c) { c->pre_vote = pre_vote; });
+    TestPeer p =
+        NewTestRaft(1, {1}, 5, 1, nullptr, [pre_vote](Config* c) { c->pre_vote = pre_vote; });
     Raft* r = p.raft.get();
     ASSERT_TRUE(r->Step(Msg(1, 1, raftpb::MSG_HUP)).ok());
     EXPECT_EQ(r->state(), StateType::kLeader);
@@ -297,7 +296,7 @@ TEST(LearnerTest, Promotion) {
   Network n(std::move(peers));
   n.Campaign(1);
   n.Send(Msg(1, 1, raftpb::MSG_BEAT));  // replicate the leader's entry to the learner
-  n.Campaign(2);  // ignored: a learner
+  n.Campaign(2);                        // ignored: a learner
   EXPECT_EQ(n.raft(2)->state(), StateType::kFollower);
   for (uint64_t id : {1, 2}) n.raft(id)->ApplyConfChange(CC(raftpb::CONF_CHANGE_ADD_NODE, 2));
   EXPECT_FALSE(n.raft(2)->is_learner());

@@ -95,7 +95,8 @@ class Interaction {
     } else if (cmd == "raft-log") {
       const RaftLog& l = node(id(1)).rn->raft().raft_log();
       for (const auto& e : l.AllEntries()) out_ << DescribeEntry(e) << "\n";
-      if (l.LastIndex() < l.FirstIndex()) out_ << "log is empty: first index=" << l.FirstIndex() << "\n";
+      if (l.LastIndex() < l.FirstIndex())
+        out_ << "log is empty: first index=" << l.FirstIndex() << "\n";
     } else {
       out_ << "unknown command " << cmd << "\n";
     }
@@ -150,8 +151,8 @@ class Interaction {
       if (!quiet) out_ << "  " << s << "\n";
     };
     if (rd.soft_state) {
-      line(absl::StrCat("Lead:", rd.soft_state->lead, " State:",
-                        StateTypeName(rd.soft_state->state)));
+      line(absl::StrCat("Lead:", rd.soft_state->lead,
+                        " State:", StateTypeName(rd.soft_state->state)));
     }
     if (rd.hard_state_changed) {
       line(absl::StrCat("HardState Term:", rd.hard_state.term(), " Vote:", rd.hard_state.vote(),
@@ -212,8 +213,8 @@ class Interaction {
       for (auto& [to, msgs] : by_to) {
         bool header = false;
         for (const auto& m : msgs) {
-          bool dropped = isolated_.count(m.from()) || isolated_.count(m.to()) ||
-                         nodes_.count(m.to()) == 0;
+          bool dropped =
+              isolated_.count(m.from()) || isolated_.count(m.to()) || nodes_.count(m.to()) == 0;
           if (!header) {
             out_ << "> " << to << " receiving messages\n";
             header = true;

@@ -85,7 +85,8 @@ TEST(RaftLogTest, FindConflictByTerm) {
       ASSERT_TRUE(s.ApplySnapshot(snap).ok());
     }
     std::vector<raftpb::Entry> ents;
-    for (size_t k = 0; k < tc.terms.size(); ++k) ents.push_back(E(tc.snap_index + 1 + k, tc.terms[k]));
+    for (size_t k = 0; k < tc.terms.size(); ++k)
+      ents.push_back(E(tc.snap_index + 1 + k, tc.terms[k]));
     ASSERT_TRUE(s.Append(ents).ok());
     auto l = NewLog(&s);
     auto [idx, term] = l->FindConflictByTerm(tc.index, tc.term);
@@ -102,9 +103,9 @@ TEST(RaftLogTest, IsUpToDate) {
     uint64_t last, term;
     bool want;
   } cases[] = {
-      {2, 4, true}, {3, 4, true}, {4, 4, true},    // greater term
+      {2, 4, true},  {3, 4, true},  {4, 4, true},   // greater term
       {2, 2, false}, {3, 2, false}, {4, 2, false},  // smaller term
-      {2, 3, false}, {3, 3, true}, {4, 3, true},    // equal term: length decides
+      {2, 3, false}, {3, 3, true},  {4, 3, true},   // equal term: length decides
   };
   for (const auto& tc : cases) EXPECT_EQ(l->IsUpToDate(tc.last, tc.term), tc.want);
 }
@@ -155,14 +156,21 @@ TEST(RaftLogTest, MaybeAppend) {
       {lastterm, lastindex, lastindex, {E(lastindex + 1, 4)}, lastindex + 1, lastindex},
       {lastterm, lastindex, lastindex + 1, {E(lastindex + 1, 4)}, lastindex + 1, lastindex + 1},
       {lastterm, lastindex, lastindex + 2, {E(lastindex + 1, 4)}, lastindex + 1, lastindex + 1},
-      {lastterm, lastindex, lastindex + 2, {E(lastindex + 1, 4), E(lastindex + 2, 4)},
-       lastindex + 2, lastindex + 2},
+      {lastterm,
+       lastindex,
+       lastindex + 2,
+       {E(lastindex + 1, 4), E(lastindex + 2, 4)},
+       lastindex + 2,
+       lastindex + 2},
       // Match with an entry in the middle.
       {lastterm - 1, lastindex - 1, lastindex, {E(lastindex, 4)}, lastindex, lastindex},
-      {lastterm - 2, lastindex - 2, lastindex, {E(lastindex - 1, 4)}, lastindex - 1,
-       lastindex - 1},
-      {lastterm - 2, lastindex - 2, lastindex, {E(lastindex - 1, 4), E(lastindex, 4)},
-       lastindex, lastindex},
+      {lastterm - 2, lastindex - 2, lastindex, {E(lastindex - 1, 4)}, lastindex - 1, lastindex - 1},
+      {lastterm - 2,
+       lastindex - 2,
+       lastindex,
+       {E(lastindex - 1, 4), E(lastindex, 4)},
+       lastindex,
+       lastindex},
   };
   int i = 0;
   for (const auto& tc : cases) {
@@ -246,8 +254,7 @@ TEST(RaftLogTest, SliceAcrossStorageAndUnstable) {
   auto l = NewLog(&s);
   for (uint64_t i = 15; i < 20; ++i) l->Append({E(i, i)});
   uint64_t sz = EntrySize(E(12, 12));
-  EXPECT_EQ(IT(*l->Slice(12, 17, kNoLimit)),
-            (V{{12, 12}, {13, 13}, {14, 14}, {15, 15}, {16, 16}}));
+  EXPECT_EQ(IT(*l->Slice(12, 17, kNoLimit)), (V{{12, 12}, {13, 13}, {14, 14}, {15, 15}, {16, 16}}));
   EXPECT_EQ(IT(*l->Slice(15, 17, kNoLimit)), (V{{15, 15}, {16, 16}}));
   EXPECT_EQ(IT(*l->Slice(12, 17, 0)), (V{{12, 12}}));
   EXPECT_EQ(IT(*l->Slice(13, 17, 2 * sz)), (V{{13, 13}, {14, 14}}));

@@ -6,8 +6,8 @@
 
 namespace etcd::raft::testing {
 
-TestPeer NewTestRaft(uint64_t id, const std::vector<uint64_t>& voters, int election,
-                     int heartbeat, MemoryStorage* storage, const ConfigFn& tweak,
+TestPeer NewTestRaft(uint64_t id, const std::vector<uint64_t>& voters, int election, int heartbeat,
+                     MemoryStorage* storage, const ConfigFn& tweak,
                      const std::vector<uint64_t>& learners) {
   TestPeer p;
   if (storage == nullptr) {

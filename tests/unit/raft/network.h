@@ -27,9 +27,8 @@ struct TestPeer {
 
 using ConfigFn = std::function<void(Config*)>;
 
-TestPeer NewTestRaft(uint64_t id, const std::vector<uint64_t>& voters, int election,
-                     int heartbeat, MemoryStorage* storage = nullptr,
-                     const ConfigFn& tweak = nullptr,
+TestPeer NewTestRaft(uint64_t id, const std::vector<uint64_t>& voters, int election, int heartbeat,
+                     MemoryStorage* storage = nullptr, const ConfigFn& tweak = nullptr,
                      const std::vector<uint64_t>& learners = {});
 
 // A storage whose log holds entries with the given terms at indexes 1..n, plus a

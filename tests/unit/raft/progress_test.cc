@@ -18,7 +18,12 @@ TEST(ProgressTest, BecomeProbe) {
     uint64_t wnext;
   } cases[] = {
       {P(ProgressState::kReplicate, 1, 5), 2},
-      {[] { Progress p = P(ProgressState::kSnapshot, 1, 5); p.pending_snapshot = 10; return p; }(), 11},
+      {[] {
+         Progress p = P(ProgressState::kSnapshot, 1, 5);
+         p.pending_snapshot = 10;
+         return p;
+       }(),
+       11},
       {P(ProgressState::kSnapshot, 1, 5), 2},
   };
   for (auto& tc : cases) {

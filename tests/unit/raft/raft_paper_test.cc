@@ -72,8 +72,8 @@ void CommitNoopEntry(Raft* r, MemoryStorage* s) {
   Persist(r, s);
 }
 
-void ExpectMsg(const raftpb::Message& got, uint64_t from, uint64_t to,
-               raftpb::MessageType type, uint64_t term) {
+void ExpectMsg(const raftpb::Message& got, uint64_t from, uint64_t to, raftpb::MessageType type,
+               uint64_t term) {
   EXPECT_EQ(got.from(), from) << DescribeMessage(got);
   EXPECT_EQ(got.to(), to) << DescribeMessage(got);
   EXPECT_EQ(got.type(), type) << DescribeMessage(got);
@@ -88,8 +88,12 @@ TEST(RaftPaperTest, UpdateTermFromMessage) {
     TestPeer p = NewTestRaft(1, Ids(3), 10, 1);
     Raft* r = p.raft.get();
     switch (st) {
-      case StateType::kFollower: r->BecomeFollower(1, 2); break;
-      case StateType::kCandidate: r->BecomeCandidate(); break;
+      case StateType::kFollower:
+        r->BecomeFollower(1, 2);
+        break;
+      case StateType::kCandidate:
+        r->BecomeCandidate();
+        break;
       default:
         r->BecomeCandidate();
         r->BecomeLeader();
@@ -356,9 +360,9 @@ TEST(RaftPaperTest, LeaderAcknowledgeCommit) {
     std::set<uint64_t> acceptors;
     bool wack;
   } cases[] = {
-      {1, {}, true},         {3, {}, false},           {3, {2}, true},
-      {3, {2, 3}, true},     {5, {}, false},           {5, {2}, false},
-      {5, {2, 3}, true},     {5, {2, 3, 4}, true},     {5, {2, 3, 4, 5}, true},
+      {1, {}, true},     {3, {}, false},       {3, {2}, true},
+      {3, {2, 3}, true}, {5, {}, false},       {5, {2}, false},
+      {5, {2, 3}, true}, {5, {2, 3, 4}, true}, {5, {2, 3, 4, 5}, true},
   };
   int i = 0;
   for (const auto& tc : cases) {
@@ -584,10 +588,16 @@ TEST(RaftPaperTest, VoterLog) {
     bool wreject;
   } cases[] = {
       // Same last term: the longer log wins.
-      {2, 2, false}, {2, 3, false}, {2, 1, true},
+      {2, 2, false},
+      {2, 3, false},
+      {2, 1, true},
       // A later last term is more up to date whatever the length.
-      {3, 2, false}, {3, 3, false}, {3, 1, false},
-      {1, 2, true},  {1, 3, true},  {1, 1, true},
+      {3, 2, false},
+      {3, 3, false},
+      {3, 1, false},
+      {1, 2, true},
+      {1, 3, true},
+      {1, 1, true},
   };
   int i = 0;
   for (const auto& tc : cases) {

@@ -90,20 +90,25 @@ TEST(RaftTest, LeaderCycle) {
 // voter to that term as follower, a pre-vote changes nothing.
 TEST(RaftTest, VoteFromAnyState) {
   for (auto vt : {raftpb::MSG_VOTE, raftpb::MSG_PRE_VOTE}) {
-    for (StateType st : {StateType::kFollower, StateType::kCandidate,
-                         StateType::kPreCandidate, StateType::kLeader}) {
+    for (StateType st : {StateType::kFollower, StateType::kCandidate, StateType::kPreCandidate,
+                         StateType::kLeader}) {
       SCOPED_TRACE(absl::StrCat(MessageTypeName(vt), " ", StateTypeName(st)));
       TestPeer p = NewTestRaft(1, Ids(3), 10, 1);
       Raft* r = p.raft.get();
       r->BecomeFollower(1, kNone);
       switch (st) {
-        case StateType::kCandidate: r->BecomeCandidate(); break;
-        case StateType::kPreCandidate: r->BecomePreCandidate(); break;
+        case StateType::kCandidate:
+          r->BecomeCandidate();
+          break;
+        case StateType::kPreCandidate:
+          r->BecomePreCandidate();
+          break;
         case StateType::kLeader:
           r->BecomeCandidate();
           r->BecomeLeader();
           break;
-        default: break;
+        default:
+          break;
       }
       r->ReadMessages();
       uint64_t orig_term = r->term(), orig_vote = r->vote(), new_term = orig_term + 1;
@@ -291,8 +296,7 @@ TEST(RaftTest, FastLogBacktracking) {
     if (m.type() == raftpb::MSG_APP_RESP && m.reject()) ++rejections;
   }
   EXPECT_EQ(rejections, 1);
-  EXPECT_EQ(Datas(n.raft(2)->raft_log().AllEntries()),
-            Datas(n.raft(1)->raft_log().AllEntries()));
+  EXPECT_EQ(Datas(n.raft(2)->raft_log().AllEntries()), Datas(n.raft(1)->raft_log().AllEntries()));
   EXPECT_EQ(n.raft(2)->raft_log().committed(), n.raft(1)->raft_log().committed());
 }
 
@@ -324,7 +328,12 @@ TEST(RaftTest, HandleHeartbeatResp) {
   auto s = StorageWithTerms({1, 2, 3});
   TestPeer p = NewTestRaft(1, Ids(2), 5, 1, s.get());
   Raft* r = p.raft.get();
-  ASSERT_TRUE(r->LoadState([] { raftpb::HardState h; h.set_term(3); return h; }()).ok());
+  ASSERT_TRUE(r->LoadState([] {
+                 raftpb::HardState h;
+                 h.set_term(3);
+                 return h;
+               }())
+                  .ok());
   r->BecomeCandidate();
   r->BecomeLeader();
   r->raft_log().CommitTo(r->raft_log().LastIndex());
@@ -376,8 +385,8 @@ TEST(RaftTest, MsgAppRespWaitReset) {
 // Config::lazy_commit_broadcast: the ack that commits an entry sends no commit-only
 // MsgApp; the commit travels with the next MsgApp, or with FlushCommit.
 TEST(RaftTest, LazyCommitBroadcastWaitsForTheNextAppendOrFlush) {
-  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
-                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  TestPeer p =
+      NewTestRaft(1, Ids(3), 5, 1, nullptr, [](Config* c) { c->lazy_commit_broadcast = true; });
   Raft* r = p.raft.get();
   r->BecomeCandidate();
   r->BecomeLeader();
@@ -434,8 +443,8 @@ TEST(RaftTest, LazyCommitBroadcastWaitsForTheNextAppendOrFlush) {
 // Even in lazy mode, the commit of a conf change is announced at once: a member it
 // removes must learn it before the leader applies it and stops sending to it.
 TEST(RaftTest, LazyCommitBroadcastAnnouncesConfChangesAtOnce) {
-  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
-                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  TestPeer p =
+      NewTestRaft(1, Ids(3), 5, 1, nullptr, [](Config* c) { c->lazy_commit_broadcast = true; });
   Raft* r = p.raft.get();
   r->BecomeCandidate();
   r->BecomeLeader();
@@ -468,8 +477,8 @@ TEST(RaftTest, LazyCommitBroadcastAnnouncesConfChangesAtOnce) {
 
 // A leader that steps down forgets a pending commit flush; a follower never has one.
 TEST(RaftTest, LazyCommitFlushIsDroppedOnStepDown) {
-  TestPeer p = NewTestRaft(1, Ids(3), 5, 1, nullptr,
-                           [](Config* c) { c->lazy_commit_broadcast = true; });
+  TestPeer p =
+      NewTestRaft(1, Ids(3), 5, 1, nullptr, [](Config* c) { c->lazy_commit_broadcast = true; });
   Raft* r = p.raft.get();
   r->BecomeCandidate();
   r->BecomeLeader();
@@ -506,16 +515,22 @@ TEST(RaftTest, LazyCommitBroadcastReplicates) {
 
 // Raft §5.1: any server steps down on a higher-term request.
 TEST(RaftTest, AllServerStepdown) {
-  for (StateType st : {StateType::kFollower, StateType::kPreCandidate,
-                       StateType::kCandidate, StateType::kLeader}) {
+  for (StateType st : {StateType::kFollower, StateType::kPreCandidate, StateType::kCandidate,
+                       StateType::kLeader}) {
     for (auto mt : {raftpb::MSG_VOTE, raftpb::MSG_APP}) {
       SCOPED_TRACE(absl::StrCat(StateTypeName(st), " ", MessageTypeName(mt)));
       TestPeer p = NewTestRaft(1, Ids(3), 10, 1);
       Raft* r = p.raft.get();
       switch (st) {
-        case StateType::kFollower: r->BecomeFollower(1, kNone); break;
-        case StateType::kPreCandidate: r->BecomePreCandidate(); break;
-        case StateType::kCandidate: r->BecomeCandidate(); break;
+        case StateType::kFollower:
+          r->BecomeFollower(1, kNone);
+          break;
+        case StateType::kPreCandidate:
+          r->BecomePreCandidate();
+          break;
+        case StateType::kCandidate:
+          r->BecomeCandidate();
+          break;
         case StateType::kLeader:
           r->BecomeCandidate();
           r->BecomeLeader();
@@ -598,8 +613,7 @@ TEST(RaftTest, RecvMsgBeat) {
 // In replicate state the leader streams without waiting; a full inflights window
 // pauses it until acks (or a heartbeat response) free a slot.
 TEST(RaftTest, FlowControl) {
-  TestPeer p = NewTestRaft(1, Ids(2), 5, 1, nullptr,
-                           [](Config* c) { c->max_inflight_msgs = 3; });
+  TestPeer p = NewTestRaft(1, Ids(2), 5, 1, nullptr, [](Config* c) { c->max_inflight_msgs = 3; });
   Raft* r = p.raft.get();
   r->BecomeCandidate();
   r->BecomeLeader();
@@ -653,8 +667,7 @@ TEST(RaftTest, UncommittedEntryLimit) {
 
 // Large logs are cut by max_size_per_msg.
 TEST(RaftTest, MaxSizePerMsg) {
-  TestPeer p = NewTestRaft(1, Ids(2), 5, 1, nullptr,
-                           [](Config* c) { c->max_size_per_msg = 250; });
+  TestPeer p = NewTestRaft(1, Ids(2), 5, 1, nullptr, [](Config* c) { c->max_size_per_msg = 250; });
   Raft* r = p.raft.get();
   r->BecomeCandidate();
   r->BecomeLeader();

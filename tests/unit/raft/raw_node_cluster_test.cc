@@ -201,8 +201,8 @@ class Cluster {
       for (auto& [b, nb] : nodes_) {
         size_t k = std::min(na.state.size(), nb.state.size());
         for (size_t i = 0; i < k; ++i) {
-          ASSERT_EQ(na.state[i], nb.state[i]) << "nodes " << a << " and " << b
-                                              << " diverge at " << i;
+          ASSERT_EQ(na.state[i], nb.state[i])
+              << "nodes " << a << " and " << b << " diverge at " << i;
         }
       }
     }
@@ -353,10 +353,16 @@ TEST(RawNodeClusterTest, Chaos) {
     for (int step = 0; step < 2000; ++step) {
       uint64_t id = 1 + rng.Uniform(5);
       switch (rng.Uniform(40)) {
-        case 0: c.drop_rate_ = static_cast<double>(rng.Uniform(30)) / 100.0; break;
-        case 1: c.Partition(id); break;
+        case 0:
+          c.drop_rate_ = static_cast<double>(rng.Uniform(30)) / 100.0;
+          break;
+        case 1:
+          c.Partition(id);
+          break;
         case 2:
-        case 3: c.cut_.clear(); break;
+        case 3:
+          c.cut_.clear();
+          break;
         case 4:  // crash, or come back from a crash
           c.nodes_.at(id).down = !c.nodes_.at(id).down;
           if (!c.nodes_.at(id).down) c.Restart(id);
@@ -365,9 +371,15 @@ TEST(RawNodeClusterTest, Chaos) {
           if (!c.nodes_.at(id).down) c.Restart(id);
           break;
         case 6:
-        case 7: c.Compact(id, 5); break;
-        case 8: c.nodes_.at(id).rn->ReadIndex("r" + std::to_string(step)); break;
-        case 9: c.nodes_.at(id).rn->TransferLeader(1 + rng.Uniform(5)); break;
+        case 7:
+          c.Compact(id, 5);
+          break;
+        case 8:
+          c.nodes_.at(id).rn->ReadIndex("r" + std::to_string(step));
+          break;
+        case 9:
+          c.nodes_.at(id).rn->TransferLeader(1 + rng.Uniform(5));
+          break;
         default:
           if (rng.Uniform(3) == 0) {
             c.Propose(id, "p" + std::to_string(proposals++));

@@ -6,9 +6,9 @@
 #include <leveldb/helpers/memenv.h>
 
 #include "absl/synchronization/notification.h"
+#include "call_within.h"
 #include "common/errors.h"
 #include "server/etcd_server.h"
-#include "call_within.h"
 
 namespace etcd::server {
 namespace {
@@ -217,7 +217,8 @@ TEST_F(AuthServerTest, UserWithoutPermissionIsRefusedOnEveryKeyRpc) {
   EXPECT_TRUE(s_->AuthorizeWatch(alice, wc).ok());
   wc.set_key("secret");
   absl::Status ws = s_->AuthorizeWatch(alice, wc);
-  EXPECT_EQ(ws.message(), "rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+  EXPECT_EQ(ws.message(),
+            "rpc error: code = PermissionDenied desc = etcdserver: permission denied");
   wc.set_key("foo");
   EXPECT_FALSE(s_->AuthorizeWatch({}, wc).ok());
   EXPECT_TRUE(s_->AuthorizeWatch(root, wc).ok());
@@ -232,8 +233,7 @@ TEST_F(AuthServerTest, AdminRpcsNeedRoot) {
              Err::kPermissionDenied);
   EXPECT_ERR(Call<AuthRoleListResponse>([&](auto d) { s_->RoleList(alice, {}, d); }),
              Err::kPermissionDenied);
-  EXPECT_ERR(Call<AuthUserListResponse>([&](auto d) { s_->UserList({}, {}, d); }),
-             Err::kUserEmpty);
+  EXPECT_ERR(Call<AuthUserListResponse>([&](auto d) { s_->UserList({}, {}, d); }), Err::kUserEmpty);
   auto users = Call<AuthUserListResponse>([&](auto d) { s_->UserList(root, {}, d); });
   ASSERT_TRUE(users.ok());
   EXPECT_EQ(users->users_size(), 2);
@@ -254,10 +254,9 @@ TEST_F(AuthServerTest, AdminRpcsNeedRoot) {
   AuthUserChangePasswordRequest cp;
   cp.set_name("root");
   cp.set_password("x");
-  EXPECT_ERR(Call<AuthUserChangePasswordResponse>([&](auto d) {
-               s_->UserChangePassword(alice, cp, d);
-             }),
-             Err::kPermissionDenied);
+  EXPECT_ERR(
+      Call<AuthUserChangePasswordResponse>([&](auto d) { s_->UserChangePassword(alice, cp, d); }),
+      Err::kPermissionDenied);
   MemberAddRequest ma;
   ma.add_peerurls("http://127.0.0.1:30599");
   EXPECT_ERR(Call<MemberAddResponse>([&](auto d) { s_->MemberAdd(alice, ma, d); }),

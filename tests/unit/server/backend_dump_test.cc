@@ -16,10 +16,12 @@ std::map<std::string, std::string> Everything(const storage::Backend& b) {
   auto view = b.NewReadView();
   for (int c = 1; c < 256; ++c) {
     auto bucket = static_cast<Bucket>(static_cast<char>(c));
-    EXPECT_TRUE(view->Scan(bucket, "", "", [&](std::string_view k, std::string_view v) {
-                      out[std::string(1, static_cast<char>(c)) + std::string(k)] = v;
-                      return true;
-                    }).ok());
+    EXPECT_TRUE(view->Scan(bucket, "", "",
+                           [&](std::string_view k, std::string_view v) {
+                             out[std::string(1, static_cast<char>(c)) + std::string(k)] = v;
+                             return true;
+                           })
+                    .ok());
   }
   return out;
 }

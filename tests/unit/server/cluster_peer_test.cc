@@ -68,8 +68,8 @@ TEST(ClusterPeerTest, MinorityCannotCommitAndHealedMemberConverges) {
   etcdserverpb::PutRequest req;
   req.set_key("minority");
   req.set_value("x");
-  auto minority = c.CallTicking<etcdserverpb::PutResponse>(
-      [&](auto done) { c.S(f)->Put({}, req, done); });
+  auto minority =
+      c.CallTicking<etcdserverpb::PutResponse>([&](auto done) { c.S(f)->Put({}, req, done); });
   EXPECT_FALSE(minority.ok());
   auto maj = c.Put(l, "majority", "y");
   ASSERT_TRUE(maj.ok()) << maj.status();

@@ -15,11 +15,11 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
+#include "call_within.h"
 #include "common/errors.h"
 #include "membership/member.h"
 #include "server/proposal_batch.h"
 #include "testutil/fault_env.h"
-#include "call_within.h"
 
 namespace etcd::server {
 namespace {
@@ -155,8 +155,8 @@ TEST_F(ServerTest, IdsMatchEtcd) {
   // etcd 3.4.23 with the same --initial-cluster and --initial-cluster-token compat.
   EXPECT_EQ(s->MemberId(), 16332951450263503411ULL);
   EXPECT_EQ(s->ClusterId(), 2471682602494021851ULL);
-  auto list = Call<etcdserverpb::MemberListResponse>(
-      [&](auto done) { s->MemberList({}, {}, done); });
+  auto list =
+      Call<etcdserverpb::MemberListResponse>([&](auto done) { s->MemberList({}, {}, done); });
   ASSERT_TRUE(list.ok()) << list.status();
   ASSERT_EQ(list->members_size(), 1);
   EXPECT_EQ(list->members(0).id(), 16332951450263503411ULL);
@@ -204,7 +204,8 @@ TEST_F(ServerTest, PutGetDeleteTxn) {
 
   etcdserverpb::DeleteRangeRequest del;
   del.set_key("foo");
-  auto d = Call<etcdserverpb::DeleteRangeResponse>([&](auto done) { s->DeleteRange({}, del, done); });
+  auto d =
+      Call<etcdserverpb::DeleteRangeResponse>([&](auto done) { s->DeleteRange({}, del, done); });
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->deleted(), 1);
   EXPECT_EQ(d->header().revision(), 4);
@@ -362,7 +363,8 @@ TEST_F(ServerTest, LeasesExpireWhenTheClockAdvances) {
   auto s = StartServer();
   etcdserverpb::LeaseGrantRequest g;
   g.set_ttl(5);
-  auto lease = Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
+  auto lease =
+      Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
   ASSERT_TRUE(lease.ok()) << lease.status();
   EXPECT_NE(lease->id(), 0);
   EXPECT_EQ(lease->ttl(), 5);
@@ -380,8 +382,8 @@ TEST_F(ServerTest, LeasesExpireWhenTheClockAdvances) {
 
   etcdserverpb::LeaseKeepAliveRequest ka;
   ka.set_id(lease->id());
-  auto renew = Call<etcdserverpb::LeaseKeepAliveResponse>(
-      [&](auto done) { s->LeaseRenew({}, ka, done); });
+  auto renew =
+      Call<etcdserverpb::LeaseKeepAliveResponse>([&](auto done) { s->LeaseRenew({}, ka, done); });
   ASSERT_TRUE(renew.ok());
   EXPECT_EQ(renew->ttl(), 5);
 
@@ -391,8 +393,8 @@ TEST_F(ServerTest, LeasesExpireWhenTheClockAdvances) {
       [&](auto done) { s->LeaseTimeToLive({}, q, done); });
   ASSERT_TRUE(ttl.ok());
   EXPECT_EQ(ttl->ttl(), -1);
-  renew = Call<etcdserverpb::LeaseKeepAliveResponse>(
-      [&](auto done) { s->LeaseRenew({}, ka, done); });
+  renew =
+      Call<etcdserverpb::LeaseKeepAliveResponse>([&](auto done) { s->LeaseRenew({}, ka, done); });
   ASSERT_TRUE(renew.ok());
   EXPECT_EQ(renew->ttl(), 0);
 }
@@ -416,7 +418,8 @@ TEST_F(ServerTest, LeasesSurviveRestartAndExpireAfterIt) {
     auto s = StartServer();
     etcdserverpb::LeaseGrantRequest g;
     g.set_ttl(10);
-    auto lease = Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
+    auto lease =
+        Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
     ASSERT_TRUE(lease.ok());
     id = lease->id();
     ASSERT_TRUE(Put(s.get(), "leased", "v", id).ok());
@@ -440,7 +443,8 @@ TEST_F(ServerTest, LeaseRevokeDeletesKeysInOneRevision) {
   etcdserverpb::LeaseGrantRequest g;
   g.set_id(77);
   g.set_ttl(100);
-  ASSERT_TRUE(Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); }).ok());
+  ASSERT_TRUE(
+      Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); }).ok());
   auto dup = Call<etcdserverpb::LeaseGrantResponse>([&](auto done) { s->LeaseGrant({}, g, done); });
   EXPECT_TRUE(errors::Is(dup.status(), errors::Err::kLeaseExist)) << dup.status();
   ASSERT_TRUE(Put(s.get(), "a", "1", 77).ok());
@@ -448,7 +452,8 @@ TEST_F(ServerTest, LeaseRevokeDeletesKeysInOneRevision) {
   int64_t rev = s->CurrentRevision();
   etcdserverpb::LeaseRevokeRequest rv;
   rv.set_id(77);
-  auto r = Call<etcdserverpb::LeaseRevokeResponse>([&](auto done) { s->LeaseRevoke({}, rv, done); });
+  auto r =
+      Call<etcdserverpb::LeaseRevokeResponse>([&](auto done) { s->LeaseRevoke({}, rv, done); });
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(r->header().revision(), rev + 1);
   EXPECT_EQ(Value(s.get(), "a"), "");
@@ -578,7 +583,9 @@ TEST_F(ServerTest, QuotaRaisesNoSpaceAlarm) {
   // Deletes still work; disarming clears the alarm.
   etcdserverpb::DeleteRangeRequest del;
   del.set_key("k");
-  EXPECT_TRUE(Call<etcdserverpb::DeleteRangeResponse>([&](auto done) { s->DeleteRange({}, del, done); }).ok());
+  EXPECT_TRUE(Call<etcdserverpb::DeleteRangeResponse>([&](auto done) {
+                s->DeleteRange({}, del, done);
+              }).ok());
   etcdserverpb::AlarmRequest off;
   off.set_action(etcdserverpb::AlarmRequest::DEACTIVATE);
   off.set_memberid(s->MemberId());
@@ -635,9 +642,9 @@ TEST_F(ServerTest, MetricsText) {
         "etcd_cluster_version{cluster_version=\"", "etcd_server_leader_changes_seen_total 1",
         "etcd_server_proposals_committed_total", "etcd_server_proposals_applied_total",
         "etcd_server_proposals_pending 0", "etcd_server_proposals_failed_total 0",
-        "etcd_server_quota_backend_bytes 2.147483648e+09",
-        "etcd_mvcc_db_total_size_in_bytes", "etcd_mvcc_db_total_size_in_use_in_bytes",
-        "etcd_debugging_mvcc_keys_total 1", "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"}",
+        "etcd_server_quota_backend_bytes 2.147483648e+09", "etcd_mvcc_db_total_size_in_bytes",
+        "etcd_mvcc_db_total_size_in_use_in_bytes", "etcd_debugging_mvcc_keys_total 1",
+        "etcd_disk_wal_fsync_duration_seconds_bucket{le=\"0.001\"}",
         "etcd_disk_wal_fsync_duration_seconds_count",
         "etcd_disk_backend_commit_duration_seconds_sum"}) {
     EXPECT_NE(m.find(name), std::string::npos) << name << "\n" << m;
@@ -677,7 +684,8 @@ TEST_F(ServerTest, MoveLeaderAndMemberErrors) {
   EXPECT_TRUE(errors::Is(r.status(), errors::Err::kBadLeaderTransferee)) << r.status();
   etcdserverpb::MemberRemoveRequest rm;
   rm.set_id(12345);
-  auto m = Call<etcdserverpb::MemberRemoveResponse>([&](auto done) { s->MemberRemove({}, rm, done); });
+  auto m =
+      Call<etcdserverpb::MemberRemoveResponse>([&](auto done) { s->MemberRemove({}, rm, done); });
   EXPECT_TRUE(errors::Is(m.status(), errors::Err::kMemberNotFound)) << m.status();
   etcdserverpb::MemberAddRequest add;
   add.add_peerurls("not a url");
@@ -706,7 +714,6 @@ TEST_F(ServerTest, AddLearnerThroughRaft) {
   EXPECT_EQ(r->cluster().Members().size(), 2u);
   EXPECT_TRUE(Put(r.get(), "after", "restart").ok());
 }
-
 
 // Power cut: the process dies (no sync, no close), then everything not fsynced is lost.
 // Every acknowledged write must survive, and the revisions must continue without a hole.

@@ -85,9 +85,7 @@ class KvApplierTest : public ::testing::Test {
     Commit();
     return r;
   }
-  absl::StatusOr<etcdserverpb::RangeResponse> Get(RangeRequest req) {
-    return applier_->Range(req);
-  }
+  absl::StatusOr<etcdserverpb::RangeResponse> Get(RangeRequest req) { return applier_->Range(req); }
   etcdserverpb::RangeResponse GetOk(const RangeRequest& req) {
     auto r = Get(req);
     EXPECT_TRUE(r.ok()) << r.status();
@@ -121,21 +119,31 @@ class KvApplierTest : public ::testing::Test {
 };
 
 // Builders for txn requests.
-Compare Cmp(const std::string& key, Compare::CompareTarget target,
-            Compare::CompareResult result, int64_t n, const std::string& value = "",
-            const std::string& range_end = "") {
+Compare Cmp(const std::string& key, Compare::CompareTarget target, Compare::CompareResult result,
+            int64_t n, const std::string& value = "", const std::string& range_end = "") {
   Compare c;
   c.set_key(key);
   c.set_target(target);
   c.set_result(result);
   c.set_range_end(range_end);
   switch (target) {
-    case Compare::VERSION: c.set_version(n); break;
-    case Compare::CREATE: c.set_create_revision(n); break;
-    case Compare::MOD: c.set_mod_revision(n); break;
-    case Compare::LEASE: c.set_lease(n); break;
-    case Compare::VALUE: c.set_value(value); break;
-    default: break;
+    case Compare::VERSION:
+      c.set_version(n);
+      break;
+    case Compare::CREATE:
+      c.set_create_revision(n);
+      break;
+    case Compare::MOD:
+      c.set_mod_revision(n);
+      break;
+    case Compare::LEASE:
+      c.set_lease(n);
+      break;
+    case Compare::VALUE:
+      c.set_value(value);
+      break;
+    default:
+      break;
   }
   return c;
 }
@@ -174,8 +182,8 @@ TEST_F(KvApplierTest, EachPutIncrementsRevisionByOne) {
 }
 
 TEST_F(KvApplierTest, PerKeyFields) {
-  Put("a", "1");      // 2
-  Put("a", "2", 0);   // 3
+  Put("a", "1");     // 2
+  Put("a", "2", 0);  // 3
   auto r = GetOk(R("a"));
   ASSERT_EQ(r.kvs_size(), 1);
   EXPECT_EQ(r.kvs(0).create_revision(), 2);
@@ -183,7 +191,7 @@ TEST_F(KvApplierTest, PerKeyFields) {
   EXPECT_EQ(r.kvs(0).version(), 2);
   EXPECT_EQ(r.kvs(0).lease(), 0);
   ASSERT_TRUE(Delete("a").ok());  // 4: version resets
-  Put("a", "3");      // 5
+  Put("a", "3");                  // 5
   r = GetOk(R("a"));
   EXPECT_EQ(r.kvs(0).create_revision(), 5);
   EXPECT_EQ(r.kvs(0).version(), 1);
@@ -193,10 +201,10 @@ TEST_F(KvApplierTest, PerKeyFields) {
 
 TEST_F(KvApplierTest, RangeEndForms) {
   for (const char* k : {"a", "a/1", "a/2", "b", "c"}) Put(k, "v");
-  EXPECT_EQ(Keys(GetOk(R("a"))), (std::vector<std::string>{"a"}));               // single
+  EXPECT_EQ(Keys(GetOk(R("a"))), (std::vector<std::string>{"a"}));                  // single
   EXPECT_EQ(Keys(GetOk(R("a/", "a0"))), (std::vector<std::string>{"a/1", "a/2"}));  // prefix
-  EXPECT_EQ(Keys(GetOk(R("b", Z()))), (std::vector<std::string>{"b", "c"}));     // from key
-  EXPECT_EQ(GetOk(R(Z(), Z())).count(), 5);                                       // all
+  EXPECT_EQ(Keys(GetOk(R("b", Z()))), (std::vector<std::string>{"b", "c"}));        // from key
+  EXPECT_EQ(GetOk(R(Z(), Z())).count(), 5);                                         // all
 }
 
 TEST_F(KvApplierTest, LimitGivesMoreAndTotalCount) {
@@ -693,8 +701,7 @@ TEST_F(KvApplierTest, NestedComparesAreEvaluatedBeforeOuterWrites) {
   etcdserverpb::TxnRequest req;
   *req.add_success() = OpPut("a", "1");
   etcdserverpb::RequestOp nested;
-  *nested.mutable_request_txn()->add_compare() =
-      Cmp("a", Compare::CREATE, Compare::EQUAL, 0);
+  *nested.mutable_request_txn()->add_compare() = Cmp("a", Compare::CREATE, Compare::EQUAL, 0);
   *nested.mutable_request_txn()->add_success() = OpPut("created-when-absent", "y");
   *nested.mutable_request_txn()->add_failure() = OpPut("present", "y");
   *req.add_success() = nested;

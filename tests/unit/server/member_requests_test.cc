@@ -126,10 +126,12 @@ TEST(MemberRequestsTest, LearnerJoinsServesOnlySerializableReadsAndIsPromoted) {
   // an operator would while it says "not in sync").
   int f = (l + 1) % 3;
   absl::StatusOr<etcdserverpb::MemberPromoteResponse> p;
-  ASSERT_TRUE(c.WaitUntil([&] {
-    p = c.Promote(f, lid);
-    return !Has(p.status(), errors::Err::kLearnerNotReady);
-  }, 50));
+  ASSERT_TRUE(c.WaitUntil(
+      [&] {
+        p = c.Promote(f, lid);
+        return !Has(p.status(), errors::Err::kLearnerNotReady);
+      },
+      50));
   ASSERT_TRUE(p.ok()) << p.status();
   ASSERT_NE(FindMember(*p, lid), nullptr);
   EXPECT_FALSE(FindMember(*p, lid)->islearner());

@@ -41,9 +41,11 @@ TEST(ReconfigCheckTest, AddVoter) {
   // Not strict: anything goes.
   EXPECT_TRUE(MayAddMember(View({M(1), M(2), M(3)}, {}), false, false).ok());
   // A voter down: unhealthy.
-  EXPECT_TRUE(IsErr(MayAddMember(View({M(1), M(2), M(3)}, {2}), true, false), errors::Err::kUnhealthy));
+  EXPECT_TRUE(
+      IsErr(MayAddMember(View({M(1), M(2), M(3)}, {2}), true, false), errors::Err::kUnhealthy));
   // Learners skip the started-quorum check, not the connection check (etcd 3.4.23).
-  EXPECT_TRUE(IsErr(MayAddMember(View({M(1), M(2), M(3)}, {2}), true, true), errors::Err::kUnhealthy));
+  EXPECT_TRUE(
+      IsErr(MayAddMember(View({M(1), M(2), M(3)}, {2}), true, true), errors::Err::kUnhealthy));
   auto unstarted = View({M(1), M(2), M(3), M(4, false), M(5, false)}, {2, 3, 4, 5});
   EXPECT_TRUE(MayAddMember(unstarted, true, true).ok());
   // One member may always grow to two.
@@ -71,7 +73,8 @@ TEST(ReconfigCheckTest, RemoveMember) {
   // Removing a down member is safe.
   EXPECT_TRUE(MayRemoveMember(View({M(1), M(2), M(3)}, {2}), true, 3).ok());
   // Removing a connected member while another is down loses the active quorum.
-  EXPECT_TRUE(IsErr(MayRemoveMember(View({M(1), M(2), M(3)}, {2}), true, 2), errors::Err::kUnhealthy));
+  EXPECT_TRUE(
+      IsErr(MayRemoveMember(View({M(1), M(2), M(3)}, {2}), true, 2), errors::Err::kUnhealthy));
   EXPECT_TRUE(MayRemoveMember(View({M(1), M(2), M(3)}, {2}), false, 2).ok());
   // All up: fine, even removing self.
   EXPECT_TRUE(MayRemoveMember(View({M(1), M(2), M(3)}, {2, 3}), true, 1).ok());

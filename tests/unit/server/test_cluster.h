@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "absl/synchronization/notification.h"
-#include "call_within.h"
 #include "absl/time/clock.h"
+#include "call_within.h"
 #include "common/errors.h"
 #include "common/log.h"
 #include "membership/member.h"
@@ -49,9 +49,7 @@ class TestCluster {
   }
 
   static std::string Name(int i) { return "m" + std::to_string(i); }
-  static std::string PeerUrl(int i) {
-    return "http://127.0.0." + std::to_string(i + 1) + ":28380";
-  }
+  static std::string PeerUrl(int i) { return "http://127.0.0." + std::to_string(i + 1) + ":28380"; }
   static config::Url PeerCfgUrl(int i) {
     return config::Url{"http", "127.0.0." + std::to_string(i + 1), 28380, ""};
   }
@@ -62,8 +60,7 @@ class TestCluster {
     c.data_dir = "/data/" + Name(i);
     c.initial_advertise_peer_urls = {PeerCfgUrl(i)};
     c.listen_peer_urls = {PeerCfgUrl(i)};
-    c.advertise_client_urls = {
-        config::Url{"http", "127.0.0." + std::to_string(i + 1), 28379, ""}};
+    c.advertise_client_urls = {config::Url{"http", "127.0.0." + std::to_string(i + 1), 28379, ""}};
     for (int m : initial_) c.initial_cluster.push_back({Name(m), {PeerCfgUrl(m)}});
     if (existing) {
       bool listed = false;
@@ -150,13 +147,13 @@ class TestCluster {
   testutil::MemNetwork& net() { return net_; }
   FakeClock& clock() { return clock_; }
 
-  void SetFetch(std::function<absl::StatusOr<peerpb::MembersResponse>(
-                    const std::vector<std::string>&)> f) {
+  void SetFetch(
+      std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)> f) {
     fetch_ = std::move(f);
   }
   // A fetcher answering like member i's peer Members RPC.
-  std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)>
-  FetchFrom(int i) {
+  std::function<absl::StatusOr<peerpb::MembersResponse>(const std::vector<std::string>&)> FetchFrom(
+      int i) {
     return [this, i](const std::vector<std::string>&) -> absl::StatusOr<peerpb::MembersResponse> {
       EtcdServer* s = S(i);
       if (s == nullptr) return absl::UnavailableError("down");
@@ -316,8 +313,7 @@ class TestCluster {
     return Call<etcdserverpb::RangeResponse>([&](auto done) { S(via)->Range({}, r, done); });
   }
   absl::StatusOr<etcdserverpb::StatusResponse> Status(int via) {
-    return Call<etcdserverpb::StatusResponse>(
-        [&](auto done) { S(via)->Status({}, {}, done); });
+    return Call<etcdserverpb::StatusResponse>([&](auto done) { S(via)->Status({}, {}, done); });
   }
   absl::StatusOr<etcdserverpb::MoveLeaderResponse> MoveLeader(int via, uint64_t target) {
     etcdserverpb::MoveLeaderRequest r;

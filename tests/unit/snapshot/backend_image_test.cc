@@ -36,7 +36,8 @@ TEST_F(BackendImageTest, ImageOfEveryBucketWithTrailingSha) {
   backend_->Put(Bucket::kKey, "rev1", "kv1");
   backend_->Put(Bucket::kLease, "lease", "l");
   backend_->Put(Bucket::kAlarm, "alarm", "");
-  for (int i = 0; i < 2000; ++i) backend_->Put(Bucket::kKey, "r" + std::to_string(i), std::string(100, 'v'));
+  for (int i = 0; i < 2000; ++i)
+    backend_->Put(Bucket::kKey, "r" + std::to_string(i), std::string(100, 'v'));
   ASSERT_TRUE(backend_->Commit(42, 5).ok());
   auto r = BackendImageReader::Open(backend_->NewReadView(), /*batch_bytes=*/4096);
   ASSERT_TRUE(r.ok()) << r.status();

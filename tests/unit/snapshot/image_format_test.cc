@@ -17,7 +17,8 @@ std::string Encode(const std::vector<std::tuple<char, std::string, std::string>>
 
 TEST(ImageFormatTest, RoundTripAndSizes) {
   std::vector<std::tuple<char, std::string, std::string>> recs = {
-      {'k', "key1", "value1"}, {'k', std::string(300, 'x'), std::string(70000, 'y')},
+      {'k', "key1", "value1"},
+      {'k', std::string(300, 'x'), std::string(70000, 'y')},
       {'m', "consistent_index", std::string(8, '\0')}};
   std::string img = Encode(recs);
   uint64_t records = 0;

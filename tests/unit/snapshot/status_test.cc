@@ -39,8 +39,8 @@ TEST(StatusTest, CorruptImageGivesEtcdsIntegrityText) {
   img[40] ^= 0x20;
   auto st = StatusOfFile(img);
   ASSERT_FALSE(st.ok());
-  EXPECT_EQ(std::string(st.status().message()).rfind(
-                "snapshot file integrity check failed. 1 errors found.\n", 0),
+  EXPECT_EQ(std::string(st.status().message())
+                .rfind("snapshot file integrity check failed. 1 errors found.\n", 0),
             0u)
       << st.status();
 }

@@ -40,8 +40,8 @@ class BackendTest : public ::testing::Test {
       out.emplace_back(std::string(k), std::string(v));
       return true;
     };
-    absl::Status s = view != nullptr ? view->Scan(bucket, from, to, fn)
-                                     : backend_->Scan(bucket, from, to, fn);
+    absl::Status s =
+        view != nullptr ? view->Scan(bucket, from, to, fn) : backend_->Scan(bucket, from, to, fn);
     EXPECT_TRUE(s.ok()) << s;
     return out;
   }
@@ -109,8 +109,7 @@ TEST_F(BackendTest, GetWithSeesPendingOverCommittedWithoutCopying) {
   ASSERT_TRUE(backend_->Commit(4, 1).ok());  // nothing pending: index and term only
   Reopen();
   EXPECT_EQ(backend_->ConsistentIndex(), 4u);
-  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey),
-            (KVs{{"b", "3"}, {"c", "4"}, {long_key, "long"}}));
+  EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), (KVs{{"b", "3"}, {"c", "4"}, {long_key, "long"}}));
 }
 
 TEST_F(BackendTest, ManyPendingWritesAcrossBatches) {
@@ -166,7 +165,7 @@ TEST_F(BackendTest, ScanMergesPendingOverCommitted) {
   backend_->Put(Bucket::kKey, "c", "33");  // overwrite
   backend_->Delete(Bucket::kKey, "e");     // delete committed
   backend_->Put(Bucket::kKey, "f", "6");
-  backend_->Delete(Bucket::kKey, "f");     // put then delete, pending only
+  backend_->Delete(Bucket::kKey, "f");  // put then delete, pending only
   EXPECT_EQ(ScanAll(nullptr, Bucket::kKey), (KVs{{"a", "1"}, {"b", "2"}, {"c", "33"}}));
   EXPECT_EQ(ScanAll(nullptr, Bucket::kKey, "b", "c"), (KVs{{"b", "2"}}));
   EXPECT_EQ(ScanAll(nullptr, Bucket::kKey, "b"), (KVs{{"b", "2"}, {"c", "33"}}));
@@ -181,10 +180,10 @@ TEST_F(BackendTest, ScanStopsWhenFnReturnsFalse) {
   ASSERT_TRUE(backend_->Commit(1, 1).ok());
   backend_->Put(Bucket::kKey, "bb", "x");
   int n = 0;
-  ASSERT_TRUE(backend_
-                  ->Scan(Bucket::kKey, "", "",
-                         [&](std::string_view, std::string_view) { return ++n < 2; })
-                  .ok());
+  ASSERT_TRUE(
+      backend_
+          ->Scan(Bucket::kKey, "", "", [&](std::string_view, std::string_view) { return ++n < 2; })
+          .ok());
   EXPECT_EQ(n, 2);
 }
 
@@ -242,13 +241,13 @@ TEST_F(BackendTest, SizesAndDefragment) {
 }
 
 TEST(Uint64CodingTest, BigEndianRoundTrip) {
-  EXPECT_EQ(EncodeUint64(0x0102030405060708ull), std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
+  EXPECT_EQ(EncodeUint64(0x0102030405060708ull),
+            std::string("\x01\x02\x03\x04\x05\x06\x07\x08", 8));
   uint64_t v = 0;
   EXPECT_TRUE(DecodeUint64(EncodeUint64(123456789), &v));
   EXPECT_EQ(v, 123456789u);
   EXPECT_FALSE(DecodeUint64("short", &v));
 }
-
 
 // Crash tests: data and consistent index are one WriteBatch, so after a power cut the
 // database holds exactly the state of some commit, never data without its index.

@@ -89,21 +89,25 @@ TEST(JournalSinkTest, NativeProtocolRoundTrip) {
 
 TEST(JournalSinkTest, EntryFields) {
   JournalSink sink(NewSocketJournalWriter("/nonexistent/socket"));
-  std::vector<log::Field> f{{"local-member-id", "8e9e05c52164694d"}, {"took", "1.2ms"},
-                            {"address", "127.0.0.1 :2379"}};
+  std::vector<log::Field> f{
+      {"local-member-id", "8e9e05c52164694d"}, {"took", "1.2ms"}, {"address", "127.0.0.1 :2379"}};
   log::Record rec{log::Level::kWarn, "slow apply", f, std::source_location::current()};
   auto before = sink.Fields(rec);
-  EXPECT_TRUE(Has(before, "MESSAGE=slow apply local-member-id=8e9e05c52164694d took=1.2ms "
-                          "address=\"127.0.0.1 :2379\""));
+  EXPECT_TRUE(Has(before,
+                  "MESSAGE=slow apply local-member-id=8e9e05c52164694d took=1.2ms "
+                  "address=\"127.0.0.1 :2379\""));
   EXPECT_TRUE(Has(before, "PRIORITY=4"));
   EXPECT_TRUE(Has(before, "SYSLOG_IDENTIFIER=etcd"));
   EXPECT_TRUE(Has(before, "LOCAL_MEMBER_ID=8e9e05c52164694d"));
   EXPECT_TRUE(Has(before, "TOOK=1.2ms"));
   EXPECT_TRUE(Has(before, "ADDRESS=127.0.0.1 :2379"));
   bool code_file = false;
-  for (const auto& x : before) code_file |= x.rfind("CODE_FILE=", 0) == 0 && x.find("journal_sink_test.cc") != std::string::npos;
+  for (const auto& x : before)
+    code_file |=
+        x.rfind("CODE_FILE=", 0) == 0 && x.find("journal_sink_test.cc") != std::string::npos;
   EXPECT_TRUE(code_file);
-  for (const auto& x : before) EXPECT_NE(x.rfind("ETCD_MEMBER_ID=", 0), 0u) << "identity unknown yet";
+  for (const auto& x : before)
+    EXPECT_NE(x.rfind("ETCD_MEMBER_ID=", 0), 0u) << "identity unknown yet";
 
   sink.SetIdentity("n1", "8e9e05c52164694d", "cdf818194e3a8c32");
   auto after = sink.Fields(rec);

@@ -67,8 +67,8 @@ TEST(NotifierTest, NewClusterIsReadyAtOnceAndReportsPeers) {
   n.SetPeerProbe([&] { return peers; });
   n.WaitingForQuorum(/*ready_now=*/true);
   EXPECT_TRUE(n.ReadySent());
-  EXPECT_EQ(sender.Take(), (std::vector<std::string>{
-                               "READY=1\nSTATUS=waiting for quorum: 1/3 peers reachable"}));
+  EXPECT_EQ(sender.Take(),
+            (std::vector<std::string>{"READY=1\nSTATUS=waiting for quorum: 1/3 peers reachable"}));
   // Nothing new: no message.
   n.Tick();
   EXPECT_TRUE(sender.Take().empty());
@@ -177,11 +177,11 @@ TEST(NotifierTest, WatchdogFollowsRaftLoopProgressAtTickPrecision) {
     }
     return pings;
   };
-  EXPECT_EQ(run(40, true), 5);   // 10s of progress: a ping every 2s
+  EXPECT_EQ(run(40, true), 5);  // 10s of progress: a ping every 2s
   // Pings went out at 0.25, 2.25, ..., 8.25 s; stuck from 10 s on: the ping due at
   // 10.25 s still goes (0.25 s after the last turn), every later one is withheld.
   EXPECT_EQ(run(40, false), 1);
-  EXPECT_EQ(run(8, true), 1);    // turning again: pings resume
+  EXPECT_EQ(run(8, true), 1);  // turning again: pings resume
 }
 
 TEST(NotifierTest, NoWatchdogWhenNotRequested) {

@@ -71,8 +71,8 @@ TEST(ProgressProbeTest, WorkDrivenLoopIsJudgedOnlyWhileItHasWork) {
   FakeClock clock;
   ProgressProbe p(&clock);
   uint64_t applied = 10, committed = 10;
-  p.AddLoop("applier", milliseconds(5000), [&] { return applied; },
-            [&] { return committed > applied; });
+  p.AddLoop(
+      "applier", milliseconds(5000), [&] { return applied; }, [&] { return committed > applied; });
   // Idle for a long time: healthy.
   for (int i = 0; i < 20; ++i) {
     clock.Advance(milliseconds(1000));
@@ -99,8 +99,8 @@ TEST(ProgressProbeTest, AnyStalledLoopMakesTheMemberUnhealthy) {
   ProgressProbe p(&clock);
   uint64_t turns = 0, applied = 0, committed = 5;
   p.AddLoop("raft loop", milliseconds(1000), [&] { return turns; });
-  p.AddLoop("applier", milliseconds(3000), [&] { return applied; },
-            [&] { return committed > applied; });
+  p.AddLoop(
+      "applier", milliseconds(3000), [&] { return applied; }, [&] { return committed > applied; });
   for (int i = 0; i < 31; ++i) {
     clock.Advance(milliseconds(100));
     ++turns;

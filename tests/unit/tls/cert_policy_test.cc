@@ -35,8 +35,9 @@ TEST(CertPolicy, AllowedHostname) {
   p.allowed_hostname = "m1.cluster.example";
   EXPECT_TRUE(p.CheckLeaf(Leaf("x", {"m1.cluster.example"}, nullptr).get()).ok());
   EXPECT_TRUE(p.CheckLeaf(Leaf("x", {"*.cluster.example"}, nullptr).get()).ok());
-  EXPECT_EQ(std::string(p.CheckLeaf(Leaf("m1.cluster.example", {"m2.example"}, nullptr).get()).message()),
-            "HostName authentication failed (certificate does not cover \"m1.cluster.example\")");
+  EXPECT_EQ(
+      std::string(p.CheckLeaf(Leaf("m1.cluster.example", {"m2.example"}, nullptr).get()).message()),
+      "HostName authentication failed (certificate does not cover \"m1.cluster.example\")");
   p.allowed_hostname = "10.0.0.1";
   EXPECT_TRUE(p.CheckLeaf(Leaf("x", {"10.0.0.1"}, nullptr).get()).ok());
   EXPECT_FALSE(p.CheckLeaf(Leaf("x", {"10.0.0.2"}, nullptr).get()).ok());
@@ -80,7 +81,8 @@ TEST(RemoteSan, IpSansMustContainTheAddress) {
   EXPECT_TRUE(CheckRemoteSan(c.get(), "10.0.0.1", Table({})).ok());
   absl::Status s = CheckRemoteSan(c.get(), "10.0.0.2", Table({}));
   EXPECT_EQ(s.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(std::string(s.message()), "x509: certificate is valid for 127.0.0.1, 10.0.0.1, not 10.0.0.2");
+  EXPECT_EQ(std::string(s.message()),
+            "x509: certificate is valid for 127.0.0.1, 10.0.0.1, not 10.0.0.2");
 }
 
 TEST(RemoteSan, DnsSansMustResolveToTheAddress) {

@@ -35,7 +35,8 @@ TEST(OpenSslUtil, BrokenPemBlockIsError) {
 TEST(OpenSslUtil, KeyErrors) {
   EXPECT_EQ(std::string(ParsePrivateKey("nothing").status().message()),
             "failed to find any PEM data in key input");
-  EXPECT_FALSE(ParsePrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
+  EXPECT_FALSE(
+      ParsePrivateKey("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n").ok());
 }
 
 TEST(OpenSslUtil, CrlErrors) { EXPECT_FALSE(ParseCrl("garbage").ok()); }

@@ -3,8 +3,8 @@
 // etcd's allowed-CN and CRL checks refusing for real.
 #include "tls/peer_credentials.h"
 
-#include <grpcpp/grpcpp.h>
 #include <grpcpp/generic/async_generic_service.h>
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
@@ -116,10 +116,12 @@ TEST_F(PeerCredentialsTest, ClientSanCheckAndItsSkipFlag) {
   PeerCredentials on = Make(Options("m1"));
   ASSERT_TRUE(on.check_caller);
   EXPECT_TRUE(on.check_caller("ipv4:127.0.0.1:40000", pems_["m2"]).ok());
-  EXPECT_TRUE(on.check_caller("ipv4:127.0.0.1:40000", "").ok());  // no certificate: nothing to check
+  EXPECT_TRUE(
+      on.check_caller("ipv4:127.0.0.1:40000", "").ok());  // no certificate: nothing to check
   absl::Status s = on.check_caller("ipv4:10.1.2.3:40000", pems_["m2"]);
   EXPECT_EQ(std::string(s.message()), "x509: certificate is valid for 127.0.0.1, not 10.1.2.3");
-  EXPECT_NE(Refusals().find("incoming peer connection from 10.1.2.3:40000: x509"), std::string::npos)
+  EXPECT_NE(Refusals().find("incoming peer connection from 10.1.2.3:40000: x509"),
+            std::string::npos)
       << Refusals();
   TlsOptions skip = Options("m1");
   skip.skip_client_san_verification = true;
@@ -159,9 +161,9 @@ TEST_F(PeerCredentialsTest, RevokedCertificateRefused) {
 TEST_F(PeerCredentialsTest, ClearErrors) {
   TlsOptions o = Options("m1");
   o.key_file = dir_ + "/missing-key.pem";
-  EXPECT_EQ(std::string(MakePeerCredentials(leveldb::Env::Default(), o).status().message()),
-            "--peer-key-file \"" + o.key_file + "\": open " + o.key_file +
-                ": no such file or directory");
+  EXPECT_EQ(
+      std::string(MakePeerCredentials(leveldb::Env::Default(), o).status().message()),
+      "--peer-key-file \"" + o.key_file + "\": open " + o.key_file + ": no such file or directory");
   o = Options("m1");
   o.cert_file.clear();
   o.key_file.clear();

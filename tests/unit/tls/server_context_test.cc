@@ -24,7 +24,7 @@ struct Handshake {
 };
 
 Handshake DoHandshake(SSL_CTX* server_ctx, const KeyCert* client_cert, const std::string& alpn_wire,
-              const std::string& ca_pem = "") {
+                      const std::string& ca_pem = "") {
   SSL_CTX* cctx = SSL_CTX_new(TLS_client_method());
   if (client_cert != nullptr) {
     auto certs = ParseCertificates(client_cert->cert_pem);
@@ -59,7 +59,8 @@ Handshake DoHandshake(SSL_CTX* server_ctx, const KeyCert* client_cert, const std
   for (int i = 0; i < 50 && !(c_done && s_done); ++i) {
     if (!c_done) {
       int rc = SSL_do_handshake(c.get());
-      if (rc == 1) c_done = true;
+      if (rc == 1)
+        c_done = true;
       else {
         int e = SSL_get_error(c.get(), rc);
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) break;
@@ -67,7 +68,8 @@ Handshake DoHandshake(SSL_CTX* server_ctx, const KeyCert* client_cert, const std
     }
     if (!s_done) {
       int rc = SSL_do_handshake(s.get());
-      if (rc == 1) s_done = true;
+      if (rc == 1)
+        s_done = true;
       else {
         int e = SSL_get_error(s.get(), rc);
         if (e != SSL_ERROR_WANT_READ && e != SSL_ERROR_WANT_WRITE) {
@@ -237,7 +239,8 @@ TEST_F(ServerContextTest, RemovedFileKeepsServing) {
   env_->RemoveFile("/s.pem");
   ServerTlsContext::Current c = s->Get();
   EXPECT_EQ(c.ctx, first);
-  EXPECT_NE(c.reload_error.message().find("--cert-file \"/s.pem\": open /s.pem"), std::string::npos);
+  EXPECT_NE(c.reload_error.message().find("--cert-file \"/s.pem\": open /s.pem"),
+            std::string::npos);
 }
 
 TEST_F(ServerContextTest, CreateErrors) {

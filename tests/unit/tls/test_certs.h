@@ -14,10 +14,10 @@ namespace etcd::tls::testing {
 
 struct TestPki {
   KeyCert ca;
-  KeyCert server;      // CN "server", SANs 127.0.0.1 and localhost
-  KeyCert client;      // CN "root", clientAuth
-  KeyCert other_ca;    // an unrelated CA
-  KeyCert stranger;    // CN "root", signed by other_ca
+  KeyCert server;    // CN "server", SANs 127.0.0.1 and localhost
+  KeyCert client;    // CN "root", clientAuth
+  KeyCert other_ca;  // an unrelated CA
+  KeyCert stranger;  // CN "root", signed by other_ca
   static TestPki Make();
 };
 

@@ -67,8 +67,7 @@ TEST(IdentityTest, CallerChecks) {
   EXPECT_TRUE(CheckCaller(Local(), Remote(0xcdf818194e3a8c32ULL), false).ok());
 
   // Cluster 0 only where allowed (Members of a joining member).
-  EXPECT_EQ(CheckCaller(Local(), Remote(0), false).code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(CheckCaller(Local(), Remote(0), false).code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(CheckCaller(Local(), Remote(0), false, /*allow_unknown_cluster=*/true).ok());
 
   peerpb::HandshakeRequest wrong_to = Remote(0xcdf818194e3a8c32ULL);

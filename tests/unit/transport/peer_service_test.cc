@@ -30,8 +30,8 @@ class PeerServiceTest : public ::testing::Test {
     server_ = b.BuildAndStart();
     ASSERT_NE(server_, nullptr);
     url_ = absl::StrCat("http://127.0.0.1:", port_);
-    stub_ = peerpb::Peer::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_),
-                                                      grpc::InsecureChannelCredentials()));
+    stub_ = peerpb::Peer::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port_), grpc::InsecureChannelCredentials()));
   }
   void TearDown() override { server_->Shutdown(std::chrono::system_clock::now()); }
 

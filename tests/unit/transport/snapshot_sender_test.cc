@@ -62,8 +62,8 @@ class SnapshotSenderTest : public ::testing::Test {
     b.RegisterService(&service_);
     server_ = b.BuildAndStart();
     ASSERT_NE(server_, nullptr);
-    stub_ = peerpb::Peer::NewStub(grpc::CreateChannel(absl::StrCat("127.0.0.1:", port),
-                                                      grpc::InsecureChannelCredentials()));
+    stub_ = peerpb::Peer::NewStub(
+        grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
     hello_.set_member_id(1);
     hello_.set_cluster_id(9);
     msg_ = testing::Msg(raftpb::MSG_SNAP, 1, 2, 0);

@@ -139,8 +139,7 @@ bool RecordingHandler::WaitEvents(PeerEvent::Kind kind, uint64_t peer, size_t n,
 }
 
 bool RecordingHandler::WaitRemovedReports(int n, absl::Duration timeout) {
-  return Await([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return removed_reports_ >= n; },
-               timeout);
+  return Await([&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return removed_reports_ >= n; }, timeout);
 }
 
 bool Eventually(const std::function<bool()>& pred, absl::Duration timeout) {

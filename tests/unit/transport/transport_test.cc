@@ -213,10 +213,10 @@ TEST_F(TransportTest, RefusesAClusterIdMismatchWithBothIdentities) {
   Member* a = Start(0x91bc3c398fb3c146ULL, kOther);
   Member* b = Start(0x8e9e05c52164694dULL, kCluster);
   ASSERT_TRUE(a->transport->AddPeer(b->id, {b->url()}).ok());
-  const std::string want = absl::StrCat(
-      "cluster ID mismatch: local member 8e9e05c52164694d (", b->url(),
-      ") is in cluster cdf818194e3a8c32, remote member 91bc3c398fb3c146 (", a->url(),
-      ") claims cluster 1c45a069f3a1d796");
+  const std::string want =
+      absl::StrCat("cluster ID mismatch: local member 8e9e05c52164694d (", b->url(),
+                   ") is in cluster cdf818194e3a8c32, remote member 91bc3c398fb3c146 (", a->url(),
+                   ") claims cluster 1c45a069f3a1d796");
 
   // The callee refuses (and reports it for its log) ...
   ASSERT_TRUE(b->handler.WaitEvents(PeerEvent::Kind::kRejected, a->id, 1));
@@ -352,10 +352,12 @@ TEST_F(TransportTest, RefusesARemovedMember) {
   ASSERT_TRUE(a->handler.WaitEvents(PeerEvent::Kind::kRefused, 2, 1));
   auto refused = a->handler.events(PeerEvent::Kind::kRefused, 2)[0];
   EXPECT_EQ(refused.status.code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(refused.status.message(),
-            absl::StrCat("the member has been permanently removed from the cluster: member 1 (",
-                         a->url(), ") was removed from cluster cdf818194e3a8c32; refused by "
-                         "member 2 (", b->url(), ")"));
+  EXPECT_EQ(
+      refused.status.message(),
+      absl::StrCat("the member has been permanently removed from the cluster: member 1 (", a->url(),
+                   ") was removed from cluster cdf818194e3a8c32; refused by "
+                   "member 2 (",
+                   b->url(), ")"));
   a->transport->Send({Msg(raftpb::MSG_APP, 1, 2, 1)});
   ASSERT_TRUE(b->handler.WaitEvents(PeerEvent::Kind::kRejected, 1, 1));
   EXPECT_TRUE(b->handler.processed().empty());
@@ -405,8 +407,7 @@ TEST_F(TransportTest, MembersRpc) {
   peerpb::HandshakeRequest joiner;
   joiner.add_peer_urls("http://127.0.0.1:9");
   std::string dead = absl::StrCat("http://127.0.0.1:", ClosedPort());
-  auto joined =
-      transport::FetchMembers({dead, b->url()}, joiner, std::chrono::milliseconds(2000));
+  auto joined = transport::FetchMembers({dead, b->url()}, joiner, std::chrono::milliseconds(2000));
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->cluster_id(), kCluster);
   EXPECT_EQ(joined->members_size(), 2);

@@ -31,8 +31,9 @@ TEST(Store, SetCreatesThenUpdatesWithPrevNode) {
   Store s;
   auto a = s.Set("/d/k1", Val("v1"), kNow);
   ASSERT_TRUE(a.ok());
-  EXPECT_EQ(a.event.Json(),
-            R"({"action":"set","node":{"key":"/d/k1","value":"v1","modifiedIndex":1,"createdIndex":1}})");
+  EXPECT_EQ(
+      a.event.Json(),
+      R"({"action":"set","node":{"key":"/d/k1","value":"v1","modifiedIndex":1,"createdIndex":1}})");
   EXPECT_FALSE(a.event.prev_node.has_value());
   auto b = s.Set("/d/k1", Val("v2"), kNow);
   ASSERT_TRUE(b.ok());
@@ -52,7 +53,8 @@ TEST(Store, GetMissingIs100WithCauseAndIndex) {
   s.Set("/a", Val("x"), kNow);
   auto g = s.Get("/nope", false, false, kNow);
   ASSERT_FALSE(g.ok());
-  EXPECT_EQ(g.error->Json(), R"({"errorCode":100,"message":"Key not found","cause":"/nope","index":1})");
+  EXPECT_EQ(g.error->Json(),
+            R"({"errorCode":100,"message":"Key not found","cause":"/nope","index":1})");
   EXPECT_EQ(g.error->HttpStatus(), 404);
 }
 
@@ -188,7 +190,8 @@ TEST(Store, RefreshKeepsValueAndFiresNoWatch) {
   int fired = 0;
   uint64_t id = 0;
   bool reg = false;
-  s.Watch("/t", false, 0, [&](const Event&) { ++fired; }, &id, &reg);
+  s.Watch(
+      "/t", false, 0, [&](const Event&) { ++fired; }, &id, &reg);
   WriteOptions r;
   r.refresh = true;
   r.expire_ns = kNow + 60 * kSec;
@@ -204,8 +207,8 @@ TEST(Store, RefreshKeepsValueAndFiresNoWatch) {
 
 TEST(Store, WatchFromHistoryAndLive) {
   Store s;
-  s.Set("/dir/a", Val("1"), kNow);   // 1
-  s.Set("/other", Val("x"), kNow);   // 2
+  s.Set("/dir/a", Val("1"), kNow);  // 1
+  s.Set("/other", Val("x"), kNow);  // 2
   uint64_t id = 0;
   bool reg = false;
   auto h = s.Watch("/dir", true, 1, nullptr, &id, &reg);
@@ -213,7 +216,8 @@ TEST(Store, WatchFromHistoryAndLive) {
   EXPECT_FALSE(reg);
   EXPECT_EQ(h.event.node.key, "/dir/a");
   std::vector<Event> got;
-  auto w = s.Watch("/dir", true, 3, [&](const Event& e) { got.push_back(e); }, &id, &reg);
+  auto w = s.Watch(
+      "/dir", true, 3, [&](const Event& e) { got.push_back(e); }, &id, &reg);
   ASSERT_TRUE(w.ok());
   EXPECT_TRUE(reg);
   s.Set("/other", Val("y"), kNow);  // 3: not under /dir
@@ -232,7 +236,8 @@ TEST(Store, WatchOnChildFiresWhenParentDirIsDeleted) {
   std::vector<Event> got;
   uint64_t id = 0;
   bool reg = false;
-  s.Watch("/d/k", false, 0, [&](const Event& e) { got.push_back(e); }, &id, &reg);
+  s.Watch(
+      "/d/k", false, 0, [&](const Event& e) { got.push_back(e); }, &id, &reg);
   s.Delete("/d", true, true, kNow);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].node.key, "/d");
@@ -254,7 +259,8 @@ TEST(Store, CancelWatch) {
   Store s;
   uint64_t id = 0;
   bool reg = false;
-  s.Watch("/k", false, 0, [](const Event&) {}, &id, &reg);
+  s.Watch(
+      "/k", false, 0, [](const Event&) {}, &id, &reg);
   EXPECT_EQ(s.WatcherCount(), 1u);
   s.CancelWatch(id);
   EXPECT_EQ(s.WatcherCount(), 0u);

@@ -44,13 +44,15 @@ raftpb::HardState HS(uint64_t term, uint64_t vote, uint64_t commit) {
 // "index.term" of each entry, for compact comparisons.
 std::vector<std::string> Ids(const std::vector<raftpb::Entry>& ents) {
   std::vector<std::string> out;
-  for (const auto& e : ents) out.push_back(std::to_string(e.index()) + "." + std::to_string(e.term()));
+  for (const auto& e : ents)
+    out.push_back(std::to_string(e.index()) + "." + std::to_string(e.term()));
   return out;
 }
 
 std::vector<std::string> IdRange(uint64_t from, uint64_t to, uint64_t term) {
   std::vector<std::string> out;
-  for (uint64_t i = from; i <= to; ++i) out.push_back(std::to_string(i) + "." + std::to_string(term));
+  for (uint64_t i = from; i <= to; ++i)
+    out.push_back(std::to_string(i) + "." + std::to_string(term));
   return out;
 }
 
@@ -653,8 +655,8 @@ TEST_F(WalTest, CrashLosesOnlyUnsyncedRecords) {
                     testutil::TornTail::Kind::kZeros, testutil::TornTail::Kind::kGarbage}) {
     for (uint64_t torn_bytes : {1u, 13u, 30u, 1000u}) {
       SCOPED_TRACE(::testing::Message() << static_cast<int>(kind) << "/" << torn_bytes);
-      std::string dir = "/crash" + std::to_string(static_cast<int>(kind)) + "-" +
-                        std::to_string(torn_bytes);
+      std::string dir =
+          "/crash" + std::to_string(static_cast<int>(kind)) + "-" + std::to_string(torn_bytes);
       auto w = Wal::Create(&env_, dir, kMeta);
       ASSERT_TRUE(w.ok());
       ASSERT_TRUE((*w)->Save(HS(1, 1, 1), Ents(1, 4, 1)).ok());
@@ -879,7 +881,10 @@ TEST_F(WalPosixTest, TornRecordBeforeTheZerosIsRepaired) {
     // Half a record, then a preallocated zero tail.
     std::string data;
     ASSERT_TRUE(ReadWholeFile(env, seg, &data).ok());
-    data += std::string("\x11\x22\x33\x44\x20\x00\x00\x00\x03\x00\x00\x00" "abc", 15);
+    data += std::string(
+        "\x11\x22\x33\x44\x20\x00\x00\x00\x03\x00\x00\x00"
+        "abc",
+        15);
     data += std::string(100000, '\0');
     ASSERT_TRUE(leveldb::WriteStringToFile(env, data, seg).ok());
   }

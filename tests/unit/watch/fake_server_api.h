@@ -30,10 +30,10 @@ class FakeServerApi final : public ServerApi {
     h->set_revision(CurrentRevision());
   }
 
-#define ETCD_FAKE_UNIMPLEMENTED(Name, Req, Resp)                    \
-  void Name(const RequestContext&, const etcdserverpb::Req&,        \
-            Done<etcdserverpb::Resp> done) override {               \
-    done(absl::UnimplementedError(#Name));                          \
+#define ETCD_FAKE_UNIMPLEMENTED(Name, Req, Resp)                                            \
+  void Name(const RequestContext&, const etcdserverpb::Req&, Done<etcdserverpb::Resp> done) \
+      override {                                                                            \
+    done(absl::UnimplementedError(#Name));                                                  \
   }
   ETCD_FAKE_UNIMPLEMENTED(Range, RangeRequest, RangeResponse)
   ETCD_FAKE_UNIMPLEMENTED(Put, PutRequest, PutResponse)

@@ -1,10 +1,10 @@
 #include "watch/watch_service.h"
 
+#include <grpcpp/grpcpp.h>
+
 #include <chrono>
 #include <memory>
 #include <thread>
-
-#include <grpcpp/grpcpp.h>
 
 #include "common/errors.h"
 #include "gtest/gtest.h"

@@ -3,8 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <map>
-#include <thread>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/synchronization/notification.h"
@@ -240,7 +240,7 @@ TEST_F(WatchableStoreTest, HistoryReplayThenLive) {
   EXPECT_EQ(store_->UnsyncedCount(), 0u);
   EXPECT_EQ(store_->SyncedCount(), 1u);
   auto rs = c.Drain();  // the replay, before a live event could join it
-  Put("a", "3");  // 5
+  Put("a", "3");        // 5
   for (auto& x : c.Drain()) rs.push_back(x);
   ASSERT_EQ(rs.size(), 2u);
   ASSERT_EQ(rs[0].events_size(), 2);
@@ -861,8 +861,8 @@ TEST_P(WatchableStoreConcurrencyTest, ConcurrentApplierSyncerAndConsumers) {
   std::vector<std::unique_ptr<WatchStream>> streams;
   for (int i = 0; i < kStreams; ++i) {
     streams.push_back(store_->NewStream(nullptr));
-    streams[i]->Create(Req("k"));                 // 0: live only
-    streams[i]->Create(Req("p/", "p0", 1 + i));   // 1: history replay, then live
+    streams[i]->Create(Req("k"));                           // 0: live only
+    streams[i]->Create(Req("p/", "p0", 1 + i));             // 1: history replay, then live
     streams[i]->Create(Req("", std::string(1, '\0'), 40));  // 2: everything from 40
   }
   store_->Start();
@@ -1005,7 +1005,6 @@ TEST_F(WatchableStoreTest, ManyLaggingWatchersOnOneStreamStaySynced) {
   for (const auto& resp : rs) EXPECT_EQ(resp.events_size(), 30);
 }
 
-
 // Write pacing with real threads: each consumer drains its stream only when woken (as
 // the gRPC writer does), so a lost or never-run paced wake would strand events. Every
 // watcher still gets every revision once, in order.
@@ -1077,7 +1076,6 @@ TEST_F(WatchableStoreTest, PacedWakesDeliverEverything) {
   }
   store_->Stop();
 }
-
 
 // A stream with few watchers concerned is never paced: with an interval far longer than
 // the test's deadline, back-to-back events still arrive at once.

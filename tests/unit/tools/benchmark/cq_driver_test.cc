@@ -269,8 +269,7 @@ TEST(CqClosedLoopTest, AmbiguousUnavailableIsNotRetriedForWrites) {
 TEST(CqClosedLoopTest, SendsTheConnectionsToken) {
   FakeKV a;
   Report report;
-  CqClosedLoop loop({{{a.Channel()}, "tok-a"}, {{a.Channel()}, "tok-b"}}, Opts(4, 40, 2),
-                    &report);
+  CqClosedLoop loop({{{a.Channel()}, "tok-a"}, {{a.Channel()}, "tok-b"}}, Opts(4, 40, 2), &report);
   loop.Run(PutCall());
   EXPECT_EQ(a.tokens(), (std::set<std::string>{"tok-a", "tok-b"}));
 }

@@ -32,9 +32,8 @@ TEST(ClosedLoopTest, InlineCompletionsDoNotRecurse) {
 TEST(ClosedLoopTest, OneInFlightPerClientAcrossThreads) {
   constexpr size_t kClients = 50;
   Report report;
-  ClosedLoop loop(kClients, 5000, 0, &report, [](const absl::Status& s) {
-    return "E:" + std::string(s.message());
-  });
+  ClosedLoop loop(kClients, 5000, 0, &report,
+                  [](const absl::Status& s) { return "E:" + std::string(s.message()); });
   std::mutex mu;
   std::deque<ClosedLoop::DoneFn> queue;
   std::vector<int> in_flight(kClients);

@@ -5,9 +5,7 @@
 namespace etcd::benchmark {
 namespace {
 
-absl::StatusOr<CommandLine> Parse(std::vector<std::string> args) {
-  return ParseCommandLine(args);
-}
+absl::StatusOr<CommandLine> Parse(std::vector<std::string> args) { return ParseCommandLine(args); }
 
 TEST(FlagsTest, EtcdDefaults) {
   auto cl = Parse({"put"});
@@ -31,8 +29,8 @@ TEST(FlagsTest, EtcdDefaults) {
 }
 
 TEST(FlagsTest, TheBriefsCommandLine) {
-  auto cl = Parse({"--endpoints", "127.0.0.1:23379", "--conns", "100", "--clients", "1000",
-                   "put", "--total", "100000", "--key-size", "8", "--val-size", "256"});
+  auto cl = Parse({"--endpoints", "127.0.0.1:23379", "--conns", "100", "--clients", "1000", "put",
+                   "--total", "100000", "--key-size", "8", "--val-size", "256"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->global.endpoints, (std::vector<std::string>{"127.0.0.1:23379"}));
   EXPECT_EQ(cl->global.conns, 100);
@@ -42,9 +40,9 @@ TEST(FlagsTest, TheBriefsCommandLine) {
 }
 
 TEST(FlagsTest, FormsAndPositions) {
-  auto cl = Parse({"range", "foo", "--endpoints=a:1,b:2", "--consistency=s", "fop",
-                   "--precise", "--sample=false", "--total", "5", "--json",
-                   "--dial-timeout=1.5s", "--rate", "-1"});
+  auto cl =
+      Parse({"range", "foo", "--endpoints=a:1,b:2", "--consistency=s", "fop", "--precise",
+             "--sample=false", "--total", "5", "--json", "--dial-timeout=1.5s", "--rate", "-1"});
   ASSERT_TRUE(cl.ok()) << cl.status();
   EXPECT_EQ(cl->command, "range");
   EXPECT_EQ(cl->range.key, "foo");

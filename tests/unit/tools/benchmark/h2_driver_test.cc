@@ -1,7 +1,7 @@
 #include "tools/benchmark/h2_driver.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/grpcpp.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -250,8 +250,8 @@ TEST(H2ClosedLoopTest, GrpcStatusErrorsAreCountedWithTheirMessage) {
   ASSERT_TRUE(loop.Run(call).ok());
   const Stats s = report.Compute();
   EXPECT_EQ(s.lats.size(), 400u);
-  EXPECT_EQ(s.errors, (std::map<std::string, int64_t>{{"E:etcdserver: x", 50},
-                                                     {"E:100% sch\xc3\xb6n", 50}}));
+  EXPECT_EQ(s.errors,
+            (std::map<std::string, int64_t>{{"E:etcdserver: x", 50}, {"E:100% sch\xc3\xb6n", 50}}));
   EXPECT_EQ(codes, (std::map<absl::StatusCode, int>{{absl::StatusCode::kOk, 400},
                                                     {absl::StatusCode::kFailedPrecondition, 50},
                                                     {absl::StatusCode::kInvalidArgument, 50}}));
@@ -392,8 +392,7 @@ TEST(H2StreamStatusTest, GrpcStatusThenResetThenHttpStatus) {
   EXPECT_EQ(H2StreamStatus(s).code(), absl::StatusCode::kCancelled);
   s.reset_code = 0;
   s.http_status = 404;
-  EXPECT_EQ(H2StreamStatus(s),
-            absl::UnimplementedError("Received http2 header with status: 404"));
+  EXPECT_EQ(H2StreamStatus(s), absl::UnimplementedError("Received http2 header with status: 404"));
   s.http_status = 503;
   EXPECT_EQ(H2StreamStatus(s).code(), absl::StatusCode::kUnavailable);
 }

@@ -71,8 +71,8 @@ TEST(RejoinCheckTest, NobodyUpIsANormalNewCluster) {
 }
 
 TEST(RejoinCheckTest, PeersStillBootstrappingTheSameClusterAreFine) {
-  EXPECT_TRUE(CheckNotAlreadyBootstrapped(Config("b", "tok"), Answer(Running("tok", kIc, {})))
-                  .ok());
+  EXPECT_TRUE(
+      CheckNotAlreadyBootstrapped(Config("b", "tok"), Answer(Running("tok", kIc, {}))).ok());
   // a started and published itself; b never did: b is simply late.
   EXPECT_TRUE(
       CheckNotAlreadyBootstrapped(Config("b", "tok"), Answer(Running("tok", kIc, {"a"}))).ok());
@@ -119,7 +119,7 @@ TEST(ExplainCreateFailureTest, ADataDirInUseSaysWhatToDo) {
   cfg.data_dir = "/var/lib/etcd";
   const std::string msg = ExplainCreateFailure(
       absl::InternalError("leveldb: IO error: lock /var/lib/etcd/member/db/LOCK: Resource "
-                    "temporarily unavailable"),
+                          "temporarily unavailable"),
       cfg);
   EXPECT_TRUE(absl::StrContains(msg, "LOCK: Resource temporarily unavailable")) << msg;
   EXPECT_TRUE(absl::StrContains(msg, "a second etcd, is using the data dir /var/lib/etcd")) << msg;

@@ -64,8 +64,7 @@ TEST_F(RestoreTest, ThreeMemberRestoreWritesDbWalAndSnap) {
   cfg.snapshot_path = MakeSnapshot();
   cfg.name = "n2";
   cfg.data_dir = (dir_ / "n2").string();
-  cfg.initial_cluster =
-      "n1=http://127.0.0.1:1,n2=http://127.0.0.1:2,n3=http://127.0.0.1:3";
+  cfg.initial_cluster = "n1=http://127.0.0.1:1,n2=http://127.0.0.1:2,n3=http://127.0.0.1:3";
   cfg.initial_advertise_peer_urls = "http://127.0.0.1:2";
   cfg.initial_cluster_token = "tok";
   auto res = Restore(cfg, Env::Default());
