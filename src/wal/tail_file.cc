@@ -106,18 +106,8 @@ class PosixTailFile final : public TailFile {
   absl::Status Append(std::string_view data) override {
     if (direct_fd_ >= 0) return Stage(data);
     const uint64_t end = offset_ + data.size();
-    const char* p = data.data();
-    size_t left = data.size();
-    while (left > 0) {
-      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(offset_));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return PosixError("wal: write", path_, errno);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-      offset_ += static_cast<uint64_t>(n);
-    }
+    RETURN_IF_ERROR(WriteAll(data.data(), data.size(), offset_));
+    offset_ = end;
     written_ = offset_;
     if (offset_ > allocated_) {
       // Past the preallocated end: preallocate the next chunk after the data.
@@ -221,23 +211,26 @@ class PosixTailFile final : public TailFile {
   absl::Status FallBack() {
     ::close(direct_fd_);
     direct_fd_ = -1;
-    const uint64_t from = written_;
-    const char* p = stage_.get() + (written_ - block_start_);
-    size_t left = offset_ - written_;
-    uint64_t at = from;
-    while (left > 0) {
-      ssize_t n = ::pwrite(fd_, p, left, static_cast<off_t>(at));
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return PosixError("wal: write", path_, errno);
-      }
-      p += n;
-      left -= static_cast<size_t>(n);
-      at += static_cast<uint64_t>(n);
-    }
+    RETURN_IF_ERROR(
+        WriteAll(stage_.get() + (written_ - block_start_), offset_ - written_, written_));
     written_ = offset_;
     stage_.reset();
     stage_cap_ = 0;
+    return absl::OkStatus();
+  }
+
+  // pwrite of all n bytes at `at` through the page cache.
+  absl::Status WriteAll(const char* p, size_t n, uint64_t at) {
+    while (n > 0) {
+      ssize_t w = ::pwrite(fd_, p, n, static_cast<off_t>(at));
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        return PosixError("wal: write", path_, errno);
+      }
+      p += w;
+      n -= static_cast<size_t>(w);
+      at += static_cast<uint64_t>(w);
+    }
     return absl::OkStatus();
   }
 

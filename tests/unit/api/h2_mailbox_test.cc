@@ -58,13 +58,20 @@ struct Recorder {
   }
 };
 
-TEST(H2MailboxTest, DirectAnswerIsHandledByThePostingThreadWhileTheWorkerWaits) {
+// A mailbox bound to the test thread, with a direct handler that records.
+class H2MailboxDirectTest : public ::testing::Test {
+ protected:
+  H2MailboxDirectTest() {
+    box.BindToThisThread();
+    rec.box = &box;
+    box.SetDirect(&run_mu, &Recorder::Fn, &rec);
+  }
   H2Mailbox box;
-  box.BindToThisThread();
   absl::Mutex run_mu;
   Recorder rec;
-  rec.box = &box;
-  box.SetDirect(&run_mu, &Recorder::Fn, &rec);
+};
+
+TEST_F(H2MailboxDirectTest, DirectAnswerIsHandledByThePostingThreadWhileTheWorkerWaits) {
   // The worker does not hold run_mu (it "waits"): the poster runs the handler.
   std::thread([&] { box.Post(Answer(7)); }).join();
   ASSERT_EQ(rec.seen.size(), 1u);
@@ -85,13 +92,7 @@ TEST(H2MailboxTest, DirectAnswerIsHandledByThePostingThreadWhileTheWorkerWaits) 
   EXPECT_EQ(items[0].stream_id, 8);
 }
 
-TEST(H2MailboxTest, OnlyAnswersAreHandledDirectly) {
-  H2Mailbox box;
-  box.BindToThisThread();
-  absl::Mutex run_mu;
-  Recorder rec;
-  rec.box = &box;
-  box.SetDirect(&run_mu, &Recorder::Fn, &rec);
+TEST_F(H2MailboxDirectTest, OnlyAnswersAreHandledDirectly) {
   std::thread([&] {
     H2Item stop;
     stop.kind = H2Item::Kind::kStop;
@@ -104,29 +105,23 @@ TEST(H2MailboxTest, OnlyAnswersAreHandledDirectly) {
   EXPECT_EQ(items[0].kind, H2Item::Kind::kStop);
 }
 
-TEST(H2MailboxTest, AfterCloseQueuedAndLaterConnectionsAreClosedAndAnswersDropped) {
+TEST_F(H2MailboxDirectTest, AfterCloseQueuedAndLaterConnectionsAreClosedAndAnswersDropped) {
   int queued[2], late[2];
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, queued), 0);
   ASSERT_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, late), 0);
-  auto box = std::make_unique<H2Mailbox>();
-  box->BindToThisThread();
-  absl::Mutex run_mu;
-  Recorder rec;
-  rec.box = box.get();
-  box->SetDirect(&run_mu, &Recorder::Fn, &rec);
   std::thread([&] {
     H2Item conn;
     conn.kind = H2Item::Kind::kConn;
     conn.fd = queued[0];
-    box->Post(std::move(conn));
+    box.Post(std::move(conn));
   }).join();
-  box->Close();
+  box.Close();
   std::thread([&] {
     H2Item conn;
     conn.kind = H2Item::Kind::kConn;
     conn.fd = late[0];
-    box->Post(std::move(conn));
-    box->Post(Answer(9));  // no direct handling after Close
+    box.Post(std::move(conn));
+    box.Post(Answer(9));  // no direct handling after Close
   }).join();
   EXPECT_TRUE(rec.seen.empty());
   // Both connections were closed by the mailbox: the peers read EOF.
@@ -134,7 +129,7 @@ TEST(H2MailboxTest, AfterCloseQueuedAndLaterConnectionsAreClosedAndAnswersDroppe
   EXPECT_EQ(read(queued[1], &c, 1), 0);
   EXPECT_EQ(read(late[1], &c, 1), 0);
   std::vector<H2Item> items;
-  box->Drain(&items);
+  box.Drain(&items);
   EXPECT_TRUE(items.empty());
   close(queued[1]);
   close(late[1]);
