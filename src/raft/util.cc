@@ -4,6 +4,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "raft/conf_change.h"
 
 namespace etcd::raft {
 
@@ -112,24 +113,7 @@ std::string DescribeEntry(const raftpb::Entry& e) {
   if (e.type() == raftpb::ENTRY_CONF_CHANGE) {
     raftpb::ConfChange cc;
     if (cc.ParseFromString(e.data())) {
-      const char* op = "?";
-      switch (cc.type()) {
-        case raftpb::CONF_CHANGE_ADD_NODE:
-          op = "v";
-          break;
-        case raftpb::CONF_CHANGE_REMOVE_NODE:
-          op = "r";
-          break;
-        case raftpb::CONF_CHANGE_UPDATE_NODE:
-          op = "u";
-          break;
-        case raftpb::CONF_CHANGE_ADD_LEARNER_NODE:
-          op = "l";
-          break;
-        default:
-          break;
-      }
-      absl::StrAppend(&s, " EntryConfChange ", op, cc.node_id());
+      absl::StrAppend(&s, " EntryConfChange ", DescribeConfChange(cc));
     } else {
       absl::StrAppend(&s, " EntryConfChange <bad>");
     }
