@@ -98,7 +98,6 @@ class PosixTailFile final : public TailFile {
       if (n <= 0) return PosixError("wal: read tail block", path_, n < 0 ? errno : EIO);
       got += static_cast<size_t>(n);
     }
-    staged_end_ = RoundUp(offset_) - block_start_;
     // The zeros ahead are written (and synced) by the first Append that needs them.
     return absl::OkStatus();
   }
@@ -108,7 +107,6 @@ class PosixTailFile final : public TailFile {
     const uint64_t end = offset_ + data.size();
     RETURN_IF_ERROR(WriteAll(data.data(), data.size(), offset_));
     offset_ = end;
-    written_ = offset_;
     if (offset_ > allocated_) {
       // Past the preallocated end: preallocate the next chunk after the data.
       allocated_ = offset_;
@@ -164,7 +162,6 @@ class PosixTailFile final : public TailFile {
     RETURN_IF_ERROR(Reserve(RoundUp(end) - block_start_));
     memcpy(stage_.get() + (offset_ - block_start_), data.data(), data.size());
     offset_ = end;
-    staged_end_ = std::max<size_t>(staged_end_, RoundUp(end) - block_start_);
     // The blocks the next direct write covers must be written zeros on disk already.
     if (RoundUp(offset_) > allocated_) {
       RETURN_IF_ERROR(ZeroFill(RoundUpToChunk(RoundUp(offset_))));
@@ -193,10 +190,9 @@ class PosixTailFile final : public TailFile {
     const size_t keep = offset_ - next;
     if (next > block_start_) {
       memmove(stage_.get(), stage_.get() + (next - block_start_), keep);
-      memset(stage_.get() + keep, 0, staged_end_ - keep);
+      memset(stage_.get() + keep, 0, len - keep);  // len: how far stage_ held data
       block_start_ = next;
     }
-    staged_end_ = RoundUp(offset_) - block_start_;
     if (stage_cap_ > kMaxRetainedStage) {  // a large batch passed: give the memory back
       std::unique_ptr<char, FreeDeleter> old = std::move(stage_);
       stage_cap_ = 0;
@@ -266,14 +262,12 @@ class PosixTailFile final : public TailFile {
   const std::string path_;
   uint64_t offset_;     // where the next record goes
   uint64_t allocated_;  // file size (>= offset_)
-  // Direct tail: stage_ holds the file's bytes from block_start_ (block-aligned) to
-  // offset_, zeros after; [written_, offset_) is not written yet. staged_end_: how far
-  // stage_ may hold non-zero bytes (block-rounded).
+  // Direct tail only: stage_ holds the file's bytes from block_start_ (block-aligned)
+  // to offset_, zeros after; [written_, offset_) is not written yet.
   uint64_t written_;
   uint64_t block_start_;
   std::unique_ptr<char, FreeDeleter> stage_;
   size_t stage_cap_ = 0;
-  size_t staged_end_ = 0;
 };
 
 }  // namespace
